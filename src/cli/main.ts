@@ -1,0 +1,46 @@
+// netspace's command line: yargs parses, each command module in ./commands calls one library function and prints.
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import yargs, { type CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isNetspaceError } from '../errors.ts';
+
+const commandDir = fileURLToPath(new URL('./commands/', import.meta.url));
+
+async function loadCommands(): Promise<CommandModule[]> {
+  const files = readdirSync(commandDir).filter((f) => f.endsWith('.ts')).sort();
+  const modules = await Promise.all(files.map((f) => import(new URL(`./commands/${f}`, import.meta.url).href)));
+  return modules.map((m: { default: CommandModule }) => m.default);
+}
+
+function reportFailure(error: unknown): never {
+  if (isNetspaceError(error)) {
+    process.stderr.write(`netspace: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  process.stderr.write(`netspace: internal error (please report it)\n${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(70);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const cli = yargs(argv)
+    .scriptName('netspace')
+    .command(await loadCommands())
+    .demandCommand(1, 'Name a command: netspace --help lists them.')
+    .strict()
+    .recommendCommands()
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .fail((message, error) => {
+      if (error) reportFailure(error);
+      process.stderr.write(`netspace: ${message}\nRun with --help for usage.\n`);
+      process.exit(2);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    reportFailure(error);
+  }
+}
+
+await main(hideBin(process.argv));

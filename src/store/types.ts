@@ -1,0 +1,85 @@
+// The shapes of what the SQLite store holds and hands back: the contract between writers (train, sweep) and
+// readers (status, export, analysis, report). The SQL lives in ./schema.ts; nothing else touches the tables.
+import type { AnyNetConfig } from '../space/config.ts';
+
+/** Where a run is: pending -> running -> done | failed | diverged. A dead process's `running` goes back to pending. */
+export type RunStatus = 'pending' | 'running' | 'done' | 'failed' | 'diverged';
+export const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'done', 'failed', 'diverged'];
+
+/** TF.js backend names as stored with every result. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** Training settings of a run (the sweep spec's `train` section; `netspace train` flags). */
+export interface TrainSettings {
+  /** Passes over the training subset. */
+  epochs: number;
+  /** Square input side in pixels; 28 means no resize. */
+  resolution: number;
+  /** Images per SGD step. */
+  batchSize: number;
+  /** Plain SGD learning rate (no momentum, no weight decay). */
+  lr: number;
+  /** Training images used, stratified by class; null means all 60,000. */
+  trainSize: number | null;
+  /** Validation images used from the 10k test split, stratified; null means all. */
+  valSize: number | null;
+}
+
+/** One finished epoch, committed as it ends. */
+export interface EpochRecord {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean cross-entropy over the epoch's training batches. */
+  trainLoss: number;
+  /** Mean cross-entropy over the validation images. */
+  valLoss: number;
+  /** Fraction of validation images classified right, 0..1. */
+  valAccuracy: number;
+  /** Wall time of the epoch including validation, seconds. */
+  seconds: number;
+  /** Training images per second during the epoch. */
+  imagesPerSecond: number;
+}
+
+/** One run: one sampled config trained once, as stored. */
+export interface RunRecord {
+  id: number;
+  sweepId: number;
+  /** Name of the design space the config was drawn from (e.g. "AnyNetX_A", "RegNetX", "regnet32"). */
+  space: string;
+  /** Canonical key of the config, UNIQUE within a sweep. */
+  configKey: string;
+  config: AnyNetConfig;
+  /** The sampled parameters behind the config (e.g. {d, w0, wa, wm, g, b} for RegNetX), for per-parameter plots. */
+  sampled: Record<string, number | number[]>;
+  /** Analytic complexity at the run's resolution. */
+  flops: number;
+  params: number;
+  acts: number;
+  /** Seed of the model initialisation and of the data order. */
+  seed: number;
+  settings: TrainSettings;
+  status: RunStatus;
+  /** Why a run failed or diverged; null otherwise. */
+  errorText: string | null;
+  /** Backend that ran it; null while pending. */
+  backend: BackendName | null;
+  /** ISO-8601 times; null until set. */
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Training wall time, seconds; null until finished. */
+  seconds: number | null;
+  /** Top-1 validation error (1 - accuracy) after the last epoch; null unless done. */
+  finalError: number | null;
+  epochs: EpochRecord[];
+}
+
+/** A sweep as stored: its spec and all its runs with their epochs. */
+export interface SweepRecord {
+  id: number;
+  name: string;
+  /** The sweep spec as given (JSON), refused if it changes on resume. */
+  spec: unknown;
+  createdAt: string;
+  runs: RunRecord[];
+}

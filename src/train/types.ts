@@ -1,0 +1,45 @@
+// What the trainer takes and gives: one config + settings in, one result out (a status, never an exception).
+import type { AnyNetConfig } from '../space/config.ts';
+import type { BackendName, EpochRecord, TrainSettings } from '../store/types.ts';
+
+/** Everything one training run needs besides the data. */
+export interface TrainRequest {
+  config: AnyNetConfig;
+  settings: TrainSettings;
+  /** Seeds the weight initialisation, the subset choice and the per-epoch shuffle. */
+  seed: number;
+  /** Requested backend; 'auto' takes tensorflow when it loads, else wasm. */
+  backend: BackendName | 'auto';
+  /** A run cut short (killed process): its stored epochs and the checkpoint saved after the last of them. */
+  resume?: { epochs: EpochRecord[]; checkpoint: Uint8Array };
+}
+
+/** Progress inside an epoch, for bars and per-worker lines. */
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  /** Running mean training loss of the epoch so far. */
+  loss: number;
+  imagesPerSecond: number;
+}
+
+/** Callbacks the trainer calls as it goes; the caller stores epochs as they arrive. */
+export interface TrainHooks {
+  /** After each epoch: its metrics and a checkpoint (weights and batch-norm running statistics, float32). */
+  onEpoch?: (epoch: EpochRecord, checkpoint: Uint8Array) => void;
+  onBatch?: (progress: BatchProgress) => void;
+}
+
+/** How a run ended. */
+export interface TrainResult {
+  status: 'done' | 'failed' | 'diverged';
+  epochs: EpochRecord[];
+  /** 1 - validation accuracy of the last epoch; null unless done. */
+  finalError: number | null;
+  /** Why it failed or diverged. */
+  errorText: string | null;
+  backend: BackendName;
+  /** Wall time of the whole run, seconds. */
+  seconds: number;
+}
