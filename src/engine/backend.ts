@@ -1,0 +1,60 @@
+// Backend choice: tensorflow (tfjs-node-gpu, optional), wasm (the CPU default, with our training kernels), cpu.
+import * as tf from '@tensorflow/tfjs-core';
+// The union package registers every op's gradient with tfjs-core (tfjs-core alone registers none); its other
+// backends (webgl) never initialise in Node.
+import '@tensorflow/tfjs';
+import { NetspaceError } from '../errors.ts';
+import type { BackendName } from '../store/types.ts';
+import { registerWasmKernels } from './wasm-kernels.ts';
+
+export type BackendRequest = BackendName | 'auto';
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Loads @tensorflow/tfjs-node-gpu, which registers the 'tensorflow' backend with tfjs-core. Unverified here: the
+ * package cannot install on machines without access to its libtensorflow download. TF_FORCE_GPU_ALLOW_GROWTH must be
+ * set before libtensorflow starts, or the first worker takes all GPU memory and the others fail.
+ */
+async function loadTensorflow(): Promise<boolean> {
+  process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
+  try {
+    const name = '@tensorflow/tfjs-node-gpu';
+    await import(name);
+    return tf.findBackend('tensorflow') !== null || tf.engine().registryFactory.tensorflow !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+const loaders: Record<BackendName, () => Promise<boolean>> = {
+  tensorflow: loadTensorflow,
+  wasm: async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    registerWasmKernels();
+    return true;
+  },
+  cpu: async () => {
+    await import('@tensorflow/tfjs-backend-cpu');
+    return true;
+  },
+};
+
+/** Makes `requested` the active TF.js backend of this thread and returns the one that runs. */
+export async function initBackend(requested: BackendRequest): Promise<BackendName> {
+  if (!BACKEND_REQUESTS.includes(requested)) {
+    throw new NetspaceError(`--backend ${String(requested)} is not one of: ${BACKEND_REQUESTS.join(', ')}`);
+  }
+  const chosen: BackendName = requested === 'auto' ? ((await loaders.tensorflow()) ? 'tensorflow' : 'wasm') : requested;
+  if (!(await loaders[chosen]())) {
+    throw new NetspaceError(
+      `--backend ${chosen}: @tensorflow/tfjs-node-gpu is not installed or does not load here; use --backend wasm (or auto)`,
+    );
+  }
+  // PROD silences TF.js's advice to install tfjs-node (printed on every cpu-backend start) and skips debug checks.
+  tf.env().set('PROD', true);
+  if (!(await tf.setBackend(chosen))) {
+    throw new NetspaceError(`--backend ${chosen}: TF.js could not initialise the ${chosen} backend`);
+  }
+  await tf.ready();
+  return chosen;
+}
