@@ -1,5 +1,7 @@
 // Named model configs: the d2l chapter's RegNet32, the model every baseline and benchmark trains.
-import type { AnyNetConfig } from './config.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { NetspaceError } from '../errors.ts';
+import { parseAnyNetConfig, type AnyNetConfig } from './config.ts';
 
 /** RegNet32 from the d2l chapter: stem 32, group width 16, multiplier 1, depths [4, 6], widths [32, 80]. */
 export const REGNET32: Readonly<AnyNetConfig> = Object.freeze({
@@ -15,3 +17,22 @@ export const REGNET32: Readonly<AnyNetConfig> = Object.freeze({
 
 /** Presets by the name the CLI accepts (`--model regnet32`). */
 export const PRESETS: Readonly<Record<string, Readonly<AnyNetConfig>>> = Object.freeze({ regnet32: REGNET32 });
+
+/**
+ * A model named on the command line: a preset name (`regnet32`) or a JSON file holding an AnyNetConfig.
+ * Throws a NetspaceError naming the argument when it is neither, or the file's field when the config is bad.
+ */
+export function resolveModelConfig(nameOrPath: string): AnyNetConfig {
+  const preset = PRESETS[nameOrPath.toLowerCase()];
+  if (preset !== undefined) return structuredClone(preset) as AnyNetConfig;
+  if (!existsSync(nameOrPath)) {
+    throw new NetspaceError(`model ${JSON.stringify(nameOrPath)}: not a preset (${Object.keys(PRESETS).join(', ')}) and no such file`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(nameOrPath, 'utf8'));
+  } catch (error) {
+    throw new NetspaceError(`${nameOrPath}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseAnyNetConfig(parsed, nameOrPath);
+}

@@ -1,0 +1,45 @@
+// `netspace summary <model>`: each top-level part's output shape and parameters, like the chapter's layer summary.
+import type { CommandModule } from 'yargs';
+import { NetspaceError } from '../../errors.ts';
+import { initBackend } from '../../engine/backend.ts';
+import { buildAnyNet } from '../../model/anynet.ts';
+import { formatSummary, summarize } from '../../model/summary.ts';
+import { resolveModelConfig } from '../../space/presets.ts';
+
+interface Args {
+  model: string;
+  input: string;
+  json: boolean;
+}
+
+function parseInput(text: string): [number, number, number, number] {
+  const dims = text.split(',').map((d) => Number(d.trim()));
+  if (dims.length !== 4 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new NetspaceError(`--input ${text}: expected four positive integers N,C,H,W such as 1,1,96,96`);
+  }
+  return dims as [number, number, number, number];
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'summary <model>',
+  describe: 'Print each part of a model (regnet32 or a config .json) with its output shape and parameter count',
+  builder: (y) =>
+    y
+      .positional('model', { type: 'string', demandOption: true, describe: 'regnet32, or an AnyNet config JSON file' })
+      .option('input', { type: 'string', default: '1,1,96,96', describe: 'input shape N,C,H,W (PyTorch order)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print {"layers":[{name,outputShape,params}],"params":N}' }),
+  handler: async (args) => {
+    const config = resolveModelConfig(args.model);
+    const input = parseInput(args.input);
+    if (input[1] !== config.inputChannels) {
+      throw new NetspaceError(`--input ${args.input}: the model takes ${config.inputChannels} input channel(s), not ${input[1]}`);
+    }
+    await initBackend('cpu');
+    const model = buildAnyNet(config);
+    const summary = summarize(model, input);
+    model.dispose();
+    process.stdout.write(args.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+  },
+};
+
+export default command;
