@@ -1,9 +1,6 @@
 // `netspace summary <model>`: each top-level part's output shape and parameters, like the chapter's layer summary.
 import type { CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
-import { initBackend } from '../../engine/backend.ts';
-import { buildAnyNet } from '../../model/anynet.ts';
-import { formatSummary, summarize } from '../../model/summary.ts';
 import { resolveModelConfig } from '../../space/presets.ts';
 
 interface Args {
@@ -34,6 +31,12 @@ const command: CommandModule<object, Args> = {
     if (input[1] !== config.inputChannels) {
       throw new NetspaceError(`--input ${args.input}: the model takes ${config.inputChannels} input channel(s), not ${input[1]}`);
     }
+    // TF.js loads only when a command needs it, so that `netspace --help` and the pure commands start fast.
+    const [{ initBackend }, { buildAnyNet }, { formatSummary, summarize }] = await Promise.all([
+      import('../../engine/backend.ts'),
+      import('../../model/anynet.ts'),
+      import('../../model/summary.ts'),
+    ]);
     await initBackend('cpu');
     const model = buildAnyNet(config);
     const summary = summarize(model, input);

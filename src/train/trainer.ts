@@ -1,0 +1,117 @@
+// The trainer: one AnyNet config + Fashion-MNIST + settings -> per-epoch metrics and a status, as the chapter trains.
+import * as tf from '@tensorflow/tfjs-core';
+import { epochOrder, fillBatch, stratifiedSubset, type FashionMnist, type Split } from '../data/index.ts';
+import { initBackend } from '../engine/backend.ts';
+import { buildAnyNet, type AnyNetModel } from '../model/anynet.ts';
+import type { EpochRecord } from '../store/types.ts';
+import type { TrainHooks, TrainRequest, TrainResult } from './types.ts';
+
+/** Images per forward pass during validation (no gradients, so larger than a training batch). */
+const VALIDATION_BATCH = 256;
+
+/** Thrown inside the loop when the loss stops being a finite number; becomes status `diverged`. */
+class Diverged extends Error {}
+
+/** Lets timers, progress bars and signal handlers run between batches of a synchronous training loop. */
+const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Mean cross-entropy and accuracy of `model` over `indices` of `split`, in inference mode. */
+function evaluate(model: AnyNetModel, split: Split, indices: Uint32Array, resolution: number): { loss: number; accuracy: number } {
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < indices.length; start += VALIDATION_BATCH) {
+    const batch = fillBatch(split, indices.subarray(start, start + VALIDATION_BATCH), resolution);
+    const [sum, hits] = tf.tidy(() => {
+      const x = tf.tensor4d(batch.x, [batch.size, resolution, resolution, 1]);
+      const labels = tf.tensor1d(batch.y, 'int32');
+      const logits = model.forward(x, false);
+      const losses = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, model.config.numClasses), logits, undefined, undefined, tf.Reduction.NONE);
+      return [tf.sum(losses), tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32'))];
+    });
+    lossSum += (sum.dataSync() as Float32Array)[0]!;
+    correct += (hits.dataSync() as Int32Array)[0]!;
+    sum.dispose();
+    hits.dispose();
+  }
+  return { loss: lossSum / indices.length, accuracy: correct / indices.length };
+}
+
+/**
+ * Trains `request.config` with plain SGD on cross-entropy, epoch by epoch, validating on the test split after each
+ * epoch as the d2l trainer does. Training problems end in a result (failed or diverged), never an exception; a run
+ * with `request.resume` continues after its last stored epoch from the stored checkpoint.
+ */
+export async function trainModel(request: TrainRequest, data: FashionMnist, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const started = performance.now();
+  const backend = await initBackend(request.backend);
+  const { settings, seed } = request;
+  const epochs: EpochRecord[] = [...(request.resume?.epochs ?? [])];
+  const result = (status: TrainResult['status'], errorText: string | null): TrainResult => ({
+    status,
+    epochs,
+    finalError: status === 'done' && epochs.length > 0 ? 1 - epochs[epochs.length - 1]!.valAccuracy : null,
+    errorText,
+    backend,
+    seconds: (performance.now() - started) / 1000,
+  });
+
+  let model: AnyNetModel | null = null;
+  try {
+    model = buildAnyNet(request.config, { seed });
+    if (request.resume) {
+      const c = request.resume.checkpoint;
+      model.loadWeights(new Float32Array(c.buffer, c.byteOffset, c.byteLength / 4));
+    }
+    const optimizer = tf.train.sgd(settings.lr);
+    const variables = model.trainable.map((v) => v.variable);
+    const trainIdx = stratifiedSubset(data.train.labels, settings.trainSize, seed);
+    const valIdx = stratifiedSubset(data.test.labels, settings.valSize, seed + 1);
+    const { resolution, batchSize } = settings;
+    const batches = Math.ceil(trainIdx.length / batchSize);
+    const buffers = { x: new Float32Array(batchSize * resolution * resolution), y: new Int32Array(batchSize) };
+
+    for (let epoch = epochs.length + 1; epoch <= settings.epochs; epoch++) {
+      const epochStart = performance.now();
+      const order = epochOrder(trainIdx, seed, epoch);
+      let lossSum = 0;
+      for (let b = 0; b < batches; b++) {
+        const batch = fillBatch(data.train, order.subarray(b * batchSize, (b + 1) * batchSize), resolution, buffers);
+        const m = model;
+        const loss = tf.tidy(() => {
+          const x = tf.tensor4d(batch.x.subarray(0, batch.size * resolution * resolution), [batch.size, resolution, resolution, 1]);
+          const y = tf.oneHot(tf.tensor1d(batch.y.subarray(0, batch.size), 'int32'), m.config.numClasses);
+          return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, m.forward(x, true)) as tf.Scalar, true, variables)!;
+        });
+        const value = (loss.dataSync() as Float32Array)[0]!;
+        loss.dispose();
+        if (!Number.isFinite(value)) throw new Diverged(`training loss became ${value} at epoch ${epoch}, batch ${b + 1}`);
+        lossSum += value;
+        const elapsed = (performance.now() - epochStart) / 1000;
+        hooks.onBatch?.({ epoch, batch: b + 1, batches, loss: lossSum / (b + 1), imagesPerSecond: ((b + 1) * batchSize) / elapsed });
+        await breathe();
+      }
+      const trainSeconds = (performance.now() - epochStart) / 1000;
+      const validation = evaluate(model, data.test, valIdx, resolution);
+      if (!Number.isFinite(validation.loss)) throw new Diverged(`validation loss became ${validation.loss} at epoch ${epoch}`);
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: lossSum / batches,
+        valLoss: validation.loss,
+        valAccuracy: validation.accuracy,
+        seconds: (performance.now() - epochStart) / 1000,
+        imagesPerSecond: trainIdx.length / trainSeconds,
+      };
+      epochs.push(record);
+      const weights = model.saveWeights();
+      hooks.onEpoch?.(record, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
+      await breathe();
+    }
+    optimizer.dispose();
+    return result('done', null);
+  } catch (error) {
+    if (error instanceof Diverged) return result('diverged', error.message);
+    return result('failed', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  } finally {
+    model?.dispose();
+  }
+}
