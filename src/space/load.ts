@@ -1,0 +1,140 @@
+// What the command line hands to src/space: space references (names or JSON/YAML spec files), configs, RegNet flags.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { builtinSpaces, FASHION_MNIST_SCALE, IMAGENET_SCALE } from './builtins.ts';
+import { complexity, type Complexity } from './complexity.ts';
+import type { AnyNetConfig } from './config.ts';
+import { optionErrors } from './messages.ts';
+import { resolveModelConfig } from './presets.ts';
+import { generateRegNet, type ModelBase, type RegNetParams } from './regnet.ts';
+import { sampleConfigs, type SampleOptions, type SampledConfig } from './sampler.ts';
+import { parseSpaceSpec, type SpaceSpec } from './spec.ts';
+
+const BUILTIN_NAMES = Object.keys(builtinSpaces);
+
+/** Reads a JSON (`.json`) or YAML (anything else; YAML also reads JSON) file, naming the file in every error. */
+function readDataFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw optionErrors.unreadable(path, (error as NodeJS.ErrnoException).code ?? String(error));
+  }
+  const json = extname(path).toLowerCase() === '.json';
+  try {
+    return json ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw optionErrors.unparsable(path, json ? 'JSON' : 'YAML', error instanceof Error ? error.message.split('\n')[0]! : String(error));
+  }
+}
+
+function fileExists(path: string): boolean {
+  return existsSync(path) && statSync(path).isFile();
+}
+
+/**
+ * A design space by reference: a built-in name (AnyNetX_A..AnyNetX_E, RegNetX; case does not matter) or the path
+ * of a JSON/YAML spec file (see parseSpaceSpec), whose space is named after the file unless it has a `name`.
+ */
+export function loadSpace(ref: string): SpaceSpec {
+  const builtin = BUILTIN_NAMES.find((name) => name === ref) ?? BUILTIN_NAMES.find((name) => name.toLowerCase() === ref.toLowerCase());
+  if (builtin !== undefined) return builtinSpaces[builtin as keyof typeof builtinSpaces];
+  if (!fileExists(ref)) throw optionErrors.unknownSpace(ref, BUILTIN_NAMES);
+  const raw = readDataFile(ref);
+  const named = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { name: basename(ref, extname(ref)), ...raw } : raw;
+  return parseSpaceSpec(named, ref);
+}
+
+/** What `netspace sample` does: loadSpace, then sampleConfigs. */
+export function sampleSpace(ref: string, options: SampleOptions): SampledConfig[] {
+  return sampleConfigs(loadSpace(ref), options);
+}
+
+const REGNET_KEYS: Record<string, keyof RegNetParams | 'b'> = {
+  d: 'depth',
+  depth: 'depth',
+  w0: 'w0',
+  wa: 'wa',
+  wm: 'wm',
+  g: 'groupWidth',
+  groupWidth: 'groupWidth',
+  b: 'b',
+};
+
+/**
+ * Reads RegNet parameters written as `d=22,w0=24,wa=24.48,wm=2.54,g=16` (b=, the bottleneck ratio, is optional
+ * and 1 by default); all of d, w0, wa, wm and g are required.
+ */
+export function parseRegNetArgument(text: string): RegNetParams {
+  const values: Partial<Record<keyof RegNetParams | 'b', number>> = {};
+  for (const part of text.split(',')) {
+    const [key, value, ...rest] = part.split('=').map((s) => s.trim());
+    const field = key === undefined ? undefined : REGNET_KEYS[key];
+    if (field === undefined || value === undefined || rest.length > 0) {
+      throw optionErrors.regnetArgument(text, `${JSON.stringify(part)} is not one of d=, w0=, wa=, wm=, g=, b= followed by a number`);
+    }
+    const number = Number(value);
+    if (value === '' || !Number.isFinite(number)) throw optionErrors.regnetArgument(text, `${key} must be a number, got ${JSON.stringify(value)}`);
+    if (values[field] !== undefined) throw optionErrors.regnetArgument(text, `${key} is given twice`);
+    values[field] = number;
+  }
+  for (const key of ['d', 'w0', 'wa', 'wm', 'g'] as const) {
+    if (values[REGNET_KEYS[key] as keyof RegNetParams] === undefined) throw optionErrors.regnetArgument(text, `${key}= is missing`);
+  }
+  const { depth, w0, wa, wm, groupWidth, b } = values as Required<typeof values>;
+  if (b !== undefined && b <= 0) throw optionErrors.regnetArgument(text, `b must be > 0, got ${b}`);
+  return { depth, w0, wa, wm, groupWidth, bottleneckMultiplier: b === undefined ? 1 : 1 / b };
+}
+
+/** What `netspace complexity` is asked: a config (preset or file) or RegNet parameters, at a resolution. */
+export interface ComplexityRequest {
+  /** Preset name or config JSON file (resolveModelConfig); exactly one of `config` and `regnet` is given. */
+  config?: string;
+  /** RegNet parameters as parseRegNetArgument reads them. */
+  regnet?: string;
+  /** Input side in pixels; default 28 (Fashion-MNIST). */
+  resolution?: number;
+  /** With `regnet` only: input channels (default 1), classes (default 10), stem width (default 32, the paper's),
+   * conv bias (default false, as pycls). A config file states these itself. */
+  inputChannels?: number;
+  numClasses?: number;
+  stemWidth?: number;
+  convBias?: boolean;
+}
+
+export interface ComplexityReport extends Complexity {
+  config: AnyNetConfig;
+  /** Input side in pixels the counts are for. */
+  resolution: number;
+}
+
+function positive(option: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1) throw optionErrors.badOption(option, value, 'a positive integer');
+  return v;
+}
+
+/** What `netspace complexity` does: builds the config the request names and counts its flops, params and acts. */
+export function describeComplexity(request: ComplexityRequest): ComplexityReport {
+  if ((request.config === undefined) === (request.regnet === undefined)) {
+    throw optionErrors.complexityInput();
+  }
+  let config: AnyNetConfig;
+  if (request.regnet !== undefined) {
+    const base: ModelBase = {
+      inputChannels: positive('--channels', request.inputChannels, FASHION_MNIST_SCALE.inputChannels),
+      numClasses: positive('--classes', request.numClasses, FASHION_MNIST_SCALE.numClasses),
+      stemWidth: positive('--stem', request.stemWidth, IMAGENET_SCALE.stemWidth),
+      convBias: request.convBias ?? IMAGENET_SCALE.convBias,
+    };
+    config = generateRegNet(parseRegNetArgument(request.regnet), base);
+  } else {
+    for (const [option, value] of [['--channels', request.inputChannels], ['--classes', request.numClasses], ['--stem', request.stemWidth], ['--conv-bias', request.convBias]] as const) {
+      if (value !== undefined) throw optionErrors.regnetOnly(option, request.config!);
+    }
+    config = resolveModelConfig(request.config!);
+  }
+  const resolution = positive('--resolution', request.resolution, FASHION_MNIST_SCALE.resolution);
+  return { config, resolution, ...complexity(config, resolution) };
+}

@@ -1,0 +1,253 @@
+// Design spaces as data: the spec types (a tagged union on `kind`) and the validator every spec passes through.
+//
+// The pipeline starts here:  space spec (builtin name | JSON/YAML file) -> parseSpaceSpec -> SpaceSpec
+//   -> sampleConfigs (seeded draws, constraints, complexity, dedup) -> SampledConfig[] -> sweep / store / train.
+import { ANYNETX_CONSTRAINTS, SPACE_DEFAULTS } from './builtins.ts';
+import {
+  distributionBounds,
+  distributionGenerators,
+  isMultipleOf,
+  parseDistribution,
+  type Distribution,
+} from './distributions.ts';
+import { messages, specError } from './messages.ts';
+
+/** The paper's AnyNetX design spaces (section 3.2), each the one before with one more constraint. */
+export type AnyNetXKind = 'AnyNetX_A' | 'AnyNetX_B' | 'AnyNetX_C' | 'AnyNetX_D' | 'AnyNetX_E';
+/** Every kind of space: the AnyNetX ladder, free AnyNet spaces with constraints of one's choice, and RegNetX. */
+export type SpaceKind = AnyNetXKind | 'AnyNet' | 'RegNetX';
+export const SPACE_KINDS: readonly SpaceKind[] = ['AnyNetX_A', 'AnyNetX_B', 'AnyNetX_C', 'AnyNetX_D', 'AnyNetX_E', 'AnyNet', 'RegNetX'];
+
+/** Which family of defaults fills the fields a spec leaves out. */
+export type SpaceScaleName = 'fashion-mnist' | 'imagenet';
+export const SPACE_SCALES: readonly SpaceScaleName[] = ['fashion-mnist', 'imagenet'];
+
+/** What every space states about the networks in it besides their stages. */
+export interface SpaceScale {
+  /** Name under which results are stored and plotted; defaults to the kind (or to a spec file's base name). */
+  name: string;
+  /** The defaults this spec started from; fields given in the spec override them. */
+  scale: SpaceScaleName;
+  /** Number of stages of every network in the space (RegNetX draws with another count are rejected). */
+  stages: number;
+  /** Output channels of the stem (3x3 conv, stride 2). */
+  stemWidth: number;
+  /** Channels of the input images: 1 for Fashion-MNIST, 3 for ImageNet. */
+  inputChannels: number;
+  /** Square input side in pixels at which complexity is counted (28 for Fashion-MNIST, 224 for ImageNet). */
+  resolution: number;
+  /** Outputs of the classifier. */
+  numClasses: number;
+  /** Whether convolutions carry a bias: true in the d2l chapter, false in pycls. */
+  convBias: boolean;
+}
+
+/** The per-stage parameters of an AnyNet (paper section 3.1): d_i, w_i, b_i, g_i. */
+export type AnyNetParam = 'depth' | 'width' | 'bottleneckRatio' | 'groupWidth';
+export const ANYNET_PARAMS: readonly AnyNetParam[] = ['depth', 'width', 'bottleneckRatio', 'groupWidth'];
+
+/** One distribution for every stage, or one per stage. */
+export type StageDistribution = Distribution | Distribution[];
+
+/**
+ * An AnyNet design space: per stage, depth d_i (blocks), width w_i (channels), bottleneck ratio b_i (width /
+ * bottleneck width; the config's multiplier is 1/b_i) and group width g_i (channels), each drawn from its
+ * distribution independently per stage, then made compatible (adjustBlockCompatibility). Parameters in `shared`
+ * are drawn once for all stages, and a config in which compatibility made them differ (a group width above some
+ * stage's bottleneck width) is rejected; so is a config whose parameters in `nonDecreasing` decrease from one stage
+ * to the next. Rejection samples the restricted space exactly: each space is the one before conditioned on its
+ * constraint (the spaces are nested subsets, section 3.2).
+ * The AnyNetX kinds fix the constraints: A none; B shared b; C shared b, g; D also non-decreasing widths;
+ * E also non-decreasing depths. Kind `AnyNet` takes any constraints.
+ */
+export interface AnyNetSpace extends SpaceScale {
+  kind: AnyNetXKind | 'AnyNet';
+  depth: StageDistribution;
+  width: StageDistribution;
+  bottleneckRatio: StageDistribution;
+  groupWidth: StageDistribution;
+  /** Parameters drawn once and used by every stage. */
+  shared: AnyNetParam[];
+  /** Parameters that must not decrease from one stage to the next. */
+  nonDecreasing: AnyNetParam[];
+}
+
+/**
+ * The RegNetX design space (paper section 3.3): depth d, initial width w0, slope wa, width multiplier wm, group
+ * width g and bottleneck ratio b (1 for RegNetX) are drawn, the stages follow from generateRegNet, and draws whose
+ * stage count differs from `stages` (or that skip a stage exponent, as pycls checks) are rejected.
+ */
+export interface RegNetXSpace extends SpaceScale {
+  kind: 'RegNetX';
+  depth: Distribution;
+  w0: Distribution;
+  wa: Distribution;
+  wm: Distribution;
+  groupWidth: Distribution;
+  bottleneckRatio: Distribution;
+}
+
+/** A design space: plain JSON data, told apart by `kind`. */
+export type SpaceSpec = AnyNetSpace | RegNetXSpace;
+
+export type RegNetParam = 'depth' | 'w0' | 'wa' | 'wm' | 'groupWidth' | 'bottleneckRatio';
+export const REGNET_PARAMS: readonly RegNetParam[] = ['depth', 'w0', 'wa', 'wm', 'groupWidth', 'bottleneckRatio'];
+
+/** What values a parameter accepts; checked against everything its distribution can produce. */
+interface ParamRule {
+  integer: boolean;
+  min: number;
+  /** Whether min itself is excluded. */
+  exclusive: boolean;
+  multipleOf?: number;
+}
+
+const WHOLE_POSITIVE: ParamRule = { integer: true, min: 1, exclusive: false };
+const PARAM_RULES: Record<AnyNetParam | RegNetParam, ParamRule> = {
+  depth: WHOLE_POSITIVE,
+  width: WHOLE_POSITIVE,
+  groupWidth: WHOLE_POSITIVE,
+  bottleneckRatio: { integer: false, min: 0, exclusive: true },
+  // pycls generate_regnet asserts w0 % 8 == 0: the quantized widths are multiples of 8.
+  w0: { integer: true, min: 8, exclusive: false, multipleOf: 8 },
+  wa: { integer: false, min: 0, exclusive: false },
+  wm: { integer: false, min: 1, exclusive: true },
+};
+
+const SCALE_KEYS = ['kind', 'name', 'scale', 'stages', 'stemWidth', 'inputChannels', 'resolution', 'numClasses', 'convBias'] as const;
+const ANYNET_KEYS: readonly string[] = [...SCALE_KEYS, ...ANYNET_PARAMS, 'shared', 'nonDecreasing'];
+const REGNET_KEYS: readonly string[] = [...SCALE_KEYS, ...REGNET_PARAMS];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkKeys(source: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) specError(source, key, messages.unknownKey(key, allowed));
+  }
+}
+
+/** Largest stage count accepted: far beyond any network of the paper, small enough to catch typos like 40. */
+const MAX_STAGES = 16;
+
+function positiveInteger(source: string, path: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) specError(source, path, messages.positiveInteger(value));
+  return value;
+}
+
+/** Checks that everything `d` can draw is a legal value of `param`. */
+function checkParamValues(source: string, path: string, param: AnyNetParam | RegNetParam, d: Distribution): void {
+  const rule = PARAM_RULES[param];
+  const { min } = distributionBounds(d);
+  if (rule.exclusive ? min <= rule.min : min < rule.min) {
+    specError(source, path, messages.belowMinimum(param, min, rule.min, rule.exclusive));
+  }
+  for (const { field, value } of distributionGenerators(d)) {
+    const at = d.dist === 'fixed' ? path : `${path}.${field}`;
+    if (rule.integer && !Number.isInteger(value)) specError(source, at, messages.notInteger(param, value));
+    if (rule.multipleOf !== undefined && !isMultipleOf(value, rule.multipleOf)) {
+      specError(source, at, messages.notMultipleOf(param, value, rule.multipleOf));
+    }
+  }
+}
+
+function parseParam(source: string, path: string, param: AnyNetParam | RegNetParam, value: unknown): Distribution {
+  const d = parseDistribution(value, source, path);
+  checkParamValues(source, path, param, d);
+  return d;
+}
+
+function parseParamList(source: string, key: string, value: unknown): AnyNetParam[] {
+  if (!Array.isArray(value)) specError(source, key, messages.paramList(value));
+  const params = value.map((p: unknown, i: number) => {
+    if (typeof p !== 'string' || !(ANYNET_PARAMS as readonly string[]).includes(p)) {
+      specError(source, `${key}[${i}]`, messages.unknownParam(p, ANYNET_PARAMS));
+    }
+    return p as AnyNetParam;
+  });
+  return ANYNET_PARAMS.filter((p) => params.includes(p));
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+function parseScale(source: string, merged: Record<string, unknown>, scale: SpaceScaleName): SpaceScale {
+  if (typeof merged.name !== 'string' || merged.name.trim() === '') specError(source, 'name', messages.nonEmptyString(merged.name));
+  const stages = positiveInteger(source, 'stages', merged.stages);
+  if (stages > MAX_STAGES) specError(source, 'stages', messages.tooManyStages(stages, MAX_STAGES));
+  const stemWidth = positiveInteger(source, 'stemWidth', merged.stemWidth);
+  const inputChannels = positiveInteger(source, 'inputChannels', merged.inputChannels);
+  const resolution = positiveInteger(source, 'resolution', merged.resolution);
+  const numClasses = positiveInteger(source, 'numClasses', merged.numClasses);
+  if (typeof merged.convBias !== 'boolean') specError(source, 'convBias', messages.boolean(merged.convBias));
+  return { name: merged.name, scale, stages, stemWidth, inputChannels, resolution, numClasses, convBias: merged.convBias };
+}
+
+function parseAnyNet(source: string, raw: Record<string, unknown>, kind: AnyNetSpace['kind'], scale: SpaceScaleName): AnyNetSpace {
+  checkKeys(source, raw, ANYNET_KEYS);
+  const merged: Record<string, unknown> = { ...SPACE_DEFAULTS[scale][kind], ...raw };
+  const base = parseScale(source, merged, scale);
+  const constraints = kind === 'AnyNet' ? null : ANYNETX_CONSTRAINTS[kind];
+  const lists = {} as Record<'shared' | 'nonDecreasing', AnyNetParam[]>;
+  for (const key of ['shared', 'nonDecreasing'] as const) {
+    lists[key] = parseParamList(source, key, merged[key]);
+    if (constraints !== null && !sameSet(lists[key], constraints[key])) {
+      specError(source, key, messages.fixedByKind(kind, raw[key], constraints[key]));
+    }
+  }
+  const params = {} as Record<AnyNetParam, StageDistribution>;
+  for (const param of ANYNET_PARAMS) {
+    const value = merged[param];
+    if (Array.isArray(value)) {
+      if (lists.shared.includes(param)) specError(source, param, messages.sharedButPerStage(param));
+      if (value.length !== base.stages) specError(source, param, messages.stageListLength(value.length, base.stages));
+      params[param] = value.map((v: unknown, i: number) => parseParam(source, `${param}[${i}]`, param, v));
+    } else {
+      params[param] = parseParam(source, param, param, value);
+    }
+  }
+  return { kind, ...base, ...params, shared: lists.shared, nonDecreasing: lists.nonDecreasing };
+}
+
+function parseRegNetX(source: string, raw: Record<string, unknown>, scale: SpaceScaleName): RegNetXSpace {
+  checkKeys(source, raw, REGNET_KEYS);
+  const merged: Record<string, unknown> = { ...SPACE_DEFAULTS[scale].RegNetX, ...raw };
+  const base = parseScale(source, merged, scale);
+  const params = {} as Record<RegNetParam, Distribution>;
+  for (const param of REGNET_PARAMS) {
+    if (Array.isArray(merged[param])) {
+      specError(source, param, messages.regnetList());
+    }
+    params[param] = parseParam(source, param, param, merged[param]);
+  }
+  return { kind: 'RegNetX', ...base, ...params };
+}
+
+/**
+ * Checks an untrusted design-space spec (parsed JSON or YAML) and returns it complete: fields it leaves out come from
+ * the built-in space of its `kind` at its `scale` ("fashion-mnist" unless given), distributions in full object form.
+ * Throws a NetspaceError naming `source`, the path inside the spec and what is wrong with it.
+ *
+ * Example (YAML), an ImageNet-scale AnyNetX_D with wider widths than the default:
+ *   kind: AnyNetX_D
+ *   scale: imagenet
+ *   width: {dist: log-uniform, low: 16, high: 2048, quantum: 8}
+ */
+export function parseSpaceSpec(value: unknown, source: string): SpaceSpec {
+  if (!isRecord(value)) specError(source, 'the space spec', messages.notObject(value));
+  const kind = value.kind;
+  if (kind === undefined) specError(source, 'kind', messages.missing(`one of ${SPACE_KINDS.join(', ')}`));
+  if (typeof kind !== 'string' || !(SPACE_KINDS as readonly string[]).includes(kind)) {
+    specError(source, 'kind', messages.oneOf(kind, SPACE_KINDS));
+  }
+  const scale = value.scale ?? 'fashion-mnist';
+  if (typeof scale !== 'string' || !(SPACE_SCALES as readonly string[]).includes(scale)) {
+    specError(source, 'scale', messages.oneOf(scale, SPACE_SCALES));
+  }
+  const spaceKind = kind as SpaceKind;
+  return spaceKind === 'RegNetX'
+    ? parseRegNetX(source, value, scale as SpaceScaleName)
+    : parseAnyNet(source, value, spaceKind, scale as SpaceScaleName);
+}
