@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { NetspaceError } from '../errors.ts';
 import type { BackendName } from '../store/types.ts';
+import { registerEngineKernels } from './kernels.ts';
+import { simdModule } from './simd.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 
 export type BackendRequest = BackendName | 'auto';
@@ -30,11 +32,14 @@ const loaders: Record<BackendName, () => Promise<boolean>> = {
   tensorflow: loadTensorflow,
   wasm: async () => {
     await import('@tensorflow/tfjs-backend-wasm');
-    registerWasmKernels();
+    const module = await simdModule();
+    registerWasmKernels(module);
+    registerEngineKernels('wasm', module);
     return true;
   },
   cpu: async () => {
     await import('@tensorflow/tfjs-backend-cpu');
+    registerEngineKernels('cpu', await simdModule());
     return true;
   },
 };

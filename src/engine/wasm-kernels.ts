@@ -1,81 +1,62 @@
-// Training kernels the TF.js wasm backend lacks, registered through TF.js's public kernel registry.
+// Standard TF.js kernels that the wasm backend lacks or runs slowly, replaced through the public kernel registry.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { arenaFor } from './arena.ts';
+import { columnSums, conv2DBackpropFilterOn, conv2DBackpropInputOn } from './kernels.ts';
+import type { WasmModule } from './simd.ts';
 
-type Info = tf.TensorInfo;
+/**
+ * Identity sharing the input's memory (as the cpu backend's does) instead of copying it: TF.js clones every tensor
+ * it saves for the backward pass through Identity, so the wasm copy doubled the memory of a training step.
+ * Tensors are immutable, so sharing is safe; the backend's reference count frees the data with its last user.
+ */
+function identity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }): tf.TensorInfo {
+  const x = inputs.x!;
+  (backend as BackendWasm).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
 
-function kernel(name: string): tf.KernelFunc {
-  const config = tf.getKernel(name, 'wasm');
-  if (config === undefined) throw new Error(`the wasm backend has no ${name} kernel to build on`);
-  return config.kernelFunc;
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+
+/**
+ * Puts `make(original)` in place of the wasm kernel `kernelName`. The original's setup (which binds its wasm
+ * function) still runs when the backend starts, so the replacement can hand it the cases it does not cover.
+ */
+function replace(kernelName: string, make: (original: tf.KernelFunc | null) => tf.KernelFunc): void {
+  const original = tf.getKernel(kernelName, 'wasm');
+  if (original !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+  const config: tf.KernelConfig = { kernelName, backendName: 'wasm', kernelFunc: make(original?.kernelFunc ?? null) };
+  if (original?.setupFunc !== undefined) config.setupFunc = original.setupFunc;
+  tf.registerKernel(config);
 }
 
 /**
- * dW[kh, kw, ci, co] = sum over n, oh, ow of x[n, oh*s + kh - pad, ow*s + kw - pad, ci] * dy[n, oh, ow, co]:
- * an im2col of x (written in JS straight into the wasm heap) times dy, by wasm's own BatchMatMul. A 1x1 stride-1
- * convolution needs no im2col: x itself is the [N*H*W, Cin] matrix.
+ * Sum over every axis but the last, as the gradient of a bias added to NHWC activations asks: one pass of column
+ * sums instead of wasm's transpose of the whole tensor followed by a row reduction. Other sums go to wasm's own.
  */
-function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): Info {
-  const backend = args.backend as BackendWasm;
-  const { x, dy } = args.inputs as { x: Info; dy: Info };
-  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  if (attrs.dataFormat !== 'NHWC') throw new Error('Conv2DBackpropFilter (netspace wasm): only NHWC is supported');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const rows = batchSize * outHeight * outWidth;
-  const depth = filterHeight * filterWidth * inChannels;
-  const reshape = kernel('Reshape');
-  const matMul = kernel('BatchMatMul');
-
-  const direct = filterHeight === 1 && filterWidth === 1 && strideHeight === 1 && strideWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
-  let cols: Info;
-  if (direct) {
-    cols = reshape({ inputs: { x }, backend, attrs: { shape: [1, rows, depth] } }) as Info;
-  } else {
-    cols = backend.makeOutput([1, rows, depth], 'float32');
-    const out = backend.typedArrayFromHeap(cols) as Float32Array;
-    const src = backend.typedArrayFromHeap(x) as Float32Array;
-    const { top, left } = info.padInfo;
-    let r = 0;
-    for (let n = 0; n < batchSize; n++) {
-      for (let oh = 0; oh < outHeight; oh++) {
-        for (let ow = 0; ow < outWidth; ow++, r++) {
-          let c = r * depth;
-          for (let kh = 0; kh < filterHeight; kh++) {
-            const ih = oh * strideHeight + kh - top;
-            for (let kw = 0; kw < filterWidth; kw++, c += inChannels) {
-              const iw = ow * strideWidth + kw - left;
-              if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) {
-                out.fill(0, c, c + inChannels);
-              } else {
-                const s = ((n * inHeight + ih) * inWidth + iw) * inChannels;
-                out.set(src.subarray(s, s + inChannels), c);
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  const dy3 = reshape({ inputs: { x: dy }, backend, attrs: { shape: [1, rows, outChannels] } }) as Info;
-  const product = matMul({ inputs: { a: cols, b: dy3 }, backend, attrs: { transposeA: true, transposeB: false } }) as Info;
-  const result = reshape({ inputs: { x: product }, backend, attrs: { shape: attrs.filterShape } }) as Info;
-  for (const t of [cols, dy3, product]) backend.disposeData(t.dataId);
-  return result;
+function sumOn(module: WasmModule, original: tf.KernelFunc): tf.KernelFunc {
+  return ((args: KernelArgs) => {
+    const x = args.inputs.x!;
+    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const leading = rank >= 2 && axes.length === rank - 1 && [...axes].sort((p, q) => p - q).every((a, i) => a === i);
+    if (!leading || x.dtype !== 'float32') return original(args);
+    const c = x.shape[rank - 1]!;
+    const outShape = keepDims ? [...Array<number>(rank - 1).fill(1), c] : [c];
+    return columnSums(arenaFor(args.backend, 'wasm', module), x, outShape);
+  }) as tf.KernelFunc;
 }
 
 let registered = false;
 
-/** Registers netspace's wasm kernels once per thread (the registry is per module instance). */
-export function registerWasmKernels(): void {
+/** Registers the replacements once per thread (the registry is per tfjs-core instance). */
+export function registerWasmKernels(module: WasmModule): void {
   if (registered) return;
   registered = true;
-  tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilter as tf.KernelFunc });
+  replace(tf.Identity, () => identity as tf.KernelFunc);
+  // wasm has no Conv2DBackpropFilter, and its Conv2DBackpropInput is a scalar loop (~1 GMAC/s).
+  replace(tf.Conv2DBackpropFilter, () => conv2DBackpropFilterOn('wasm', module));
+  replace(tf.Conv2DBackpropInput, () => conv2DBackpropInputOn('wasm', module));
+  replace(tf.Sum, (original) => sumOn(module, original!));
 }

@@ -6,10 +6,43 @@ export const BN_MOMENTUM = 0.1;
 export const BN_EPSILON = 1e-5;
 
 /**
+ * TF.js kernels that run the ops below in one call each. Nothing here implements them: a backend that registers
+ * them (src/engine does for wasm and cpu) gets the one-call path, any other the composition of standard ops.
+ */
+export const OP_KERNELS = Object.freeze({
+  /** Grouped conv, NHWC; inputs x, filter [kh, kw, cin / groups, cout]; attrs strides, pad, groups. */
+  groupedConv: 'NetspaceGroupedConv2D',
+  /** Its input gradient; inputs dy, filter; attrs as above plus inputShape. */
+  groupedConvBackpropInput: 'NetspaceGroupedConv2DBackpropInput',
+  /** Its filter gradient; inputs x, dy; attrs as above plus filterShape. */
+  groupedConvBackpropFilter: 'NetspaceGroupedConv2DBackpropFilter',
+  /** Training batch norm over all axes but the last; inputs x, gamma, beta; attr epsilon; outputs y, mean, biased variance. */
+  batchNormTrain: 'NetspaceBatchNormTrain',
+  /** Its backward; inputs dy, x, gamma, mean, variance; attr epsilon; outputs dx, dgamma, dbeta. */
+  batchNormTrainGrad: 'NetspaceBatchNormTrainGrad',
+});
+
+let reference = false;
+
+/**
+ * Reference mode: with `on`, the ops take their composition of standard TF.js ops even where OP_KERNELS are
+ * registered, so that the cpu backend computes with TF.js's own kernels only. Tests and benchmarks compare against it.
+ */
+export function setReferenceMode(on: boolean): void {
+  reference = on;
+}
+
+/** Whether the active backend runs OP_KERNELS (and reference mode is off). */
+export function opKernelsActive(): boolean {
+  return !reference && tf.getKernel(OP_KERNELS.groupedConv, tf.getBackend()) !== undefined;
+}
+
+/**
  * Convolution with `groups` groups, NHWC, 'same'-style explicit padding `pad`. `filter` is [k, k, cin/groups, cout]
- * (TF's layout for grouped convolution). tf.conv2d asserts that filter depth equals input depth, so each group is a
- * dense convolution over its slice of channels and the outputs are concatenated: exact, and every piece has a
- * gradient. The engine may make this cheaper; it must stay equal to this.
+ * (TF's layout for grouped convolution). On backends that register OP_KERNELS (wasm, cpu) it is one kernel call
+ * for all groups, forward and backward. Elsewhere (tensorflow), since tf.conv2d asserts that filter depth equals
+ * input depth, each group is a dense convolution over its slice of channels and the outputs are concatenated:
+ * exact, and every piece has a gradient. Both give the same values.
  */
 export function groupedConv2d(
   x: tf.Tensor4D,
@@ -20,12 +53,15 @@ export function groupedConv2d(
 ): tf.Tensor4D {
   const padding: [[number, number], [number, number], [number, number], [number, number]] | 'valid' =
     pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]];
-  if (groups === 1) return tf.conv2d(x, filter, stride, padding);
   const cin = x.shape[3];
   const cout = filter.shape[3];
   if (cin % groups !== 0 || cout % groups !== 0 || filter.shape[2] * groups !== cin) {
     throw new Error(`groupedConv2d: ${cin} input / ${cout} output channels and filter ${filter.shape} do not fit ${groups} groups`);
   }
+  if (opKernelsActive()) {
+    return tf.engine().runKernel(OP_KERNELS.groupedConv, { x, filter }, { strides: stride, pad: padding, groups }) as tf.Tensor4D;
+  }
+  if (groups === 1) return tf.conv2d(x, filter, stride, padding);
   const xs = tf.split(x, groups, 3) as tf.Tensor4D[];
   const ws = tf.split(filter, groups, 3) as tf.Tensor4D[];
   const ys = xs.map((xi, i) => tf.conv2d(xi, ws[i]!, stride, padding));
@@ -52,6 +88,7 @@ export function batchNormTrain(
   beta: tf.Tensor1D,
   onMoments: (moments: BatchMoments) => void,
 ): tf.Tensor4D {
+  if (opKernelsActive()) return batchNormTrainKernel(x, gamma, beta, onMoments);
   const axes = [0, 1, 2];
   const count = x.shape[0] * x.shape[1] * x.shape[2];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -73,6 +110,33 @@ export function batchNormTrain(
         const scale = tf.div(tf.mul(g, is), count);
         const dx = tf.mul(scale, tf.sub(tf.sub(tf.mul(dy, count), dBeta), tf.mul(xh, dGamma)));
         return [dx, dGamma, dBeta];
+      },
+    };
+  });
+  return op(x, gamma, beta) as tf.Tensor4D;
+}
+
+/**
+ * batchNormTrain on OP_KERNELS: one call forward (y and the moments), one call backward (dx, dgamma,
+ * dbeta). The backward needs x and the moments, which are kept instead of xHat (same memory, one less tensor).
+ */
+function batchNormTrainKernel(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  onMoments: (moments: BatchMoments) => void,
+): tf.Tensor4D {
+  const attrs = { epsilon: BN_EPSILON };
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn, gIn, bIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [y, mean, variance] = tf.engine().runKernel(OP_KERNELS.batchNormTrain, { x: xIn, gamma: gIn, beta: bIn }, attrs) as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+    onMoments({ mean, variance });
+    save([xIn, gIn, mean, variance]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, g, m, v] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        return tf.engine().runKernel(OP_KERNELS.batchNormTrainGrad, { dy, x: xs, gamma: g, mean: m, variance: v }, attrs) as tf.Tensor[];
       },
     };
   });

@@ -2,6 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { epochOrder, fillBatch, stratifiedSubset, type FashionMnist, type Split } from '../data/index.ts';
 import { initBackend } from '../engine/backend.ts';
+import { sgd } from '../engine/sgd.ts';
+import { trainStep } from '../engine/train-step.ts';
 import { buildAnyNet, type AnyNetModel } from '../model/anynet.ts';
 import type { EpochRecord } from '../store/types.ts';
 import type { TrainHooks, TrainRequest, TrainResult } from './types.ts';
@@ -62,8 +64,7 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
       const c = request.resume.checkpoint;
       model.loadWeights(new Float32Array(c.buffer, c.byteOffset, c.byteLength / 4));
     }
-    const optimizer = tf.train.sgd(settings.lr);
-    const variables = model.trainable.map((v) => v.variable);
+    const optimizer = sgd(settings.lr);
     const trainIdx = stratifiedSubset(data.train.labels, settings.trainSize, seed);
     const valIdx = stratifiedSubset(data.test.labels, settings.valSize, seed + 1);
     const { resolution, batchSize } = settings;
@@ -76,14 +77,18 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {
         const batch = fillBatch(data.train, order.subarray(b * batchSize, (b + 1) * batchSize), resolution, buffers);
-        const m = model;
-        const loss = tf.tidy(() => {
-          const x = tf.tensor4d(batch.x.subarray(0, batch.size * resolution * resolution), [batch.size, resolution, resolution, 1]);
-          const y = tf.oneHot(tf.tensor1d(batch.y.subarray(0, batch.size), 'int32'), m.config.numClasses);
-          return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, m.forward(x, true)) as tf.Scalar, true, variables)!;
-        });
-        const value = (loss.dataSync() as Float32Array)[0]!;
-        loss.dispose();
+        const numClasses = model.config.numClasses;
+        const [x, y] = tf.tidy(() => [
+          tf.tensor4d(batch.x, [batch.size, resolution, resolution, 1]),
+          tf.oneHot(tf.tensor1d(batch.y, 'int32'), numClasses) as tf.Tensor2D,
+        ]);
+        let value: number;
+        try {
+          value = trainStep(model, optimizer, x, y, { microBatch: request.microBatch ?? null });
+        } finally {
+          x.dispose();
+          y.dispose();
+        }
         if (!Number.isFinite(value)) throw new Diverged(`training loss became ${value} at epoch ${epoch}, batch ${b + 1}`);
         lossSum += value;
         const elapsed = (performance.now() - epochStart) / 1000;

@@ -1,0 +1,106 @@
+// Engine benchmark: RegNet32 SGD training speed per backend at 28x28 and 96x96 (batch 128), against the one-thread
+// PyTorch reference measured in the same run. Each measurement runs in its own process, for a clean heap.
+// Run: npx tsx bench/engine.ts   (or npm run bench, which runs every bench/*.ts)
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BackendName } from '../src/store/types.ts';
+
+const BATCH = 128;
+const PYTHON = '/usr/bin/python3';
+const REFERENCE = fileURLToPath(new URL('../../shared/reference/torch_regnet32.py', import.meta.url));
+
+/** Timed steps (after one warm-up) per resolution and backend: enough to average, short on a shared 2-core box. */
+const PLAN: readonly { resolution: number; runs: readonly { backend: BackendName; steps: number; warmup: number }[]; torchSteps: number }[] = [
+  { resolution: 28, runs: [{ backend: 'wasm', steps: 10, warmup: 2 }, { backend: 'cpu', steps: 2, warmup: 1 }], torchSteps: 10 },
+  { resolution: 96, runs: [{ backend: 'wasm', steps: 3, warmup: 1 }, { backend: 'cpu', steps: 1, warmup: 0 }], torchSteps: 3 },
+];
+
+interface Measured {
+  backend: BackendName;
+  imagesPerSecond: number;
+  msPerStep: number;
+  cpuMsPerStep: number;
+  kernelCalls: number;
+  wasmHeapBytes: number | null;
+}
+
+/** In a child: one measurement, printed as JSON on the last line. */
+async function measureOne(backend: BackendName, resolution: number, steps: number, warmup: number): Promise<void> {
+  const { measureTrainingSpeed } = await import('../src/engine/speed.ts');
+  const r = await measureTrainingSpeed({ backend, resolution, batch: BATCH, steps, warmup });
+  process.stdout.write(`${JSON.stringify(r)}\n`);
+}
+
+function runChild(backend: BackendName, resolution: number, steps: number, warmup: number): Measured | string {
+  const script = fileURLToPath(import.meta.url);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', script, '--one', backend, String(resolution), String(steps), String(warmup)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (child.status !== 0) return `failed: ${(child.stderr || child.stdout).trim().split('\n').slice(-3).join(' ')}`;
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Measured;
+}
+
+/** The PyTorch reference's images/s, or why there is none. */
+function torchReference(resolution: number, steps: number): { imagesPerSecond: number; msPerStep: number; version: string } | string {
+  if (!existsSync(REFERENCE)) return `no reference script at ${REFERENCE}`;
+  if (!existsSync(PYTHON)) return `no ${PYTHON}`;
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return `${PYTHON} has no torch (apt-get install python3-torch)`;
+  const run = spawnSync(PYTHON, [REFERENCE, String(resolution), String(BATCH), '1', String(steps)], { encoding: 'utf8' });
+  const match = /torch (\S+) .*: ([\d.]+) ms\/step, ([\d.]+) img\/s/.exec(run.stdout);
+  if (run.status !== 0 || match === null) return `reference failed: ${run.stderr.trim().split('\n').at(-1) ?? ''}`;
+  return { version: match[1]!, msPerStep: Number(match[2]), imagesPerSecond: Number(match[3]) };
+}
+
+function tensorflowAvailable(): boolean {
+  const probe = spawnSync(process.execPath, ['-e', "import('@tensorflow/tfjs-node-gpu').then(() => process.exit(0), () => process.exit(1))"], { encoding: 'utf8' });
+  return probe.status === 0;
+}
+
+async function main(): Promise<void> {
+  const rows: string[][] = [['resolution', 'backend', 'images/s', 'ms/step', 'CPU ms/step', 'kernel calls/step', 'wasm heap', 'PyTorch 1 thread images/s', 'ratio']];
+  const notes: string[] = [];
+  const withTensorflow = tensorflowAvailable();
+  if (!withTensorflow) notes.push('tensorflow: @tensorflow/tfjs-node-gpu is not installed or does not load here; not measured.');
+  for (const { resolution, runs, torchSteps } of PLAN) {
+    const plan = withTensorflow ? [{ backend: 'tensorflow' as const, steps: runs[0]!.steps, warmup: 1 }, ...runs] : runs;
+    const measured = plan.map((p) => ({ backend: p.backend, result: runChild(p.backend, resolution, p.steps, p.warmup) }));
+    const torch = torchReference(resolution, torchSteps);
+    if (typeof torch === 'string') notes.push(`PyTorch reference at ${resolution}x${resolution}: ${torch}`);
+    else notes.push(`PyTorch reference: torch ${torch.version}, ${resolution}x${resolution}: ${torch.msPerStep.toFixed(1)} ms/step`);
+    for (const { backend, result } of measured) {
+      if (typeof result === 'string') {
+        rows.push([`${resolution}x${resolution}`, backend, result, '', '', '', '', '', '']);
+        continue;
+      }
+      const torchIps = typeof torch === 'string' ? null : torch.imagesPerSecond;
+      rows.push([
+        `${resolution}x${resolution}`,
+        backend,
+        result.imagesPerSecond.toFixed(1),
+        result.msPerStep.toFixed(1),
+        result.cpuMsPerStep.toFixed(1),
+        String(result.kernelCalls),
+        result.wasmHeapBytes === null ? '-' : `${(result.wasmHeapBytes / 2 ** 30).toFixed(2)} GB`,
+        torchIps === null ? 'n/a' : torchIps.toFixed(1),
+        torchIps === null ? 'n/a' : `${(result.imagesPerSecond / torchIps).toFixed(2)}x`,
+      ]);
+    }
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(`RegNet32, batch ${BATCH}, one SGD step = forward + backward + update; mean over the timed steps.`);
+  console.log(line(rows[0]!));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  rows.slice(1).forEach((r) => console.log(line(r)));
+  notes.forEach((n) => console.log(n));
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--one') {
+  await measureOne(args[1] as BackendName, Number(args[2]), Number(args[3]), Number(args[4]));
+} else {
+  await main();
+}

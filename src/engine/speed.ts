@@ -1,0 +1,121 @@
+// Training speed of a model on random data: the number behind `netspace bench` and bench/engine.ts.
+import * as tf from '@tensorflow/tfjs-core';
+import { NetspaceError } from '../errors.ts';
+import { buildAnyNet } from '../model/anynet.ts';
+import type { AnyNetConfig } from '../space/config.ts';
+import { REGNET32 } from '../space/presets.ts';
+import type { BackendName } from '../store/types.ts';
+import { initBackend, type BackendRequest } from './backend.ts';
+import { sgd } from './sgd.ts';
+import { trainStep } from './train-step.ts';
+
+/** What to measure. */
+export interface SpeedOptions {
+  /** Square input side, pixels. */
+  resolution: number;
+  /** Images per SGD step. */
+  batch: number;
+  backend: BackendRequest;
+  /** Timed steps, after `warmup` untimed ones. */
+  steps: number;
+  warmup: number;
+  /** Images per forward/backward pass (see StepOptions); null for the whole batch. */
+  microBatch: number | null;
+  /** The model; RegNet32 of the d2l chapter by default. */
+  model: AnyNetConfig;
+}
+
+export const SPEED_DEFAULTS: Readonly<SpeedOptions> = Object.freeze({
+  resolution: 28,
+  batch: 128,
+  backend: 'auto',
+  steps: 5,
+  warmup: 1,
+  microBatch: null,
+  model: REGNET32,
+});
+
+/** One measurement. */
+export interface SpeedResult {
+  backend: BackendName;
+  resolution: number;
+  batch: number;
+  /** batch / mean wall time of a step. */
+  imagesPerSecond: number;
+  /** Mean wall time of a step, ms (as the PyTorch reference reports it). */
+  msPerStep: number;
+  /** Fastest step, wall ms. */
+  minMsPerStep: number;
+  /** Mean CPU time of the process per step, ms: steadier than wall time on a shared machine. */
+  cpuMsPerStep: number;
+  /** TF.js kernel calls in one step. */
+  kernelCalls: number;
+  /** The wasm heap's size after the run, bytes (it never shrinks, so this is the peak); null on other backends. */
+  wasmHeapBytes: number | null;
+}
+
+function positiveInteger(option: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new NetspaceError(`${option} must be a positive integer, got ${String(value)}`);
+}
+
+/** Deterministic inputs in [-1, 1) and labels, so that runs compare. */
+function randomBatch(batch: number, resolution: number, channels: number, classes: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  const pixels = new Float32Array(batch * resolution * resolution * channels);
+  let s = 12345;
+  for (let i = 0; i < pixels.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    pixels[i] = s / 2 ** 31 - 1;
+  }
+  const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % classes);
+  return { x: tf.tensor4d(pixels, [batch, resolution, resolution, channels]), y: tf.oneHot(tf.tensor1d(labels, 'int32'), classes) as tf.Tensor2D };
+}
+
+/**
+ * Trains `options.model` with plain SGD on one fixed random batch and times the steps. Validates the options first
+ * (a NetspaceError names the option). Runs in the calling thread: start a fresh process per measurement for a clean
+ * heap.
+ */
+export async function measureTrainingSpeed(input: Partial<SpeedOptions> = {}): Promise<SpeedResult> {
+  const options = { ...SPEED_DEFAULTS, ...input };
+  positiveInteger('--resolution', options.resolution);
+  positiveInteger('--batch', options.batch);
+  positiveInteger('--steps', options.steps);
+  if (!Number.isInteger(options.warmup) || options.warmup < 0) throw new NetspaceError(`warmup must be a non-negative integer, got ${options.warmup}`);
+  if (options.microBatch !== null) positiveInteger('--micro-batch', options.microBatch);
+  const backend = await initBackend(options.backend);
+  const model = buildAnyNet(options.model, { seed: 0 });
+  const optimizer = sgd(0.05);
+  const { x, y } = randomBatch(options.batch, options.resolution, options.model.inputChannels, options.model.numClasses);
+  const step = () => trainStep(model, optimizer, x, y, { microBatch: options.microBatch });
+  try {
+    for (let i = 0; i < options.warmup; i++) step();
+    const walls: number[] = [];
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < options.steps; i++) {
+      const start = performance.now();
+      step();
+      walls.push(performance.now() - start);
+    }
+    const used = process.cpuUsage(cpu);
+    const profile = await tf.profile(() => {
+      step();
+    });
+    const heap = backend === 'wasm' ? (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength : null;
+    const mean = walls.reduce((a, b) => a + b, 0) / walls.length;
+    return {
+      backend,
+      resolution: options.resolution,
+      batch: options.batch,
+      imagesPerSecond: (options.batch * 1000) / mean,
+      msPerStep: mean,
+      minMsPerStep: Math.min(...walls),
+      cpuMsPerStep: (used.user + used.system) / 1000 / options.steps,
+      kernelCalls: profile.kernels.length,
+      wasmHeapBytes: heap,
+    };
+  } finally {
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,67 @@
+// One optimiser step of an AnyNet on a batch, whole or split into micro-batches that fit the wasm heap.
+import * as tf from '@tensorflow/tfjs-core';
+import { NetspaceError } from '../errors.ts';
+import type { AnyNetModel } from '../model/anynet.ts';
+
+/** How a step runs. */
+export interface StepOptions {
+  /**
+   * Images per forward/backward pass; null (the default) runs the whole batch at once. A smaller value splits the
+   * batch into ceil(batch / microBatch) slices whose gradients are summed, each weighted by its share of the batch,
+   * so the update is that of the whole batch except for batch norm: each slice is normalised with its own
+   * statistics and moves the running averages once, as in data-parallel training without synchronised batch norm.
+   */
+  microBatch?: number | null;
+}
+
+const DEFAULTS: Readonly<Required<StepOptions>> = Object.freeze({ microBatch: null });
+
+function crossEntropy(model: AnyNetModel, x: tf.Tensor4D, y: tf.Tensor2D): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(y, model.forward(x, true)) as tf.Scalar;
+}
+
+/**
+ * Trains `model` one step on images x [B, H, W, C] and one-hot labels y [B, classes] with `optimizer` over its
+ * trainable variables, and returns the batch's mean cross-entropy. Leaves no tensors behind.
+ */
+export function trainStep(model: AnyNetModel, optimizer: tf.Optimizer, x: tf.Tensor4D, y: tf.Tensor2D, options: StepOptions = {}): number {
+  const { microBatch } = { ...DEFAULTS, ...options };
+  const batch = x.shape[0];
+  if (microBatch !== null && (!Number.isInteger(microBatch) || microBatch < 1)) {
+    throw new NetspaceError(`microBatch must be a positive integer (images per pass) or null, got ${String(microBatch)}`);
+  }
+  const variables = model.trainable.map((v) => v.variable);
+  if (microBatch === null || microBatch >= batch) {
+    const loss = tf.tidy(() => optimizer.minimize(() => crossEntropy(model, x, y), true, variables)!);
+    const value = (loss.dataSync() as Float32Array)[0]!;
+    loss.dispose();
+    return value;
+  }
+  const sums = new Map<string, tf.Tensor>();
+  let loss = 0;
+  for (let start = 0; start < batch; start += microBatch) {
+    const size = Math.min(microBatch, batch - start);
+    const share = size / batch;
+    const { value, grads } = tf.tidy(() => {
+      const xs = tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]);
+      const ys = tf.slice(y, [start, 0], [size, -1]);
+      return tf.variableGrads(() => tf.mul(crossEntropy(model, xs, ys), share) as tf.Scalar, variables);
+    });
+    loss += (value.dataSync() as Float32Array)[0]!;
+    value.dispose();
+    for (const [name, grad] of Object.entries(grads)) {
+      const previous = sums.get(name);
+      if (previous === undefined) {
+        sums.set(name, grad);
+      } else {
+        sums.set(name, tf.add(previous, grad));
+        previous.dispose();
+        grad.dispose();
+      }
+    }
+  }
+  const named = Object.fromEntries(sums);
+  optimizer.applyGradients(named);
+  tf.dispose(Object.values(named));
+  return loss;
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function netspace(args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/netspace.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function assertUserError(result: Result, message: RegExp): void {
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /^netspace: /);
+  assert.match(result.stderr, message);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+}
+
+describe('cli/commands/bench', () => {
+  it('prints backend, resolution, batch and images per second as JSON', async () => {
+    const r = await netspace(['bench', '--resolution', '16', '--batch', '4', '--steps', '1', '--backend', 'wasm', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(out), ['backend', 'resolution', 'batch', 'imagesPerSecond']);
+    assert.equal(out.backend, 'wasm');
+    assert.equal(out.resolution, 16);
+    assert.equal(out.batch, 4);
+    assert.ok(typeof out.imagesPerSecond === 'number' && out.imagesPerSecond > 0);
+  });
+
+  it('prints a readable line without --json', async () => {
+    const r = await netspace(['bench', '--resolution', '8', '--batch', '2', '--steps', '1', '--backend', 'cpu', '--micro-batch', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^cpu: RegNet32 8x8, batch 2: [\d.]+ images\/s \([\d.]+ ms\/step/);
+  });
+
+  it('names the option and the value it rejects', async () => {
+    assertUserError(await netspace(['bench', '--resolution', '0', '--json']), /--resolution must be a positive integer, got 0/);
+    assertUserError(await netspace(['bench', '--batch', '2.5']), /--batch must be a positive integer, got 2.5/);
+    assertUserError(await netspace(['bench', '--backend', 'gpu']), /--backend gpu is not one of: auto, tensorflow, wasm, cpu/);
+    assertUserError(await netspace(['bench', '--micro-batch', '-3']), /--micro-batch must be a positive integer, got -3/);
+  });
+});

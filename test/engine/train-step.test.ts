@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/engine/backend.ts';
+import { setReferenceMode } from '../../src/model/ops.ts';
+import { trainStep } from '../../src/engine/train-step.ts';
+import { buildAnyNet, type AnyNetModel } from '../../src/model/anynet.ts';
+import { REGNET32 } from '../../src/space/presets.ts';
+import { NetspaceError } from '../../src/errors.ts';
+
+function values(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+function batch(n: number, res: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  const labels = Array.from({ length: n }, (_, i) => (i * 7 + seed) % 10);
+  return { x: tf.tensor4d(values(n * res * res, seed), [n, res, res, 1]), y: tf.oneHot(tf.tensor1d(labels, 'int32'), 10) as tf.Tensor2D };
+}
+
+/** Gradients of the cross-entropy with respect to every trainable variable, by name. */
+function gradients(model: AnyNetModel, x: tf.Tensor4D, y: tf.Tensor2D): Map<string, Float32Array> {
+  const vars = model.trainable.map((v) => v.variable);
+  const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.forward(x, true)) as tf.Scalar, vars);
+  const out = new Map(model.trainable.map((v) => [v.name, grads[v.variable.name]!.dataSync() as Float32Array]));
+  tf.dispose([value, ...Object.values(grads)]);
+  return out;
+}
+
+function wasmHeapBytes(): number {
+  return (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+}
+
+describe('engine/train-step', () => {
+  before(async () => {
+    await initBackend('cpu');
+    await initBackend('wasm');
+  });
+
+  // A ReLU whose input lies within rounding of 0 can open in one correct implementation and stay shut in the other,
+  // moving every gradient below it by O(1). Float arithmetic in wasm and in JS is deterministic, so a given seed
+  // either has such an input or not, on every machine: seed 1 has none (seeds 2 and 3 do).
+  it('computes the full RegNet32 gradient on wasm as the plain cpu backend does', async () => {
+    await tf.setBackend('wasm');
+    const model = buildAnyNet(REGNET32, { seed: 1 });
+    const weights = model.saveWeights();
+    const { x, y } = batch(8, 28, 3);
+    const got = gradients(model, x, y);
+    const xs = x.dataSync().slice();
+    model.dispose();
+    tf.dispose([x, y]);
+
+    await tf.setBackend('cpu');
+    setReferenceMode(true);
+    try {
+      const reference = buildAnyNet(REGNET32, { seed: 1 });
+      reference.loadWeights(weights);
+      const xr = tf.tensor4d(xs, [8, 28, 28, 1]);
+      const yr = tf.oneHot(tf.tensor1d(Array.from({ length: 8 }, (_, i) => (i * 7 + 3) % 10), 'int32'), 10) as tf.Tensor2D;
+      const want = gradients(reference, xr, yr);
+      reference.dispose();
+      tf.dispose([xr, yr]);
+      assert.equal(got.size, want.size);
+      // A conv bias feeding a batch norm has a true gradient of zero (the norm subtracts the mean); both backends
+      // give rounding noise there, so its error is measured against the scale of its layer's weight gradient.
+      for (const [name, g] of want) {
+        const scaleOf = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        const layerScale = name.endsWith('.bias') && name.includes('conv') ? scaleOf(want.get(name.replace(/bias$/, 'weight'))!) : scaleOf(g);
+        const err = got.get(name)!.reduce((m, v, i) => Math.max(m, Math.abs(v - g[i]!)), 0) / layerScale;
+        assert.ok(err < 1e-4, `${name}: relative error ${err}`);
+      }
+    } finally {
+      setReferenceMode(false);
+    }
+  });
+
+  it('leaves tf.memory().numTensors and the wasm heap unchanged over 50 steps', async () => {
+    await tf.setBackend('wasm');
+    const model = buildAnyNet(REGNET32, { seed: 1 });
+    const optimizer = tf.train.sgd(0.05);
+    const { x, y } = batch(16, 28, 9);
+    const losses: number[] = [];
+    losses.push(trainStep(model, optimizer, x, y));
+    const tensors = tf.memory().numTensors;
+    const heap = wasmHeapBytes();
+    for (let i = 1; i < 50; i++) {
+      losses.push(trainStep(model, optimizer, x, y));
+      assert.equal(tf.memory().numTensors, tensors, `step ${i + 1} changed the tensor count`);
+    }
+    assert.equal(wasmHeapBytes(), heap, 'the wasm heap grew');
+    assert.ok(losses.every(Number.isFinite));
+    assert.ok(losses[49]! < losses[0]!, `training on one batch did not lower the loss: ${losses[0]} -> ${losses[49]}`);
+    optimizer.dispose();
+    model.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('gives the whole-batch update from micro-batches when every slice has the batch statistics', async () => {
+    await tf.setBackend('wasm');
+    // Two copies of the same 6 images: each half has exactly the statistics of the whole batch.
+    const half = batch(6, 28, 11);
+    const x = tf.concat([half.x, half.x]) as tf.Tensor4D;
+    const y = tf.concat([half.y, half.y]) as tf.Tensor2D;
+    const run = (microBatch: number | null): { loss: number; weights: Float32Array[] } => {
+      const model = buildAnyNet(REGNET32, { seed: 2 });
+      const optimizer = tf.train.sgd(0.1);
+      const tensors = tf.memory().numTensors;
+      const loss = trainStep(model, optimizer, x, y, { microBatch });
+      assert.equal(tf.memory().numTensors, tensors, 'the step left tensors behind');
+      const weights = model.trainable.map((v) => v.variable.dataSync() as Float32Array);
+      optimizer.dispose();
+      model.dispose();
+      return { loss, weights };
+    };
+    const whole = run(null);
+    const split = run(6);
+    assert.ok(Math.abs(whole.loss - split.loss) < 1e-5 * Math.abs(whole.loss), `loss ${whole.loss} vs ${split.loss}`);
+    whole.weights.forEach((w, i) => {
+      const err = w.reduce((m, v, j) => Math.max(m, Math.abs(v - split.weights[i]![j]!)), 0);
+      assert.ok(err < 1e-5, `variable ${i}: ${err}`);
+    });
+    tf.dispose([x, y, half.x, half.y]);
+  });
+
+  it('rejects a micro-batch that is not a positive integer, naming the option', async () => {
+    await tf.setBackend('wasm');
+    const model = buildAnyNet(REGNET32);
+    const optimizer = tf.train.sgd(0.1);
+    const { x, y } = batch(4, 28, 1);
+    assert.throws(() => trainStep(model, optimizer, x, y, { microBatch: 0 }), (e: unknown) => e instanceof NetspaceError && /microBatch must be a positive integer/.test(e.message));
+    assert.throws(() => trainStep(model, optimizer, x, y, { microBatch: 2.5 }), /got 2.5/);
+    model.dispose();
+    optimizer.dispose();
+    tf.dispose([x, y]);
+  });
+});
