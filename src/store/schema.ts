@@ -1,0 +1,97 @@
+// The SQLite schema of a netspace database and its migrations, versioned through PRAGMA user_version.
+import type BetterSqlite3 from 'better-sqlite3';
+import { RUN_STATUSES } from './types.ts';
+
+/** Schema version this code writes; a database with a higher user_version is refused. */
+export const SCHEMA_VERSION = 1;
+
+const statusList = RUN_STATUSES.map((s) => `'${s}'`).join(', ');
+
+/**
+ * Migrations by target version: MIGRATIONS[i] takes a database from version i to i + 1. Append, never edit: a
+ * database in the field is at some version and runs every step after it.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sweeps (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    spec        TEXT NOT NULL CHECK (json_valid(spec)),
+    created_at  TEXT NOT NULL,
+    -- The process that runs the sweep now (one writer per sweep): pid, host and a token that tells a reused pid
+    -- from the original (process start time on Linux). NULL when nobody holds it.
+    owner_pid   INTEGER,
+    owner_host  TEXT,
+    owner_token TEXT,
+    owner_since TEXT
+  );
+
+  CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    sweep_id    INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    space       TEXT NOT NULL,
+    config_key  TEXT NOT NULL,
+    config      TEXT NOT NULL CHECK (json_valid(config)),
+    sampled     TEXT NOT NULL CHECK (json_valid(sampled)),
+    flops       INTEGER NOT NULL,
+    params      INTEGER NOT NULL,
+    acts        INTEGER NOT NULL,
+    seed        INTEGER NOT NULL,
+    settings    TEXT NOT NULL CHECK (json_valid(settings)),
+    status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN (${statusList})),
+    error_text  TEXT,
+    backend     TEXT CHECK (backend IS NULL OR backend IN ('tensorflow', 'wasm', 'cpu')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    started_at  TEXT,
+    finished_at TEXT,
+    seconds     REAL,
+    final_error REAL,
+    UNIQUE (sweep_id, config_key)
+  );
+  CREATE INDEX runs_by_status ON runs (sweep_id, status, id);
+
+  -- SQLite stores NaN as NULL, so a diverged epoch's losses come back NULL and are read as NaN.
+  CREATE TABLE epochs (
+    run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch             INTEGER NOT NULL CHECK (epoch >= 1),
+    train_loss        REAL,
+    val_loss          REAL,
+    val_accuracy      REAL,
+    seconds           REAL NOT NULL,
+    images_per_second REAL NOT NULL,
+    recorded_at       TEXT NOT NULL,
+    PRIMARY KEY (run_id, epoch)
+  ) WITHOUT ROWID;
+
+  -- Weights after the run's last stored epoch, so that a killed run continues at the next epoch.
+  CREATE TABLE checkpoints (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    epoch  INTEGER NOT NULL,
+    data   BLOB NOT NULL
+  );
+  `,
+];
+
+if (MIGRATIONS.length !== SCHEMA_VERSION) throw new Error('schema.ts: MIGRATIONS must have SCHEMA_VERSION entries');
+
+/** The few better-sqlite3 methods the store uses: the seam where another SQLite binding could plug in. */
+export type SqliteDatabase = Pick<BetterSqlite3.Database, 'prepare' | 'exec' | 'pragma' | 'transaction' | 'close'>;
+
+/** Reads PRAGMA user_version. */
+export function schemaVersion(db: Pick<SqliteDatabase, 'pragma'>): number {
+  return Number(db.pragma('user_version', { simple: true }));
+}
+
+/**
+ * Brings a writable database up to SCHEMA_VERSION in one IMMEDIATE transaction (so two processes opening a new file
+ * at once cannot both create the tables). Returns the version found before.
+ */
+export function migrate(db: SqliteDatabase): number {
+  const run = db.transaction(() => {
+    const found = schemaVersion(db);
+    for (let v = found; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    if (found < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    return found;
+  });
+  return run.immediate();
+}

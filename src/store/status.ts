@@ -1,0 +1,125 @@
+// `sweep status`: counts by status, by space, the best runs so far and the latest failures, read while a sweep writes.
+import { isOwnerAlive } from './owner.ts';
+import { openStore, type RunSummary, type StatusCounts } from './store.ts';
+
+/** A run in a status listing. */
+export interface StatusRun {
+  id: number;
+  space: string;
+  configKey: string;
+  status: string;
+  /** Top-1 validation error after the last epoch, 0..1; null unless done. */
+  finalError: number | null;
+  /** Epochs stored. */
+  epochs: number;
+  flops: number;
+  params: number;
+  acts: number;
+  /** Training wall time, seconds. */
+  seconds: number | null;
+  errorText: string | null;
+}
+
+/** What `netspace sweep status <name> --json` prints. */
+export interface SweepStatus extends StatusCounts {
+  sweep: string;
+  db: string;
+  createdAt: string;
+  /** The process that holds the sweep, if any; `alive` false when it died (a new `sweep run` takes over then). */
+  owner: { pid: number; host: string; since: string; alive: boolean } | null;
+  bySpace: Record<string, StatusCounts>;
+  /** Done runs with the lowest final error, best first. */
+  best: StatusRun[];
+  /** Latest failed or diverged runs with their reasons. */
+  failures: StatusRun[];
+}
+
+export interface StatusOptions {
+  /** How many best runs and failures to list. */
+  top?: number;
+}
+
+const STATUS_DEFAULTS = Object.freeze({ top: 5 });
+
+function statusRun(r: RunSummary): StatusRun {
+  return {
+    id: r.id,
+    space: r.space,
+    configKey: r.configKey,
+    status: r.status,
+    finalError: r.finalError,
+    epochs: r.epochCount,
+    flops: r.flops,
+    params: r.params,
+    acts: r.acts,
+    seconds: r.seconds,
+    errorText: r.errorText,
+  };
+}
+
+/**
+ * Reads the status of sweep `name` from the database at `dbPath`, opened read-only, so it is safe while a sweep
+ * process writes. Throws a NetspaceError naming the file or the sweep (and the sweeps there) when absent.
+ */
+export function sweepStatus(dbPath: string, name: string, options: StatusOptions = {}): SweepStatus {
+  const { top } = { ...STATUS_DEFAULTS, ...options };
+  const store = openStore(dbPath, { readonly: true });
+  try {
+    const counts = store.statusCounts(name);
+    const sweep = store.listSweeps().find((s) => s.name === name)!;
+    const owner = store.sweepOwner(name);
+    return {
+      sweep: name,
+      db: dbPath,
+      createdAt: sweep.createdAt,
+      ...counts,
+      owner: owner && { pid: owner.pid, host: owner.host, since: owner.since, alive: isOwnerAlive(owner) },
+      bySpace: store.statusBySpace(name),
+      best: store.bestRuns(name, top).map(statusRun),
+      failures: store.failedRuns(name, top).map(statusRun),
+    };
+  } finally {
+    store.close();
+  }
+}
+
+/** The sweeps of a database, for `sweep status` without a name. */
+export function listSweeps(dbPath: string): { name: string; createdAt: string; runs: number }[] {
+  const store = openStore(dbPath, { readonly: true });
+  try {
+    return store.listSweeps().map(({ name, createdAt, runs }) => ({ name, createdAt, runs }));
+  } finally {
+    store.close();
+  }
+}
+
+const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
+
+function countsLine(c: StatusCounts): string {
+  return `${c.total} runs: ${c.done} done, ${c.failed} failed, ${c.diverged} diverged, ${c.running} running, ${c.pending} pending`;
+}
+
+/** The status as text for a terminal. */
+export function formatStatus(s: SweepStatus): string {
+  const lines = [`sweep ${s.sweep} (${s.db}, created ${s.createdAt})`, `  ${countsLine(s)}`];
+  if (s.owner === null) lines.push('  not running');
+  else if (s.owner.alive) lines.push(`  being run by process ${s.owner.pid} on ${s.owner.host} since ${s.owner.since}`);
+  else lines.push(`  was run by process ${s.owner.pid}, which ended without finishing (killed?): run the sweep again to resume it`);
+  const spaces = Object.entries(s.bySpace);
+  if (spaces.length > 1) {
+    lines.push('  by space:');
+    const width = Math.max(...spaces.map(([name]) => name.length));
+    for (const [name, c] of spaces) lines.push(`    ${name.padEnd(width)}  ${countsLine(c)}`);
+  }
+  if (s.best.length > 0) {
+    lines.push('  best runs:');
+    for (const r of s.best) {
+      lines.push(`    #${r.id} ${r.space} error ${pct(r.finalError)} (${r.epochs} epochs, ${r.flops.toLocaleString('en-US')} flops, ${r.params.toLocaleString('en-US')} params) ${r.configKey}`);
+    }
+  }
+  if (s.failures.length > 0) {
+    lines.push('  latest failures:');
+    for (const r of s.failures) lines.push(`    #${r.id} ${r.space} ${r.status}: ${r.errorText ?? 'no reason given'}`);
+  }
+  return lines.join('\n');
+}

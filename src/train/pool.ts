@@ -1,0 +1,171 @@
+// A fixed pool of training threads (piscina): one config per thread at a time, crashes turned into failed results.
+import { once } from 'node:events';
+import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { FashionMnist } from '../data/index.ts';
+import type { BackendName, EpochRecord } from '../store/types.ts';
+import type { BatchProgress, TrainRequest, TrainResult } from './types.ts';
+import type { WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
+
+/** The worker file piscina loads: a .mjs shim that registers tsx, since new threads start without it. */
+const WORKER_FILE = new URL('./worker-shim.mjs', import.meta.url).href;
+
+export interface TrainPoolOptions {
+  /** Threads, each training one config at a time. */
+  workers: number;
+  /** Shared with every thread through SharedArrayBuffers, never copied. */
+  data: FashionMnist;
+  backend: BackendName | 'auto';
+  /** V8 heap limits per thread; a thread past them is ended and its run fails with the reason. */
+  resourceLimits?: ResourceLimits;
+  /** Environment of the threads (default: this process's); tests plant NETSPACE_FAULT here. */
+  env?: Record<string, string | undefined>;
+}
+
+/** What the pool reports about one task while it runs (on the main thread, in order per task). */
+export interface TaskCallbacks {
+  onStart?: (backend: BackendName) => void;
+  onBatch?: (progress: BatchProgress) => void;
+  onEpoch?: (epoch: EpochRecord, checkpoint: Uint8Array) => void;
+}
+
+/** Raised by `run` for tasks cut short by `destroy` (Ctrl-C): their runs are not failed, they go back to pending. */
+export class PoolClosedError extends Error {
+  override readonly name = 'PoolClosedError';
+}
+
+/** Raised by `run` when a thread cannot train at all (backend or code does not load): the run is not to blame. */
+export class WorkerStartupError extends Error {
+  override readonly name = 'WorkerStartupError';
+}
+
+/** Thread ends that piscina reports as errors, in words a user can act on. */
+function crashText(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return `worker thread ran out of memory (${e.message})`;
+  const exited = /worker exited with code: (-?\d+)/.exec(e?.message ?? '');
+  if (exited) return `worker thread exited with code ${exited[1]} during training`;
+  return `worker thread crashed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(error)}`;
+}
+
+export class TrainPool {
+  readonly size: number;
+  readonly #piscina: Piscina<WorkerTask, WorkerReply>;
+  readonly #requested: BackendName | 'auto';
+  #closed = false;
+  #destroyed: Promise<void> | null = null;
+  /** Tasks given to piscina now; never more than `size`, so piscina never queues one (see #replace). */
+  #busy = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(options: TrainPoolOptions) {
+    this.size = options.workers;
+    this.#requested = options.backend;
+    const workerData: WorkerSetup = { data: options.data, backend: options.backend };
+    this.#piscina = new Piscina<WorkerTask, WorkerReply>({
+      filename: WORKER_FILE,
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // Tasks take seconds to hours; Atomics.wait between them buys nothing and would block the thread's loop.
+      atomics: 'disabled',
+      workerData,
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+      env: (options.env ?? process.env) as Record<string, string>,
+    });
+    // A thread that dies between tasks has no task to reject; piscina replaces it and reports the error here.
+    this.#piscina.on('error', () => {});
+  }
+
+  /**
+   * Trains one run on a free thread. Resolves with its result; a thread that throws, exits or runs out of memory
+   * gives a `failed` result with the reason, and the thread is replaced. Rejects only with PoolClosedError (the
+   * pool was destroyed) and WorkerStartupError (no thread can train here).
+   */
+  async run(runId: number, configKey: string, request: TrainRequest, callbacks: TaskCallbacks = {}): Promise<TrainResult> {
+    if (this.#closed) throw new PoolClosedError('the training pool is closed');
+    await this.#acquire();
+    if (this.#closed) {
+      this.#release();
+      throw new PoolClosedError(`run ${runId} was not started: the training pool closed`);
+    }
+    const { port1, port2 } = new MessageChannel();
+    let backend: BackendName = this.#requested === 'auto' ? 'wasm' : this.#requested;
+    // The reply comes through piscina's own port and may overtake this port's last messages: wait for 'end'.
+    let drained!: () => void;
+    const ended = new Promise<void>((resolve) => (drained = resolve));
+    port1.once('close', () => drained());
+    port1.on('message', (message: WorkerMessage) => {
+      switch (message.type) {
+        case 'end':
+          drained();
+          break;
+        case 'start':
+          backend = message.backend;
+          callbacks.onStart?.(message.backend);
+          break;
+        case 'batch':
+          callbacks.onBatch?.(message.progress);
+          break;
+        case 'epoch':
+          callbacks.onEpoch?.(message.epoch, message.checkpoint);
+          break;
+      }
+    });
+    try {
+      const reply = await this.#piscina.run({ runId, configKey, request, port: port2 }, { transferList: [port2] });
+      await ended;
+      if ('fatal' in reply) throw new WorkerStartupError(reply.fatal);
+      if (reply.recycle) await this.#replace(reply.threadId);
+      return reply.result;
+    } catch (error) {
+      if (error instanceof WorkerStartupError) throw error;
+      if (this.#closed) throw new PoolClosedError(`run ${runId} was cut short: the training pool closed`);
+      return { status: 'failed', epochs: [], finalError: null, errorText: crashText(error), backend, seconds: 0 };
+    } finally {
+      port1.close();
+      this.#release();
+    }
+  }
+
+  async #acquire(): Promise<void> {
+    if (this.#busy < this.size) {
+      this.#busy += 1;
+      return;
+    }
+    // The slot is handed over by #release without lowering #busy.
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#busy -= 1;
+  }
+
+  /**
+   * Ends the thread `threadId` and waits for it to be gone before its slot is freed: piscina would otherwise hand
+   * a queued task to the idle thread that is being terminated. Piscina starts a fresh thread in its place.
+   */
+  async #replace(threadId: number): Promise<void> {
+    const thread = this.#piscina.threads.find((t) => t.threadId === threadId);
+    if (thread === undefined) return;
+    const gone = once(thread, 'exit');
+    await thread.terminate();
+    await gone;
+  }
+
+  /** Threads now alive (for tests of replacement). */
+  get threadIds(): number[] {
+    return this.#piscina.threads.map((t) => t.threadId);
+  }
+
+  /** Ends every thread at once; tasks in flight reject with PoolClosedError. */
+  destroy(): Promise<void> {
+    this.#closed = true;
+    for (const wake of this.#waiting.splice(0)) wake();
+    this.#destroyed ??= this.#piscina.destroy();
+    return this.#destroyed;
+  }
+}

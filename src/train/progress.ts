@@ -1,0 +1,345 @@
+// Progress of training runs, for sweep and train: bars on a terminal, plain lines in a log, JSON lines with --json.
+import cliProgress from 'cli-progress';
+import type { EpochRecord } from '../store/types.ts';
+
+/** Final statuses of a run. */
+export type EndStatus = 'done' | 'failed' | 'diverged';
+
+/**
+ * What happens during a sweep (or a single `netspace train`, which sends no sweep events), in order: sweep-start,
+ * then per worker slot run-start, batch..., epoch, ..., run-end; then sweep-end. `worker` is the slot number, 1-based.
+ */
+export type ProgressEvent =
+  | {
+      type: 'sweep-start';
+      sweep: string;
+      /** Runs of the sweep and how many of them were already finished before this process started. */
+      total: number;
+      done: number;
+      failed: number;
+      diverged: number;
+      workers: number;
+      backend: string;
+    }
+  | { type: 'run-start'; worker: number; runId: number; label: string; epochs: number; resumedAt: number }
+  | {
+      type: 'batch';
+      worker: number;
+      runId: number;
+      epoch: number;
+      epochs: number;
+      batch: number;
+      batches: number;
+      /** Running mean training loss of the epoch. */
+      loss: number;
+      imagesPerSecond: number;
+    }
+  | { type: 'epoch'; worker: number; runId: number; epochs: number; record: EpochRecord }
+  | {
+      type: 'run-end';
+      worker: number;
+      runId: number;
+      label: string;
+      status: EndStatus;
+      finalError: number | null;
+      errorText: string | null;
+      /** Wall time of the run, seconds. */
+      seconds: number;
+    }
+  | { type: 'sweep-end'; sweep: string; interrupted: boolean; released: number };
+
+/** Receives progress events; `close` restores the terminal (bars) and must be called once at the end. */
+export interface ProgressReporter {
+  emit(event: ProgressEvent): void;
+  close(): void;
+}
+
+export type ProgressMode = 'bars' | 'plain' | 'json' | 'silent';
+
+/** A stream to write to: stderr for bars and lines, stdout for JSON lines. */
+export interface ProgressStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface ProgressOptions {
+  /** 'auto' (default): bars when `stream` is a terminal, plain lines otherwise. */
+  mode?: ProgressMode | 'auto';
+  stream?: ProgressStream;
+  /** Clock in milliseconds, for tests. */
+  now?: () => number;
+  /** Least time between two batch lines of the same worker in json mode, ms. */
+  batchIntervalMs?: number;
+}
+
+const DEFAULTS = Object.freeze({ batchIntervalMs: 1000 });
+
+/** "1h02m", "3m05s", "12s"; "?" when unknown. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Overall counts and rates of a sweep as events arrive. */
+class SweepTally {
+  sweep = '';
+  total = 0;
+  done = 0;
+  failed = 0;
+  diverged = 0;
+  /** Runs finished by this process (the rate counts these only: earlier ones took unknown time). */
+  finishedHere = 0;
+  started: number;
+
+  constructor(now: number) {
+    this.started = now;
+  }
+
+  get finished(): number {
+    return this.done + this.failed + this.diverged;
+  }
+
+  /** Models per hour finished by this process. */
+  rate(now: number): number {
+    const hours = (now - this.started) / 3_600_000;
+    return hours > 0 ? this.finishedHere / hours : 0;
+  }
+
+  /** Seconds to finish the rest at the current rate; NaN before the first run ends. */
+  eta(now: number): number {
+    const rate = this.rate(now);
+    return this.finishedHere === 0 || rate === 0 ? Number.NaN : ((this.total - this.finished) / rate) * 3600;
+  }
+
+  end(status: EndStatus): void {
+    this[status] += 1;
+    this.finishedHere += 1;
+  }
+
+  line(now: number): string {
+    const parts = [`${this.finished}/${this.total} runs`, `done ${this.done}`, `failed ${this.failed}`];
+    if (this.diverged > 0) parts.push(`diverged ${this.diverged}`);
+    parts.push(`${this.rate(now).toFixed(1)} models/h`, `ETA ${formatDuration(this.eta(now))}`);
+    return parts.join(' | ');
+  }
+}
+
+const percent = (error: number | null): string => (error === null ? '-' : `${(error * 100).toFixed(2)}%`);
+
+function endText(e: Extract<ProgressEvent, { type: 'run-end' }>): string {
+  if (e.status === 'done') return `done, error ${percent(e.finalError)} in ${formatDuration(e.seconds)}`;
+  return `${e.status}: ${e.errorText ?? 'no reason given'}`;
+}
+
+/** Plain lines: one per run start, epoch and run end, with the sweep's totals after every run. */
+class PlainReporter implements ProgressReporter {
+  readonly #stream: ProgressStream;
+  readonly #now: () => number;
+  readonly #tally: SweepTally;
+  #sweep = false;
+
+  constructor(stream: ProgressStream, now: () => number) {
+    this.#stream = stream;
+    this.#now = now;
+    this.#tally = new SweepTally(now());
+  }
+
+  emit(e: ProgressEvent): void {
+    const t = this.#tally;
+    switch (e.type) {
+      case 'sweep-start':
+        this.#sweep = true;
+        Object.assign(t, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
+        this.#write(`sweep ${e.sweep}: ${e.total} runs, ${t.finished} finished before, ${e.workers} workers (${e.backend})`);
+        break;
+      case 'run-start':
+        this.#write(`[w${e.worker}] run ${e.runId} ${e.label}${e.resumedAt > 0 ? ` (resumed after epoch ${e.resumedAt})` : ''}`);
+        break;
+      case 'batch':
+        break;
+      case 'epoch': {
+        const r = e.record;
+        this.#write(
+          `[w${e.worker}] run ${e.runId} epoch ${r.epoch}/${e.epochs}: train loss ${r.trainLoss.toFixed(4)}, ` +
+            `val loss ${r.valLoss.toFixed(4)}, val error ${percent(1 - r.valAccuracy)}, ${r.imagesPerSecond.toFixed(0)} img/s`,
+        );
+        break;
+      }
+      case 'run-end':
+        t.end(e.status);
+        this.#write(`[w${e.worker}] run ${e.runId} ${endText(e)}`);
+        if (this.#sweep) this.#write(`sweep ${t.sweep}: ${t.line(this.#now())}`);
+        break;
+      case 'sweep-end':
+        this.#write(
+          e.interrupted
+            ? `sweep ${e.sweep} interrupted: ${e.released} in-flight runs back to pending; run the same command to resume`
+            : `sweep ${e.sweep} finished: ${t.line(this.#now())}`,
+        );
+        break;
+    }
+  }
+
+  close(): void {}
+
+  #write(line: string): void {
+    this.#stream.write(`${line}\n`);
+  }
+}
+
+/** JSON lines: every event with a time stamp; batch events at most once per `batchIntervalMs` per worker. */
+class JsonReporter implements ProgressReporter {
+  readonly #stream: ProgressStream;
+  readonly #now: () => number;
+  readonly #interval: number;
+  readonly #lastBatch = new Map<number, number>();
+  readonly #tally: SweepTally;
+
+  constructor(stream: ProgressStream, now: () => number, interval: number) {
+    this.#stream = stream;
+    this.#now = now;
+    this.#interval = interval;
+    this.#tally = new SweepTally(now());
+  }
+
+  emit(e: ProgressEvent): void {
+    const now = this.#now();
+    const extra: Record<string, unknown> = {};
+    if (e.type === 'batch') {
+      const last = this.#lastBatch.get(e.worker);
+      if (last !== undefined && now - last < this.#interval && e.batch !== e.batches) return;
+      this.#lastBatch.set(e.worker, now);
+    } else if (e.type === 'sweep-start') {
+      Object.assign(this.#tally, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
+    } else if (e.type === 'run-end' || e.type === 'sweep-end') {
+      if (e.type === 'run-end') this.#tally.end(e.status);
+      const t = this.#tally;
+      Object.assign(extra, { finished: t.finished, total: t.total, modelsPerHour: t.rate(now), etaSeconds: t.eta(now) });
+    }
+    this.#stream.write(`${JSON.stringify({ time: new Date(now).toISOString(), ...e, ...extra }, finiteOrNull)}\n`);
+  }
+
+  close(): void {}
+}
+
+/** NaN and Infinity have no JSON form: write null rather than break the line. */
+function finiteOrNull(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+}
+
+interface WorkerBarPayload {
+  slot: string;
+  text: string;
+}
+
+/** Bars: the sweep's overall bar and one bar per worker slot, redrawn in place; finished runs print above them. */
+class BarReporter implements ProgressReporter {
+  readonly #now: () => number;
+  readonly #tally: SweepTally;
+  readonly #multi: cliProgress.MultiBar;
+  readonly #workers = new Map<number, cliProgress.SingleBar>();
+  #overall: cliProgress.SingleBar | null = null;
+
+  constructor(stream: ProgressStream, now: () => number) {
+    this.#now = now;
+    this.#tally = new SweepTally(now());
+    this.#multi = new cliProgress.MultiBar(
+      {
+        stream: stream as NodeJS.WritableStream,
+        format: (options, params, payload: WorkerBarPayload) =>
+          `${payload.slot} ${cliProgress.Format.BarFormat(params.progress, options)} ${payload.text}`,
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: false,
+        autopadding: true,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+  }
+
+  emit(e: ProgressEvent): void {
+    const t = this.#tally;
+    switch (e.type) {
+      case 'sweep-start':
+        Object.assign(t, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
+        this.#overall = this.#multi.create(Math.max(1, e.total), t.finished, { slot: 'sweep', text: this.#overallText() });
+        break;
+      case 'run-start': {
+        const bar = this.#workerBar(e.worker);
+        bar.setTotal(1);
+        bar.update(e.resumedAt / Math.max(1, e.epochs), { slot: `w${e.worker}`, text: `run ${e.runId} ${e.label} starting` });
+        break;
+      }
+      case 'batch': {
+        const done = (e.epoch - 1 + e.batch / e.batches) / e.epochs;
+        this.#workerBar(e.worker).update(done, {
+          slot: `w${e.worker}`,
+          text: `run ${e.runId} epoch ${e.epoch}/${e.epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(3)} ${e.imagesPerSecond.toFixed(0)} img/s`,
+        });
+        break;
+      }
+      case 'epoch':
+        this.#log(`w${e.worker} run ${e.runId} epoch ${e.record.epoch}/${e.epochs}: val error ${percent(1 - e.record.valAccuracy)}`);
+        break;
+      case 'run-end':
+        t.end(e.status);
+        this.#log(`w${e.worker} run ${e.runId} ${e.label} ${endText(e)}`);
+        this.#workerBar(e.worker).update(0, { slot: `w${e.worker}`, text: 'idle' });
+        this.#overall?.update(t.finished, { slot: 'sweep', text: this.#overallText() });
+        break;
+      case 'sweep-end':
+        this.#overall?.update(t.finished, { slot: 'sweep', text: this.#overallText() });
+        if (e.interrupted) this.#log(`interrupted: ${e.released} in-flight runs back to pending; run the same command to resume`);
+        break;
+    }
+  }
+
+  close(): void {
+    // The worker bars mean nothing once the sweep ends; stop() alone would drop the lines logged since the last frame.
+    for (const bar of this.#workers.values()) this.#multi.remove(bar);
+    this.#workers.clear();
+    this.#multi.update();
+    this.#multi.stop();
+  }
+
+  /** A line above the bars. cli-progress clears only the first line of a batch of logged lines: clear each. */
+  #log(line: string): void {
+    this.#multi.log(`\x1b[2K${line}\n`);
+  }
+
+  #overallText(): string {
+    return this.#tally.line(this.#now());
+  }
+
+  #workerBar(worker: number): cliProgress.SingleBar {
+    let bar = this.#workers.get(worker);
+    if (bar === undefined) {
+      bar = this.#multi.create(1, 0, { slot: `w${worker}`, text: 'starting' });
+      this.#workers.set(worker, bar);
+    }
+    return bar;
+  }
+}
+
+const silent: ProgressReporter = Object.freeze({ emit: () => {}, close: () => {} });
+
+/** The reporter for `mode` ('auto': bars on a terminal, plain lines otherwise). */
+export function createProgressReporter(options: ProgressOptions = {}): ProgressReporter {
+  const stream = options.stream ?? process.stderr;
+  const now = options.now ?? Date.now;
+  const mode = options.mode === undefined || options.mode === 'auto' ? (stream.isTTY ? 'bars' : 'plain') : options.mode;
+  const makers: Record<ProgressMode, () => ProgressReporter> = {
+    bars: () => new BarReporter(stream, now),
+    plain: () => new PlainReporter(stream, now),
+    json: () => new JsonReporter(stream, now, options.batchIntervalMs ?? DEFAULTS.batchIntervalMs),
+    silent: () => silent,
+  };
+  return makers[mode]();
+}

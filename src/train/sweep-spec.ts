@@ -1,0 +1,361 @@
+// The sweep spec (experiments/*.yaml): which spaces, how many configs each, complexity band, training settings.
+//
+// Pipeline of a sweep:  sweep spec file -> loadSweepSpec -> SweepSpec -> planRuns (sampleConfigs per space)
+//   -> NewRun[] -> store (runs table) -> pool (train each) -> epochs/results in SQLite -> analysis / report.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { NetspaceError } from '../errors.ts';
+import { parseAnyNetConfig, type AnyNetConfig } from '../space/config.ts';
+import { builtinSpaces, type BuiltinSpaceName } from '../space/builtins.ts';
+import { didYouMean, show } from '../space/messages.ts';
+import { PRESETS } from '../space/presets.ts';
+import { complexity as countComplexity } from '../space/complexity.ts';
+import { canonicalKey } from '../space/key.ts';
+import { sampleConfigs } from '../space/sampler.ts';
+import { parseSpaceSpec, type SpaceSpec } from '../space/spec.ts';
+import type { NewRun } from '../store/store.ts';
+import type { BackendName, TrainSettings } from '../store/types.ts';
+
+export type BackendRequest = BackendName | 'auto';
+const BACKENDS: readonly BackendRequest[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/** A complexity bound pair: [low, high], either end null for open. Units as counted by src/space/complexity.ts. */
+export type Range = [number | null, number | null];
+
+/** `n` configs sampled from a design space. */
+export interface SpaceEntry {
+  kind: 'space';
+  /** Name the runs are stored and compared under (the space's name unless the entry gives one). */
+  name: string;
+  space: SpaceSpec;
+  n: number;
+}
+
+/** One fixed model trained `n` times with different seeds (a baseline, or the noise floor of a comparison). */
+export interface ModelEntry {
+  kind: 'model';
+  name: string;
+  config: AnyNetConfig;
+  n: number;
+}
+
+export type SweepEntry = SpaceEntry | ModelEntry;
+
+/** A validated sweep spec with every default filled in. */
+export interface SweepSpec {
+  kind: 'sweep';
+  /** Sweep name in the database; `sweep status <name>` finds it by this. */
+  name: string;
+  /** Free text: what the sweep is for and what it costs. */
+  description: string;
+  /** Seeds the sampler of every space and, mixed with each config's key, the training of every run. */
+  seed: number;
+  spaces: SweepEntry[];
+  /** Band that every sampled config must lie in (fixed models are not filtered). */
+  complexity: { flops: Range; params: Range; acts: Range };
+  train: TrainSettings;
+  /** Backend the workers load; 'auto' takes tensorflow when it loads, else wasm. */
+  backend: BackendRequest;
+  /** Threads; 'auto' is one per core on CPU backends, one per GPU with tensorflow. */
+  workers: number | 'auto';
+}
+
+/** Training defaults of a sweep: Fashion-MNIST at its own 28 px, the chapter's batch 128, lr 0.05 and 10 epochs. */
+export const SWEEP_TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
+  epochs: 10,
+  resolution: 28,
+  batchSize: 128,
+  lr: 0.05,
+  trainSize: null,
+  valSize: null,
+});
+
+const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'spaces', 'complexity', 'train', 'workers'] as const;
+const SPACE_ENTRY_KEYS = ['space', 'model', 'name', 'n'] as const;
+const COMPLEXITY_KEYS = ['flops', 'params', 'acts'] as const;
+const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'backend'] as const;
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
+const SUFFIXES: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
+
+function fail(source: string, path: string, problem: string): never {
+  throw new NetspaceError(`${source}: ${path} ${problem}`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkKeys(source: string, path: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      fail(source, path === '' ? key : `${path}.${key}`, `is not a known key${didYouMean(key, allowed)}; expected one of: ${allowed.join(', ')}`);
+    }
+  }
+}
+
+function integer(source: string, path: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(source, path, `must be a whole number from ${min} to ${max}, got ${show(value)}`);
+  }
+  return value;
+}
+
+function sizeOrNull(source: string, path: string, value: unknown): number | null {
+  if (value === null || value === 'all') return null;
+  return integer(source, path, value, 10, 10_000_000);
+}
+
+/** A count such as 400000, "400k", "2.5M" or "1G". */
+function amount(source: string, path: string, value: unknown): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  if (typeof value === 'string') {
+    const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kKMG]?)\s*$/.exec(value);
+    if (m) return Number(m[1]) * (m[2] ? SUFFIXES[m[2]]! : 1);
+  }
+  fail(source, path, `must be a count >= 0 such as 400000, "400k" or "2.5M", got ${show(value)}`);
+}
+
+function range(source: string, path: string, value: unknown): Range {
+  if (value === undefined || value === null) return [null, null];
+  // "low:high" as on the command line, either end empty for open.
+  const pair = typeof value === 'string' && value.split(':').length === 2 ? value.split(':').map((end) => (end.trim() === '' ? null : end)) : value;
+  if (!Array.isArray(pair) || pair.length !== 2) fail(source, path, `must be [low, high] or "low:high" (an open end null or empty), got ${show(value)}`);
+  const lo = pair[0] === null ? null : amount(source, `${path}[0]`, pair[0]);
+  const hi = pair[1] === null ? null : amount(source, `${path}[1]`, pair[1]);
+  if (lo !== null && hi !== null && lo > hi) fail(source, path, `has low ${lo} above high ${hi}`);
+  return [lo, hi];
+}
+
+/** A space entry's `space`: a built-in name, a spec file (relative to the sweep spec), or an inline spec. */
+function resolveSpace(source: string, path: string, value: unknown, baseDir: string): SpaceSpec {
+  if (typeof value === 'string') {
+    if (Object.hasOwn(builtinSpaces, value)) return builtinSpaces[value as BuiltinSpaceName];
+    if (/\.(ya?ml|json)$/i.test(value)) {
+      const file = resolve(baseDir, value);
+      if (!existsSync(file)) fail(source, path, `names the space file ${file}, which does not exist`);
+      const parsed = readDocument(file);
+      const spec = parseSpaceSpec(parsed, file);
+      // A file's space is named after the file unless it names itself.
+      return isRecord(parsed) && parsed.name !== undefined ? spec : { ...spec, name: basename(file, extname(file)) };
+    }
+    const names = Object.keys(builtinSpaces);
+    fail(source, path, `must be a built-in space (${names.join(', ')}), a .yaml/.json space file or an inline space, got ${show(value)}${didYouMean(value, names)}`);
+  }
+  if (!isRecord(value)) fail(source, path, `must be a space name, a space file or an inline space spec, got ${show(value)}`);
+  return parseSpaceSpec(value, `${source}: ${path}`);
+}
+
+function resolveModel(source: string, path: string, value: unknown): { config: AnyNetConfig; name: string } {
+  if (typeof value === 'string') {
+    const preset = PRESETS[value.toLowerCase()];
+    if (preset === undefined) {
+      const names = Object.keys(PRESETS);
+      fail(source, path, `must be a preset (${names.join(', ')}) or an inline AnyNet config, got ${show(value)}${didYouMean(value, names)}`);
+    }
+    return { config: structuredClone(preset) as AnyNetConfig, name: value.toLowerCase() };
+  }
+  return { config: parseAnyNetConfig(value, `${source}: ${path}`), name: 'model' };
+}
+
+function parseEntry(source: string, path: string, value: unknown, baseDir: string): SweepEntry {
+  if (!isRecord(value)) fail(source, path, `must be an object like {space: AnyNetX_A, n: 32} or {model: regnet32, n: 5}, got ${show(value)}`);
+  checkKeys(source, path, value, SPACE_ENTRY_KEYS);
+  if ((value.space === undefined) === (value.model === undefined)) {
+    fail(source, path, 'must have exactly one of "space" (sample configs from it) or "model" (train one fixed config)');
+  }
+  const n = integer(source, `${path}.n`, value.n, 1, 100_000);
+  const given = value.name;
+  if (given !== undefined && (typeof given !== 'string' || !NAME_PATTERN.test(given))) {
+    fail(source, `${path}.name`, `must be letters, digits and _ . @ - (starting with a letter or digit), got ${show(given)}`);
+  }
+  if (value.space !== undefined) {
+    const space = resolveSpace(source, `${path}.space`, value.space, baseDir);
+    const name = (given as string | undefined) ?? space.name;
+    return { kind: 'space', name, space: { ...space, name }, n };
+  }
+  const model = resolveModel(source, `${path}.model`, value.model);
+  return { kind: 'model', name: (given as string | undefined) ?? model.name, config: model.config, n };
+}
+
+function parseTrain(source: string, value: unknown): { train: TrainSettings; backend: BackendRequest } {
+  if (value === undefined) return { train: { ...SWEEP_TRAIN_DEFAULTS }, backend: 'auto' };
+  if (!isRecord(value)) fail(source, 'train', `must be an object of training settings, got ${show(value)}`);
+  checkKeys(source, 'train', value, TRAIN_KEYS);
+  const merged = { ...SWEEP_TRAIN_DEFAULTS, ...value } as Record<string, unknown>;
+  const lr = merged.lr;
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0 || lr > 10) fail(source, 'train.lr', `must be a number in (0, 10], got ${show(lr)}`);
+  const backend = value.backend ?? 'auto';
+  if (typeof backend !== 'string' || !(BACKENDS as readonly string[]).includes(backend)) {
+    fail(source, 'train.backend', `must be one of ${BACKENDS.join(', ')}, got ${show(backend)}`);
+  }
+  return {
+    train: {
+      epochs: integer(source, 'train.epochs', merged.epochs, 1, 10_000),
+      resolution: integer(source, 'train.resolution', merged.resolution, 8, 1024),
+      batchSize: integer(source, 'train.batchSize', merged.batchSize, 1, 65_536),
+      lr,
+      trainSize: sizeOrNull(source, 'train.trainSize', merged.trainSize),
+      valSize: sizeOrNull(source, 'train.valSize', merged.valSize),
+    },
+    backend: backend as BackendRequest,
+  };
+}
+
+/**
+ * Checks an untrusted sweep spec (parsed YAML or JSON) and returns it complete, or throws a NetspaceError naming
+ * `source`, the path in the spec and the bad value. `baseDir` anchors relative space files.
+ *
+ * Example:
+ *   name: my-sweep
+ *   seed: 1
+ *   spaces: [{space: AnyNetX_A, n: 16}, {space: RegNetX, n: 16}, {model: regnet32, n: 3}]
+ *   complexity: {flops: [null, 5M]}
+ *   train: {epochs: 3, trainSize: 6000, valSize: 2000, backend: wasm}
+ *   workers: auto
+ */
+export function parseSweepSpec(value: unknown, source: string, baseDir = '.'): SweepSpec {
+  if (!isRecord(value)) fail(source, 'the sweep spec', `must be an object (name, spaces, train, ...), got ${show(value)}`);
+  checkKeys(source, '', value, TOP_KEYS);
+  if (value.kind !== undefined && value.kind !== 'sweep') fail(source, 'kind', `must be "sweep" when given, got ${show(value.kind)}`);
+  const name = value.name;
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+    fail(source, 'name', `must be letters, digits and _ . @ - (starting with a letter or digit), got ${show(name)}`);
+  }
+  const description = value.description ?? '';
+  if (typeof description !== 'string') fail(source, 'description', `must be text, got ${show(description)}`);
+  const seed = value.seed === undefined ? 0 : integer(source, 'seed', value.seed, 0, 0xffffffff);
+  if (!Array.isArray(value.spaces) || value.spaces.length === 0) {
+    fail(source, 'spaces', `must be a non-empty list of {space: <name>, n: <count>} or {model: <preset>, n: <count>}, got ${show(value.spaces)}`);
+  }
+  const spaces = value.spaces.map((entry: unknown, i: number) => parseEntry(source, `spaces[${i}]`, entry, baseDir));
+  spaces.forEach((entry, i) => {
+    const first = spaces.findIndex((other) => other.name === entry.name);
+    if (first !== i) fail(source, `spaces[${i}]`, `is named ${show(entry.name)} like spaces[${first}]; give one of them another "name"`);
+  });
+  const rawComplexity = value.complexity ?? {};
+  if (!isRecord(rawComplexity)) fail(source, 'complexity', `must be an object {flops, params, acts} of [low, high] ranges, got ${show(rawComplexity)}`);
+  checkKeys(source, 'complexity', rawComplexity, COMPLEXITY_KEYS);
+  const complexity = {
+    flops: range(source, 'complexity.flops', rawComplexity.flops),
+    params: range(source, 'complexity.params', rawComplexity.params),
+    acts: range(source, 'complexity.acts', rawComplexity.acts),
+  };
+  const { train, backend } = parseTrain(source, value.train);
+  const workers = value.workers === undefined || value.workers === 'auto' ? 'auto' : integer(source, 'workers', value.workers, 1, 256);
+  return { kind: 'sweep', name, description, seed, spaces, complexity, train, backend, workers };
+}
+
+function readDocument(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new NetspaceError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    // YAML is a superset of JSON, so one parser reads both.
+    return parseYaml(text);
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      const where = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+      throw new NetspaceError(`${path}: not valid YAML/JSON${where}: ${error.message.split('\n')[0]}`);
+    }
+    throw error;
+  }
+}
+
+/** Reads and validates a sweep spec file (.yaml, .yml or .json). */
+export function loadSweepSpec(path: string): SweepSpec {
+  if (!existsSync(path)) {
+    const dir = dirname(path);
+    const nearby = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)) : [];
+    const hint = nearby.length > 0 ? ` (spec files in ${dir}: ${nearby.join(', ')})` : '';
+    throw new NetspaceError(`sweep spec ${path} does not exist${hint}`);
+  }
+  return parseSweepSpec(readDocument(path), path, dirname(resolve(path)));
+}
+
+/**
+ * The part of a spec that decides what is trained and how: a resumed sweep must match it. `workers` and `backend`
+ * only decide where it runs, so they may change between resumes; `description` is prose.
+ */
+export function sweepIdentity(spec: SweepSpec): unknown {
+  const { workers: _workers, backend: _backend, description: _description, ...identity } = spec;
+  return identity;
+}
+
+/** 32-bit FNV-1a of a text: seeds that depend on names and keys only, never on the order of the runs. */
+export function hashSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * Samples every entry of the spec and returns its runs, entries interleaved (A1, B1, C1, A2, B2, ...) so that a sweep
+ * stopped half-way has about as many runs of every space. Config keys are `<entry name>:<canonical key>` (the same
+ * network drawn from two spaces is a run of each) and `#<i>` follows for the repeats of a fixed model. The sampler
+ * of an entry is seeded by the sweep seed and the entry's name, a run's training by the sweep seed and its key, so
+ * that adding an entry to a spec changes no other entry's configs or seeds. Complexity is counted at the training
+ * resolution.
+ */
+export function planRuns(spec: SweepSpec): NewRun[] {
+  const { resolution } = spec.train;
+  const perEntry: NewRun[][] = spec.spaces.map((entry) => {
+    const settings = { ...spec.train };
+    if (entry.kind === 'space') {
+      const space = { ...entry.space, resolution };
+      const sampled = sampleConfigs(space, {
+        n: entry.n,
+        seed: hashSeed(`${spec.seed}/space/${entry.name}`),
+        flops: spec.complexity.flops,
+        params: spec.complexity.params,
+        acts: spec.complexity.acts,
+      });
+      return sampled.map((s) => {
+        const configKey = `${entry.name}:${s.key}`;
+        return { space: entry.name, configKey, config: s.config, sampled: s.sampled, flops: s.flops, params: s.params, acts: s.acts, seed: hashSeed(`${spec.seed}/run/${configKey}`), settings };
+      });
+    }
+    const cx = countComplexity(entry.config, resolution);
+    const key = `${entry.name}:${canonicalKey(entry.config)}`;
+    return Array.from({ length: entry.n }, (_, i) => {
+      const configKey = `${key}#${i + 1}`;
+      return { space: entry.name, configKey, config: entry.config, sampled: {}, ...cx, seed: hashSeed(`${spec.seed}/run/${configKey}`), settings };
+    });
+  });
+  const runs: NewRun[] = [];
+  const longest = Math.max(...perEntry.map((list) => list.length));
+  for (let i = 0; i < longest; i++) for (const list of perEntry) if (i < list.length) runs.push(list[i]!);
+  return runs;
+}
+
+/** Whether the optional tfjs-node-gpu package is there to give 'auto' the tensorflow backend. */
+function tensorflowInstalled(): boolean {
+  try {
+    import.meta.resolve('@tensorflow/tfjs-node-gpu');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** GPUs the NVIDIA driver shows; 0 without one. */
+function countGpus(): number {
+  try {
+    return readdirSync('/proc/driver/nvidia/gpus').length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Threads for `workers: auto`: one per GPU with tensorflow (one per core when there is no GPU), else one per core. */
+export function defaultWorkers(backend: BackendRequest, cores = availableParallelism(), gpus = countGpus()): number {
+  const tensorflow = backend === 'tensorflow' || (backend === 'auto' && gpus > 0 && tensorflowInstalled());
+  return tensorflow && gpus > 0 ? gpus : cores;
+}

@@ -1,0 +1,127 @@
+// Tests of src/train/pool.ts with real worker threads training tiny models on the real Fashion-MNIST files.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
+import { PoolClosedError, TrainPool } from '../../src/train/pool.ts';
+import { FAULT_ENV } from '../../src/train/worker.ts';
+import type { AnyNetConfig } from '../../src/space/config.ts';
+import type { EpochRecord, TrainSettings } from '../../src/store/types.ts';
+import type { TrainRequest } from '../../src/train/types.ts';
+
+const config: AnyNetConfig = {
+  inputChannels: 1,
+  stemWidth: 8,
+  numClasses: 10,
+  convBias: true,
+  stages: [{ depth: 1, width: 8, groupWidth: 8, bottleneckMultiplier: 1 }],
+};
+const settings: TrainSettings = { epochs: 2, resolution: 28, batchSize: 64, lr: 0.1, trainSize: 256, valSize: 128 };
+const request = (seed: number, epochs = 2): TrainRequest => ({ config, settings: { ...settings, epochs }, seed, backend: 'wasm' });
+
+describe('train/pool', () => {
+  let data: FashionMnist;
+  before(async () => {
+    data = await loadFashionMnist({ download: false });
+  });
+
+  describe('two threads', () => {
+    let pool: TrainPool;
+    before(() => {
+      pool = new TrainPool({ workers: 2, data, backend: 'wasm', env: { ...process.env, [FAULT_ENV]: 'throw:3,exit:4,throw:faulty-,abort:8' } });
+    });
+    after(() => pool.destroy());
+
+    it('trains runs side by side, reporting start, batches and every epoch with its checkpoint', async () => {
+      const seen = new Map<number, { backend?: string; batches: number; epochs: EpochRecord[]; sizes: number[] }>();
+      const results = await Promise.all(
+        [1, 2].map((id) => {
+          const log = { batches: 0, epochs: [] as EpochRecord[], sizes: [] as number[] } as { backend?: string; batches: number; epochs: EpochRecord[]; sizes: number[] };
+          seen.set(id, log);
+          return pool.run(id, `key-${id}`, request(id), {
+            onStart: (b) => (log.backend = b),
+            onBatch: () => (log.batches += 1),
+            onEpoch: (e, checkpoint) => {
+              log.epochs.push(e);
+              log.sizes.push(checkpoint.byteLength);
+            },
+          });
+        }),
+      );
+      for (const [i, result] of results.entries()) {
+        const log = seen.get(i + 1)!;
+        assert.equal(result.status, 'done', result.errorText ?? '');
+        assert.equal(result.backend, 'wasm');
+        assert.equal(log.backend, 'wasm');
+        assert.equal(log.batches, 2 * Math.ceil(256 / 64));
+        assert.deepEqual(log.epochs, result.epochs);
+        assert.deepEqual(log.epochs.map((e) => e.epoch), [1, 2]);
+        // float32 weights and batch-norm statistics of the model: 4 bytes each, more than the 1,050 parameters.
+        assert.ok(log.sizes.every((n) => n > 1050 * 4 && n % 4 === 0), `checkpoint sizes ${log.sizes}`);
+        assert.equal(result.finalError, 1 - result.epochs[1]!.valAccuracy);
+      }
+      assert.equal(pool.threadIds.length, 2);
+    });
+
+    it('turns a throwing task and an exiting thread into failed results, replaces the threads and goes on', async () => {
+      const before = pool.threadIds;
+      const [threw, exited, fine] = await Promise.all([
+        pool.run(3, 'key-3', request(3, 1)),
+        pool.run(4, 'key-4', request(4, 1)),
+        pool.run(5, 'key-5', request(5, 1)),
+      ]);
+      assert.equal(threw.status, 'failed');
+      assert.match(threw.errorText ?? '', /^worker threw Error: planted fault: NETSPACE_FAULT asked run 3 to throw$/);
+      assert.equal(exited.status, 'failed');
+      assert.equal(exited.errorText, 'worker thread exited with code 3 during training');
+      assert.equal(fine.status, 'done', fine.errorText ?? '');
+      const keyed = await pool.run(6, 'faulty-config', request(6, 1));
+      assert.match(keyed.errorText ?? '', /asked run 6 to throw/, 'a key-prefix target plants the fault too');
+      const after = await pool.run(7, 'key-7', request(7, 1));
+      assert.equal(after.status, 'done', after.errorText ?? '');
+      assert.equal(pool.threadIds.length, 2);
+      assert.ok(pool.threadIds.some((id) => !before.includes(id)), `threads replaced: before ${before}, now ${pool.threadIds}`);
+    });
+
+    it('replaces the thread of a run that the trainer reports failed (an aborted wasm heap is not reused)', async () => {
+      const before = pool.threadIds;
+      const aborted = await pool.run(8, 'key-8', request(8, 1));
+      assert.equal(aborted.status, 'failed');
+      assert.equal(aborted.errorText, 'RuntimeError: Aborted(planted fault)');
+      assert.equal(pool.threadIds.length, 2);
+      assert.equal(pool.threadIds.filter((id) => !before.includes(id)).length, 1, `one thread replaced: before ${before}, now ${pool.threadIds}`);
+      const next = await Promise.all([pool.run(9, 'key-9', request(9, 1)), pool.run(10, 'key-10', request(10, 1))]);
+      assert.deepEqual(next.map((r) => r.status), ['done', 'done']);
+    });
+  });
+
+  it('fails a run whose thread runs out of heap, and trains the next one on a fresh thread', async () => {
+    const pool = new TrainPool({
+      workers: 1,
+      data,
+      backend: 'wasm',
+      resourceLimits: { maxOldGenerationSizeMb: 128 },
+      env: { ...process.env, [FAULT_ENV]: 'oom:1' },
+    });
+    try {
+      const oom = await pool.run(1, 'key-1', request(1, 1));
+      assert.equal(oom.status, 'failed');
+      assert.match(oom.errorText ?? '', /^worker thread ran out of memory/);
+      const next = await pool.run(2, 'key-2', request(2, 1));
+      assert.equal(next.status, 'done', next.errorText ?? '');
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('rejects in-flight and later tasks with PoolClosedError once destroyed', async () => {
+    const pool = new TrainPool({ workers: 1, data, backend: 'wasm' });
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const inFlight = pool.run(1, 'key-1', request(1, 50), { onBatch: () => started() });
+    const rejected = assert.rejects(inFlight, PoolClosedError);
+    await running;
+    await pool.destroy();
+    await rejected;
+    await assert.rejects(pool.run(2, 'key-2', request(2)), PoolClosedError);
+  });
+});

@@ -1,0 +1,118 @@
+// Tests of src/train/progress.ts, the progress of a sweep: plain lines, JSON lines and terminal bars.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createProgressReporter, formatDuration, type ProgressEvent } from '../../src/train/progress.ts';
+
+/** A stream that keeps what is written; `isTTY` makes it look like a terminal. */
+function sink(isTTY = false): { write: (t: string) => boolean; isTTY: boolean; columns: number; text: () => string } {
+  let text = '';
+  return {
+    write: (t: string) => {
+      text += t;
+      return true;
+    },
+    isTTY,
+    columns: 120,
+    text: () => text,
+  };
+}
+
+const epochRecord = (epoch: number) => ({ epoch, trainLoss: 1.5, valLoss: 1.25, valAccuracy: 0.625, seconds: 2, imagesPerSecond: 500 });
+
+/** Two runs on two workers; 30 minutes pass between the sweep start and each run end. */
+function script(): ProgressEvent[] {
+  return [
+    { type: 'sweep-start', sweep: 's', total: 4, done: 1, failed: 0, diverged: 0, workers: 2, backend: 'wasm' },
+    { type: 'run-start', worker: 1, runId: 2, label: 'A (1.0M flops, 20.0k params)', epochs: 2, resumedAt: 0 },
+    { type: 'run-start', worker: 2, runId: 3, label: 'B (2.0M flops, 30.0k params)', epochs: 2, resumedAt: 1 },
+    { type: 'batch', worker: 1, runId: 2, epoch: 1, epochs: 2, batch: 1, batches: 4, loss: 2.3, imagesPerSecond: 400 },
+    { type: 'batch', worker: 1, runId: 2, epoch: 1, epochs: 2, batch: 2, batches: 4, loss: 2.2, imagesPerSecond: 410 },
+    { type: 'epoch', worker: 1, runId: 2, epochs: 2, record: epochRecord(1) },
+    { type: 'run-end', worker: 1, runId: 2, label: 'A', status: 'done', finalError: 0.375, errorText: null, seconds: 65 },
+    { type: 'run-end', worker: 2, runId: 3, label: 'B', status: 'failed', finalError: null, errorText: 'worker thread exited with code 3 during training', seconds: 1 },
+    { type: 'sweep-end', sweep: 's', interrupted: true, released: 0 },
+  ] as ProgressEvent[];
+}
+
+function play(mode: 'plain' | 'json' | 'bars', isTTY = false): string {
+  const clock = { t: 0 };
+  const out = sink(isTTY);
+  const progress = createProgressReporter({ mode, stream: out, now: () => clock.t, batchIntervalMs: 1000 });
+  const events = script();
+  let elapsed = 0;
+  for (const e of events) {
+    if (e.type === 'run-end') elapsed += 30 * 60_000;
+    clock.t = elapsed;
+    progress.emit(e);
+  }
+  progress.close();
+  return out.text();
+}
+
+describe('train/progress', () => {
+  it('writes plain lines: runs, epochs, ends with reasons, and the sweep totals with models/hour and ETA', () => {
+    const lines = play('plain').trim().split('\n');
+    assert.deepEqual(lines, [
+      'sweep s: 4 runs, 1 finished before, 2 workers (wasm)',
+      '[w1] run 2 A (1.0M flops, 20.0k params)',
+      '[w2] run 3 B (2.0M flops, 30.0k params) (resumed after epoch 1)',
+      '[w1] run 2 epoch 1/2: train loss 1.5000, val loss 1.2500, val error 37.50%, 500 img/s',
+      '[w1] run 2 done, error 37.50% in 1m05s',
+      // One run in half an hour: 2 models/h, and the 2 runs left take an hour.
+      'sweep s: 2/4 runs | done 2 | failed 0 | 2.0 models/h | ETA 1h00m',
+      '[w2] run 3 failed: worker thread exited with code 3 during training',
+      'sweep s: 3/4 runs | done 2 | failed 1 | 2.0 models/h | ETA 30m00s',
+      'sweep s interrupted: 0 in-flight runs back to pending; run the same command to resume',
+    ]);
+  });
+
+  it('writes one JSON object per event, with time, rate and ETA at run ends, batch lines thinned', () => {
+    const records = play('json').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(records.map((r) => r.type), ['sweep-start', 'run-start', 'run-start', 'batch', 'epoch', 'run-end', 'run-end', 'sweep-end']);
+    assert.equal(records[0]!.time, '1970-01-01T00:00:00.000Z');
+    const end = records[5]!;
+    assert.deepEqual([end.finished, end.total, end.modelsPerHour, end.etaSeconds], [2, 4, 2, 3600]);
+    assert.equal(records[3]!.batch, 1, 'the second batch came within the interval and was dropped');
+  });
+
+  it('keeps NaN out of JSON lines', () => {
+    const out = sink();
+    const progress = createProgressReporter({ mode: 'json', stream: out });
+    progress.emit({ type: 'epoch', worker: 1, runId: 1, epochs: 1, record: { ...epochRecord(1), trainLoss: Number.NaN } });
+    assert.equal((JSON.parse(out.text()) as { record: { trainLoss: unknown } }).record.trainLoss, null);
+  });
+
+  it('draws an overall bar and a bar per worker on a terminal, finished runs printed above them', () => {
+    const text = play('bars', true);
+    assert.match(text, /sweep .*\d+\/4 runs \| done \d \| failed \d \| [\d.]+ models\/h \| ETA /);
+    assert.match(text, /w1 run 2 A done, error 37\.50% in 1m05s/);
+    assert.match(text, /w2 run 3 B failed: worker thread exited with code 3 during training/);
+  });
+
+  it('shows a worker\'s run, epoch, batch, loss and speed on its bar', async () => {
+    const out = sink(true);
+    const progress = createProgressReporter({ mode: 'bars', stream: out });
+    progress.emit({ type: 'run-start', worker: 2, runId: 7, label: 'RegNetX (3.1M flops, 90.2k params)', epochs: 3, resumedAt: 0 });
+    progress.emit({ type: 'batch', worker: 2, runId: 7, epoch: 2, epochs: 3, batch: 5, batches: 10, loss: 1.23456, imagesPerSecond: 812.4 });
+    await sleep(400); // bars redraw 5 times a second
+    progress.close();
+    assert.match(out.text(), /w2 █{12}░{12} run 7 epoch 2\/3 batch 5\/10 loss 1\.235 812 img\/s/);
+  });
+
+  it('chooses bars on a terminal and plain lines elsewhere', () => {
+    const tty = sink(true);
+    const auto = createProgressReporter({ stream: tty });
+    auto.emit({ type: 'run-end', worker: 1, runId: 1, label: 'x', status: 'done', finalError: 0.5, errorText: null, seconds: 3 });
+    auto.close();
+    assert.match(tty.text(), /\x1b\[/, 'escape codes on a terminal');
+    const file = sink(false);
+    const plain = createProgressReporter({ stream: file });
+    plain.emit({ type: 'run-end', worker: 1, runId: 1, label: 'x', status: 'done', finalError: 0.5, errorText: null, seconds: 3 });
+    assert.equal(file.text(), '[w1] run 1 done, error 50.00% in 3s\n');
+  });
+
+  it('formats durations', () => {
+    assert.deepEqual([0, 59.4, 61, 3599, 3600, 90_061, Number.NaN].map(formatDuration), ['0s', '59s', '1m01s', '59m59s', '1h00m', '25h01m', '?']);
+  });
+});
