@@ -1,0 +1,422 @@
+// analyzeSweep: a stored sweep in, every number the report shows out (typed, JSON-able, no I/O, no randomness
+// beyond the seeded bootstraps).
+import type { AnyNetConfig } from '../space/config.ts';
+import type { RunRecord, RunStatus, SweepRecord } from '../store/types.ts';
+import { NetspaceError } from '../errors.ts';
+import { bootstrapEdfBand, edf, normalizedEdf, type BandPoint, type EdfPoint } from './edf.ts';
+import { goodRange } from './good-range.ts';
+import { ksTwoSample, type KsMethod } from './ks.ts';
+import { analysisMessages } from './messages.ts';
+import { PARAMETERS, blockWidths, widthFit, type ParameterName, type WidthFit } from './parameters.ts';
+import { mean, median } from './stats.ts';
+
+/** Knobs of the analysis; every one has a default in ANALYSIS_DEFAULTS. */
+export interface AnalysisOptions {
+  /** Runs in each of the best and worst groups (training curves, block widths). Default 5. */
+  top?: number;
+  /** Bootstrap resamples of each EDF band. Default 1000. */
+  bandResamples?: number;
+  /** Coverage of the EDF bands, strictly between 0 and 1. Default 0.95. */
+  bandLevel?: number;
+  /** Resamples of each good range (pycls uses 2500). Default 2500. */
+  goodRangeResamples?: number;
+  /** Fraction of the runs in each good-range resample (pycls uses 0.25). Default 0.25. */
+  goodRangeSample?: number;
+  /**
+   * Log-spaced flops bins of the normalised EDF, or 'auto' (the default): floor(sqrt(n)) for the smallest space's n
+   * finished runs, between 1 and 10, so that a small sweep still has runs of every space in most bins.
+   */
+  bins?: number | 'auto';
+  /** Seed of every bootstrap; the same seed gives the same report. Default 0. */
+  seed?: number;
+}
+
+export const ANALYSIS_DEFAULTS: Readonly<Required<AnalysisOptions>> = Object.freeze({
+  top: 5,
+  bandResamples: 1000,
+  bandLevel: 0.95,
+  goodRangeResamples: 2500,
+  goodRangeSample: 0.25,
+  bins: 'auto',
+  seed: 0,
+});
+
+/** Runs by status. */
+export interface StatusCounts {
+  total: number;
+  pending: number;
+  running: number;
+  done: number;
+  failed: number;
+  diverged: number;
+}
+
+/** One finished run as the report quotes it. */
+export interface RunSummary {
+  runId: number;
+  space: string;
+  /** Top-1 validation error after the last epoch, 0..1. */
+  error: number;
+  configKey: string;
+  config: AnyNetConfig;
+  sampled: Record<string, number | number[]>;
+  /** Analytic complexity: multiply-adds, parameters, activations. */
+  flops: number;
+  params: number;
+  acts: number;
+}
+
+/** The summary-table row of one design space. */
+export interface SpaceSummary {
+  space: string;
+  counts: StatusCounts;
+  /** Finished runs with an error, the runs every error statistic of this space uses. */
+  n: number;
+  /** Error statistics over those runs, 0..1; null when there are none. */
+  minError: number | null;
+  medianError: number | null;
+  meanError: number | null;
+  best: RunSummary | null;
+}
+
+/** The error EDF of one space with its bootstrap band. */
+export interface SpaceEdf {
+  space: string;
+  n: number;
+  minError: number;
+  meanError: number;
+  points: EdfPoint[];
+  band: BandPoint[];
+}
+
+/** The complexity-normalised EDFs of all spaces with finished runs. */
+export interface NormalizedEdfAnalysis {
+  bins: number;
+  /** Bin edges in flops. */
+  edges: number[];
+  sharedBins: number[];
+  curves: { space: string; n: number; used: number; points: EdfPoint[] }[];
+}
+
+/** A KS test between two spaces' error samples. */
+export interface KsComparison {
+  a: string;
+  b: string;
+  statistic: number;
+  pValue: number;
+  method: KsMethod;
+  /** Sample sizes of a and b. */
+  n: number;
+  m: number;
+}
+
+/** One finished run on the complexity scatter plots. */
+export interface ComplexityPoint {
+  runId: number;
+  space: string;
+  error: number;
+  flops: number;
+  params: number;
+  acts: number;
+}
+
+/** Error against one parameter, with each space's good range. */
+export interface ParameterAnalysis {
+  name: ParameterName;
+  label: string;
+  log: boolean;
+  points: { runId: number; space: string; value: number; error: number }[];
+  /** pycls-style 2.5/50/97.5 percentiles of the best run's value over resamples, per space that has the parameter. */
+  ranges: { space: string; n: number; low: number; median: number; high: number; sampleSize: number }[];
+}
+
+/** One run's training history for the curves charts. */
+export interface CurveSeries {
+  runId: number;
+  space: string;
+  error: number;
+  epochs: { epoch: number; trainLoss: number; valLoss: number; valError: number }[];
+}
+
+/** Per-block widths of one run, with its width line. */
+export interface WidthSeries {
+  runId: number;
+  space: string;
+  error: number;
+  /** Output channels of block j, j = 0..d-1. */
+  widths: number[];
+  fit: WidthFit | null;
+}
+
+/** Everything the report draws and tabulates; `--json` writes exactly this. */
+export interface SweepAnalysis {
+  sweep: { id: number; name: string; createdAt: string };
+  counts: StatusCounts;
+  /** One row per space, in order of the space's first run. */
+  spaces: SpaceSummary[];
+  /** Spaces with at least one finished run. */
+  edfs: SpaceEdf[];
+  normalizedEdf: NormalizedEdfAnalysis | null;
+  /** Every pair of spaces with finished runs. */
+  ks: KsComparison[];
+  complexity: ComplexityPoint[];
+  /** Parameters that vary over the finished runs. */
+  parameters: ParameterAnalysis[];
+  /** Parameters with one value in every finished run that has them (nothing to plot). */
+  constantParameters: { name: ParameterName; label: string; value: number }[];
+  /** Best `top` finished runs, then the `top` worst among the rest (the groups never overlap). */
+  curves: { best: CurveSeries[]; worst: CurveSeries[] };
+  /** Block widths of the best `top` finished runs. */
+  widths: WidthSeries[];
+  /** Plain sentences the page shows above the charts (what is left out and why). */
+  notes: string[];
+  options: Required<AnalysisOptions>;
+}
+
+const OPTION_CHECKS: Record<keyof AnalysisOptions, (v: unknown) => boolean> = {
+  top: (v) => Number.isInteger(v) && (v as number) >= 1,
+  bandResamples: (v) => Number.isInteger(v) && (v as number) >= 1,
+  bandLevel: (v) => typeof v === 'number' && v > 0 && v < 1,
+  goodRangeResamples: (v) => Number.isInteger(v) && (v as number) >= 1,
+  goodRangeSample: (v) => typeof v === 'number' && v > 0 && v <= 1,
+  bins: (v) => v === 'auto' || (Number.isInteger(v) && (v as number) >= 1),
+  seed: (v) => Number.isInteger(v) && (v as number) >= 0,
+};
+
+const OPTION_MESSAGES: Record<keyof AnalysisOptions, (source: string, key: string, v: unknown) => string> = {
+  top: analysisMessages.positiveInteger,
+  bandResamples: analysisMessages.positiveInteger,
+  bandLevel: analysisMessages.percentLevel,
+  goodRangeResamples: analysisMessages.positiveInteger,
+  goodRangeSample: analysisMessages.fraction,
+  bins: (source, key, v) => `${analysisMessages.positiveInteger(source, key, v)} or "auto"`,
+  seed: analysisMessages.nonNegativeInteger,
+};
+
+/**
+ * Validates untrusted analysis options and fills in the defaults; messages name `source` and the option as `nameOf`
+ * spells it (the CLI passes one that turns `goodRangeSample` into `--good-range-sample`).
+ */
+export function parseAnalysisOptions(
+  value: unknown,
+  source = 'analysis options',
+  nameOf: (key: string) => string = (key) => key,
+): Required<AnalysisOptions> {
+  if (value === undefined) return { ...ANALYSIS_DEFAULTS };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new NetspaceError(analysisMessages.notAnObject(source, value));
+  }
+  const known = Object.keys(ANALYSIS_DEFAULTS) as (keyof AnalysisOptions)[];
+  const given = value as Record<string, unknown>;
+  for (const [key, v] of Object.entries(given)) {
+    if (!(known as string[]).includes(key)) {
+      throw new NetspaceError(analysisMessages.unknownOption(source, nameOf(key), known.map(nameOf)));
+    }
+    if (v === undefined) continue;
+    const option = key as keyof AnalysisOptions;
+    if (!OPTION_CHECKS[option](v)) throw new NetspaceError(OPTION_MESSAGES[option](source, nameOf(key), v));
+  }
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  return { ...ANALYSIS_DEFAULTS, ...defined };
+}
+
+/** Bins for `n` runs per space: sqrt(n), the usual histogram rule, kept between 1 and 10. */
+export function autoBins(n: number): number {
+  return Math.max(1, Math.min(10, Math.floor(Math.sqrt(n))));
+}
+
+function emptyCounts(): StatusCounts {
+  return { total: 0, pending: 0, running: 0, done: 0, failed: 0, diverged: 0 };
+}
+
+function count(runs: readonly RunRecord[]): StatusCounts {
+  const counts = emptyCounts();
+  for (const run of runs) {
+    counts.total++;
+    counts[run.status satisfies RunStatus]++;
+  }
+  return counts;
+}
+
+/** A done run whose error can be used: finite and within 0..1. */
+function scored(run: RunRecord): run is RunRecord & { finalError: number } {
+  return run.status === 'done' && typeof run.finalError === 'number' && Number.isFinite(run.finalError);
+}
+
+function summarize(run: RunRecord & { finalError: number }): RunSummary {
+  return {
+    runId: run.id,
+    space: run.space,
+    error: run.finalError,
+    configKey: run.configKey,
+    config: run.config,
+    sampled: run.sampled,
+    flops: run.flops,
+    params: run.params,
+    acts: run.acts,
+  };
+}
+
+function curveOf(run: RunRecord & { finalError: number }): CurveSeries {
+  return {
+    runId: run.id,
+    space: run.space,
+    error: run.finalError,
+    epochs: run.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, valError: 1 - e.valAccuracy })),
+  };
+}
+
+function percent(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+/**
+ * Analyses a sweep, finished or still running: status counts of every run; error statistics, EDFs, bands, KS tests,
+ * complexity and parameter plots of the runs that are done with an error (pending, running, failed and diverged runs
+ * are counted, never scored). Works with no finished run at all: the lists are empty and a note says so.
+ */
+export function analyzeSweep(sweep: SweepRecord, options?: AnalysisOptions): SweepAnalysis {
+  const opts = parseAnalysisOptions(options);
+  const runs = [...sweep.runs].sort((a, b) => a.id - b.id);
+  const spaceNames = [...new Set(runs.map((r) => r.space))];
+  const finished = runs.filter(scored);
+  const bySpace = new Map(spaceNames.map((s) => [s, finished.filter((r) => r.space === s)]));
+  const notes: string[] = [];
+
+  const counts = count(runs);
+  const unscoredDone = runs.filter((r) => r.status === 'done' && !scored(r)).length;
+  if (runs.length === 0) notes.push('This sweep has no runs yet.');
+  else if (finished.length === 0) notes.push('No finished runs yet: the charts of errors appear once runs are done.');
+  const left = counts.pending + counts.running + counts.failed + counts.diverged;
+  if (left > 0) {
+    notes.push(
+      `Error statistics, EDFs and plots use only the ${finished.length} finished runs; ` +
+        `${counts.pending} pending, ${counts.running} running, ${counts.failed} failed and ${counts.diverged} diverged ` +
+        'runs are counted in the status table but have no final error.',
+    );
+  }
+  if (unscoredDone > 0) notes.push(`${unscoredDone} done runs have no final error recorded and are left out.`);
+
+  const spaces = spaceNames.map((space): SpaceSummary => {
+    const done = bySpace.get(space) ?? [];
+    const errors = done.map((r) => r.finalError);
+    const best = [...done].sort((a, b) => a.finalError - b.finalError || a.id - b.id)[0];
+    return {
+      space,
+      counts: count(runs.filter((r) => r.space === space)),
+      n: done.length,
+      minError: errors.length > 0 ? Math.min(...errors) : null,
+      medianError: errors.length > 0 ? median(errors) : null,
+      meanError: errors.length > 0 ? mean(errors) : null,
+      best: best === undefined ? null : summarize(best),
+    };
+  });
+
+  const scoredSpaces = spaceNames.filter((s) => (bySpace.get(s) ?? []).length > 0);
+  const errorsOf = (space: string): number[] => (bySpace.get(space) ?? []).map((r) => r.finalError);
+
+  const edfs = scoredSpaces.map((space): SpaceEdf => {
+    const errors = errorsOf(space);
+    return {
+      space,
+      n: errors.length,
+      minError: Math.min(...errors),
+      meanError: mean(errors),
+      points: edf(errors),
+      band: bootstrapEdfBand(errors, {
+        resamples: opts.bandResamples,
+        level: opts.bandLevel,
+        seed: opts.seed,
+        stream: `edf-band/${space}`,
+      }),
+    };
+  });
+
+  let normalized: NormalizedEdfAnalysis | null = null;
+  if (scoredSpaces.length > 0) {
+    const samples = scoredSpaces.map((s) => {
+      const rs = (bySpace.get(s) ?? []).filter((r) => r.flops > 0);
+      return { space: s, errors: rs.map((r) => r.finalError), flops: rs.map((r) => r.flops) };
+    });
+    const usable = samples.filter((s) => s.errors.length > 0);
+    // 'auto' starts at sqrt(n) bins and coarsens until some bin holds runs of every space (or one bin fails too).
+    let bins = opts.bins === 'auto' ? autoBins(Math.min(...usable.map((s) => s.errors.length))) : opts.bins;
+    let result = usable.length === samples.length ? normalizedEdf(usable, { bins }) : null;
+    while (result === null && opts.bins === 'auto' && bins > 1 && usable.length === samples.length) {
+      bins--;
+      result = normalizedEdf(usable, { bins });
+    }
+    if (result === null) {
+      notes.push('No flops range holds finished runs of every space, so no complexity-normalised EDF can be drawn.');
+    } else {
+      normalized = {
+        bins,
+        edges: result.edges,
+        sharedBins: result.sharedBins,
+        curves: result.curves.map((c, k) => ({ space: usable[k]!.space, n: usable[k]!.errors.length, used: c.used, points: c.points })),
+      };
+    }
+  }
+
+  const ks: KsComparison[] = [];
+  for (let i = 0; i < scoredSpaces.length; i++) {
+    for (let j = i + 1; j < scoredSpaces.length; j++) {
+      const a = scoredSpaces[i]!;
+      const b = scoredSpaces[j]!;
+      ks.push({ a, b, ...ksTwoSample(errorsOf(a), errorsOf(b)) });
+    }
+  }
+
+  const complexity = finished.map((r) => ({ runId: r.id, space: r.space, error: r.finalError, flops: r.flops, params: r.params, acts: r.acts }));
+
+  const parameters: ParameterAnalysis[] = [];
+  const constantParameters: SweepAnalysis['constantParameters'] = [];
+  for (const def of PARAMETERS) {
+    const points = finished.flatMap((r) => {
+      const value = def.read(r);
+      return value === null || !Number.isFinite(value) ? [] : [{ runId: r.id, space: r.space, value, error: r.finalError }];
+    });
+    if (points.length === 0) continue;
+    const distinct = new Set(points.map((p) => p.value));
+    if (distinct.size === 1) {
+      constantParameters.push({ name: def.name, label: def.label, value: points[0]!.value });
+      continue;
+    }
+    const ranges = scoredSpaces.flatMap((space) => {
+      const own = points.filter((p) => p.space === space);
+      if (own.length === 0) return [];
+      const range = goodRange(
+        own.map((p) => p.value),
+        own.map((p) => p.error),
+        { sample: opts.goodRangeSample, resamples: opts.goodRangeResamples, seed: opts.seed, stream: `good-range/${space}/${def.name}` },
+      );
+      return [{ space, n: own.length, ...range }];
+    });
+    parameters.push({ name: def.name, label: def.label, log: def.log, points, ranges });
+  }
+
+  const ranked = [...finished].sort((a, b) => a.finalError - b.finalError || a.id - b.id);
+  const best = ranked.slice(0, opts.top);
+  const worst = ranked.slice(best.length).reverse().slice(0, opts.top);
+
+  if (finished.length > 0) {
+    const top = ranked[0]!;
+    notes.push(`Best run so far: #${top.id} (${top.space}) at ${percent(top.finalError)} error.`);
+  }
+
+  return {
+    sweep: { id: sweep.id, name: sweep.name, createdAt: sweep.createdAt },
+    counts,
+    spaces,
+    edfs,
+    normalizedEdf: normalized,
+    ks,
+    complexity,
+    parameters,
+    constantParameters,
+    curves: { best: best.map(curveOf), worst: worst.map(curveOf) },
+    widths: best.map((r) => ({ runId: r.id, space: r.space, error: r.finalError, widths: blockWidths(r.config), fit: widthFit(r) })),
+    notes,
+    options: opts,
+  };
+}

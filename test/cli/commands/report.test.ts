@@ -1,0 +1,81 @@
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeSweep } from '../../report/sweep-fixture.ts';
+import { writeSweepDb } from '../../report/sweep-db.ts';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function netspace(args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/netspace.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A user mistake: exit code 1, one `netspace:` line matching `message`, no stack trace. */
+function assertUserError(result: Result, message: RegExp): void {
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, message);
+  assert.match(result.stderr, /^netspace: /);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+}
+
+describe('cli/commands/report and cli/commands/curves', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netspace-cli-'));
+  const db = join(dir, 'sweep.db');
+  let doneRunId = 0;
+
+  before(() => {
+    const sweep = makeSweep({ name: 'cli-sweep', perSpace: 4, statuses: ['done', 'pending'] });
+    writeSweepDb(db, sweep);
+    doneRunId = sweep.runs.find((r) => r.status === 'done')!.id;
+  });
+
+  it('refuses bad input with a message naming it', async () => {
+    // Each spawn loads the whole CLI; the cases the library tests cover already (--out extension, unknown run id)
+    // are left to them to keep this file quick.
+    const [missing, unknown, top, runId] = await Promise.all([
+      netspace(['report', 'cli-sweep', '--db', join(dir, 'none.db')]),
+      netspace(['report', 'nope', '--db', db]),
+      netspace(['report', 'cli-sweep', '--db', db, '--top', '0']),
+      netspace(['curves', 'first', '--db', db]),
+    ]);
+    assertUserError(missing, /database .*none.db does not exist/);
+    assertUserError(unknown, /no sweep named "nope" .*cli-sweep/);
+    assertUserError(top, /--top must be a positive integer, got 0/);
+    assertUserError(runId, /run-id must be a positive integer .*got "first"/);
+  });
+
+  it('writes a report and a run curve from a real database', async () => {
+    const out = join(dir, 'out', 'cli.html');
+    const svg = join(dir, 'curve.svg');
+    const [report, curves] = await Promise.all([
+      netspace(['report', 'cli-sweep', '--db', db, '--out', out, '--json', '--top', '2']),
+      netspace(['curves', String(doneRunId), '--db', db, '--out', svg]),
+    ]);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /^sweep cli-sweep: 8 runs, 4 done, 0 running, 4 pending, 0 failed, 0 diverged\n/);
+    assert.match(report.stdout, /wrote .*cli.html \(\d+ charts in .*cli-charts\)\n/);
+    assert.match(report.stdout, /wrote .*cli.json\n$/);
+    const data = JSON.parse(readFileSync(join(dir, 'out', 'cli.json'), 'utf8'));
+    assert.equal(data.curves.best.length, 2);
+    assert.equal(data.counts.done, 4);
+    assert.ok(existsSync(join(dir, 'out', 'cli-charts', 'edf.svg')));
+    assert.equal(curves.code, 0, curves.stderr);
+    assert.match(curves.stdout, new RegExp(`wrote .*curve.svg \\(4 epochs of run ${doneRunId}, `));
+    assert.match(readFileSync(svg, 'utf8'), /<svg /);
+  });
+});

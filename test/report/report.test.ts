@@ -1,0 +1,127 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { TopLevelSpec } from 'vega-lite';
+import { basename, join } from 'node:path';
+import { chartSpecs, integerTicks } from '../../src/report/charts.ts';
+import { prefixSvgIds, renderSvg } from '../../src/report/render.ts';
+import { defaultReportPath, renderReport, writeReport } from '../../src/report/report.ts';
+import { makeSweep } from './sweep-fixture.ts';
+
+const FAST = { bandResamples: 200, goodRangeResamples: 300 };
+const SVG_NAMESPACES = ['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink'];
+
+/** Every reference in the page that could make a browser fetch something. */
+function externalReferences(html: string): string[] {
+  const urls = [...html.matchAll(/https?:\/\/[^\s"')<>]+/g)].map((m) => m[0]).filter((u) => !SVG_NAMESPACES.includes(u));
+  const tags = [...html.matchAll(/<(script|link|img|iframe|object|embed)\b[^>]*>/gi)].map((m) => m[0]);
+  const attrs = [...html.matchAll(/\b(src|href)="(?!#)[^"]*"/g)].map((m) => m[0]);
+  const cssUrls = [...html.matchAll(/url\((?!#)[^)]*\)/g)].map((m) => m[0]);
+  const imports = [...html.matchAll(/@import|@font-face/g)].map((m) => m[0]);
+  return [...urls, ...tags, ...attrs, ...cssUrls, ...imports];
+}
+
+describe('report/report', () => {
+  it('renders every chart inline with marks, no warnings and nothing to fetch', async () => {
+    const sweep = makeSweep({ spaces: ['AnyNetX_A', 'AnyNetX_E', 'RegNetX'], perSpace: 16, statuses: ['done', 'done', 'done', 'failed', 'done', 'running', 'diverged', 'pending'] });
+    const report = await renderReport(sweep, { ...FAST, now: new Date('2025-02-03T04:05:06Z') });
+    const names = Object.keys(chartSpecs(report.data));
+    assert.deepEqual(Object.keys(report.charts), names);
+    for (const required of ['status', 'edf', 'edf-normalized', 'error-vs-flops', 'error-vs-params', 'param-depth', 'param-w0', 'curves-best', 'curves-worst', 'widths']) {
+      assert.ok(names.includes(required), `chart ${required}`);
+    }
+    assert.deepEqual(report.warnings, []);
+    for (const [name, svg] of Object.entries(report.charts)) {
+      assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/, name);
+      assert.match(svg, /class="mark-(line|symbol|area|rect|rule)[^"]*"[^>]*>\s*<(path|g)/, `${name} draws marks`);
+      assert.ok(report.html.includes(`data-chart="${name}"`), `${name} has a figure`);
+      assert.ok(report.html.includes(svg), `${name} is inline`);
+      assert.doesNotMatch(svg, /font-family="[^"]*(Helvetica|Arial|Roboto)/, `${name} uses generic fonts only`);
+    }
+    assert.deepEqual(externalReferences(report.html), []);
+    // Inline SVGs share one id namespace: vega's clip ids must not collide across charts.
+    const ids = [...report.html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.match(report.html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'/);
+    assert.match(report.html, /<meta name="viewport" content="width=device-width/);
+    assert.match(report.html, /report generated 2025-02-03T04:05:06.000Z/);
+    assert.match(report.html, /48 runs: 24 done, 6 running, 6 pending, 6 failed, 6 diverged/);
+    assert.match(report.html, /Kolmogorov/);
+    for (const s of report.data.spaces) assert.ok(report.html.includes(`<td>${s.space}</td>`));
+  });
+
+  it('says so when no run has finished, and still shows the status', async () => {
+    const sweep = makeSweep({ perSpace: 3, statuses: ['pending', 'running'] });
+    const report = await renderReport(sweep, FAST);
+    assert.deepEqual(Object.keys(report.charts), ['status']);
+    assert.match(report.html, /No finished runs yet/);
+    const empty = await renderReport({ id: 9, name: 'empty', spec: {}, createdAt: 'now', runs: [] }, FAST);
+    assert.deepEqual(empty.charts, {});
+    assert.match(empty.html, /This sweep has no runs yet/);
+  });
+
+  it('escapes names from the database', async () => {
+    const sweep = makeSweep({ name: '<img src=x>', spaces: ['A&B', 'RegNetX'], perSpace: 4 });
+    const report = await renderReport(sweep, FAST);
+    assert.ok(!report.html.includes('<img src=x>'));
+    assert.ok(report.html.includes('Sweep &lt;img src=x&gt;'));
+    assert.ok(report.html.includes('<td>A&amp;B</td>'));
+    assert.deepEqual(externalReferences(report.html), []);
+  });
+
+  it('gives every chart its own ids', async () => {
+    // A clipped mark makes vega emit a clipPath with an id and url(#...) references to it.
+    const spec: TopLevelSpec = {
+      data: { values: [{ x: 1, y: 1 }, { x: 2, y: 3 }] },
+      mark: { type: 'line', clip: true },
+      encoding: { x: { field: 'x', type: 'quantitative', scale: { domain: [1, 1.5] } }, y: { field: 'y', type: 'quantitative' } },
+    };
+    const a = await renderSvg(spec, 'one');
+    const b = await renderSvg(spec, 'two');
+    const idsOf = (svg: string) => [...svg.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(idsOf(a.svg).length > 0);
+    assert.ok(idsOf(a.svg).every((id) => id.startsWith('c-one-')));
+    const refs = [...a.svg.matchAll(/url\(#([^)]+)\)/g)].map((m) => m[1]!);
+    assert.ok(refs.length > 0);
+    for (const ref of refs) assert.ok(idsOf(a.svg).includes(ref), `reference ${ref} resolves`);
+    assert.equal(idsOf(a.svg).filter((id) => idsOf(b.svg).includes(id)).length, 0);
+    assert.equal(prefixSvgIds('<g id="a"><use href="#a"/><path clip-path="url(#a)"/></g>', 'p'), '<g id="p-a"><use href="#p-a"/><path clip-path="url(#p-a)"/></g>');
+  });
+
+  it('writes the page, one SVG per chart and the numbers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netspace-report-'));
+    const out = join(dir, 'nested', 'my-sweep.html');
+    const sweep = makeSweep({ perSpace: 8 });
+    const first = await writeReport(sweep, out, { ...FAST, json: true });
+    assert.equal(first.html, out);
+    assert.equal(first.chartDir, join(dir, 'nested', 'my-sweep-charts'));
+    assert.deepEqual(readdirSync(first.chartDir).sort(), Object.keys(chartSpecs(first.data)).map((n) => `${n}.svg`).sort());
+    assert.deepEqual(first.charts.map((p) => join(first.chartDir, basename(p))), first.charts);
+    for (const path of first.charts) assert.match(readFileSync(path, 'utf8'), /^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg /);
+    assert.deepEqual(JSON.parse(readFileSync(first.json!, 'utf8')), first.data);
+    assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
+    // Rewriting a report whose charts shrank leaves no stale SVG behind; without --json no JSON is written.
+    writeFileSync(join(first.chartDir, 'stale.svg'), '<svg/>');
+    const second = await writeReport(makeSweep({ perSpace: 2, statuses: ['pending'] }), out, FAST);
+    assert.equal(second.json, null);
+    assert.deepEqual(readdirSync(second.chartDir), ['status.svg']);
+    assert.ok(!existsSync(join(dir, 'nested', 'my-sweep.html.tmp')));
+  });
+
+  it('names a bad --out', async () => {
+    await assert.rejects(writeReport(makeSweep({ perSpace: 1 }), 'report.pdf'), /--out "report.pdf" must end in .html/);
+    const dir = mkdtempSync(join(tmpdir(), 'netspace-report-'));
+    writeFileSync(join(dir, 'file'), 'x');
+    await assert.rejects(writeReport(makeSweep({ perSpace: 1 }), join(dir, 'file', 'r.html'), FAST), /--out ".*file\/r.html" cannot be written: ENOTDIR/);
+    assert.equal(defaultReportPath('a/b c'), join('reports', 'a_b_c.html'));
+  });
+
+  it('puts whole-number ticks on epoch, block and count axes', () => {
+    assert.deepEqual(integerTicks(1, 4), [1, 2, 3, 4]);
+    assert.deepEqual(integerTicks(0, 14), [0, 2, 4, 6, 8, 10, 12, 14]);
+    assert.deepEqual(integerTicks(1, 30), [5, 10, 15, 20, 25, 30]);
+    assert.deepEqual(integerTicks(0, 1000), [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    assert.deepEqual(integerTicks(0, 0), [0]);
+  });
+});
