@@ -23,6 +23,11 @@ export interface TrainSettings {
   trainSize: number | null;
   /** Validation images used from the 10k test split, stratified; null means all. */
   valSize: number | null;
+  /**
+   * Images per forward/backward pass when a batch does not fit the wasm heap at once (engine/train-step.ts); absent
+   * or null runs the whole batch. The update is the batch's; batch norm normalises each slice on its own.
+   */
+  microBatch?: number | null;
 }
 
 /** One finished epoch, committed as it ends. */

@@ -75,7 +75,7 @@ export const SWEEP_TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
 const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'spaces', 'complexity', 'train', 'workers'] as const;
 const SPACE_ENTRY_KEYS = ['space', 'model', 'name', 'n'] as const;
 const COMPLEXITY_KEYS = ['flops', 'params', 'acts'] as const;
-const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'backend'] as const;
+const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'backend'] as const;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 const SUFFIXES: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
 
@@ -198,6 +198,8 @@ function parseTrain(source: string, value: unknown): { train: TrainSettings; bac
       lr,
       trainSize: sizeOrNull(source, 'train.trainSize', merged.trainSize),
       valSize: sizeOrNull(source, 'train.valSize', merged.valSize),
+      // Only when given, so that specs without it keep their identity.
+      ...(merged.microBatch == null ? {} : { microBatch: integer(source, 'train.microBatch', merged.microBatch, 1, 65_536) }),
     },
     backend: backend as BackendRequest,
   };

@@ -84,7 +84,7 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
         ]);
         let value: number;
         try {
-          value = trainStep(model, optimizer, x, y, { microBatch: request.microBatch ?? null });
+          value = trainStep(model, optimizer, x, y, { microBatch: settings.microBatch ?? null });
         } finally {
           x.dispose();
           y.dispose();

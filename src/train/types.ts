@@ -10,11 +10,6 @@ export interface TrainRequest {
   seed: number;
   /** Requested backend; 'auto' takes tensorflow when it loads, else wasm. */
   backend: BackendName | 'auto';
-  /**
-   * Images per forward/backward pass when a batch does not fit the wasm heap at once (see engine/train-step.ts);
-   * null or absent runs the whole batch. The update is the batch's; batch norm normalises each slice on its own.
-   */
-  microBatch?: number | null;
   /** A run cut short (killed process): its stored epochs and the checkpoint saved after the last of them. */
   resume?: { epochs: EpochRecord[]; checkpoint: Uint8Array };
 }

@@ -19,6 +19,7 @@ interface RunArgs {
   force: boolean;
   json: boolean;
   dataDir?: string;
+  download: boolean;
 }
 
 interface StatusArgs {
@@ -49,7 +50,8 @@ const run: CommandModule<object, RunArgs> = {
       .option('backend', { choices: BACKEND_CHOICES, describe: 'TF.js backend, overriding the spec\'s train.backend' })
       .option('force', { type: 'boolean', default: false, describe: 'the spec changed: start a new sweep <name>-2 instead of refusing' })
       .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout, then a summary line' })
-      .option('data-dir', { type: 'string', describe: 'Fashion-MNIST folder (default: $NETSPACE_DATA, ./data/fashion-mnist, the system copy)' }),
+      .option('data-dir', { type: 'string', describe: 'Fashion-MNIST folder (default: $NETSPACE_DATA, ./data/fashion-mnist, the system copy)' })
+      .option('download', { type: 'boolean', default: true, describe: 'download Fashion-MNIST to ./data/fashion-mnist when no copy is found (--no-download forbids it)' }),
   handler: async (args) => {
     if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) {
       throw new NetspaceError(`--workers must be a whole number >= 1, got ${args.workers}`);
@@ -60,6 +62,7 @@ const run: CommandModule<object, RunArgs> = {
       summary = await runSweep(args.spec, {
         db: args.db,
         force: args.force,
+        download: args.download,
         handleSignals: true,
         progress,
         ...(args.workers !== undefined ? { workers: args.workers } : {}),

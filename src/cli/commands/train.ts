@@ -1,0 +1,137 @@
+// `netspace train`: one model trained into the database, with a progress bar and a table of its epochs.
+import type { Argv, CommandModule } from 'yargs';
+import { NetspaceError } from '../../errors.ts';
+import type { EpochRecord, RunRecord, TrainSettings } from '../../store/types.ts';
+import type { BackendRequest } from '../../train/sweep-spec.ts';
+
+export interface TrainArgs {
+  model: string;
+  epochs: number;
+  resolution: number;
+  batch: number;
+  lr: number;
+  trainSize?: number;
+  valSize?: number;
+  microBatch?: number;
+  seed: number;
+  backend: BackendRequest;
+  db: string;
+  json: boolean;
+  dataDir?: string;
+  download: boolean;
+}
+
+/** The options `train` takes, with `defaults` (the chapter's recipe for `baseline`, quick ones for `train`). */
+export function trainOptions(y: Argv, defaults: { model: string; epochs: number; resolution: number }): Argv<TrainArgs> {
+  return y
+    .option('model', { type: 'string', default: defaults.model, describe: 'regnet32, or an AnyNet config JSON file' })
+    .option('epochs', { type: 'number', default: defaults.epochs, describe: 'passes over the training images' })
+    .option('resolution', { type: 'number', default: defaults.resolution, describe: 'input side in pixels (28: no resize)' })
+    .option('batch', { type: 'number', default: 128, describe: 'images per SGD step' })
+    .option('lr', { type: 'number', default: 0.05, describe: 'SGD learning rate (no momentum, no weight decay)' })
+    .option('train-size', { type: 'number', describe: 'training images, stratified by class (default: all 60,000)' })
+    .option('val-size', { type: 'number', describe: 'validation images from the test split, stratified (default: all 10,000)' })
+    .option('micro-batch', { type: 'number', describe: 'images per forward/backward pass when a batch does not fit the wasm heap' })
+    .option('seed', { type: 'number', default: 0, describe: 'seeds the weights, the subsets and the shuffles' })
+    .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as BackendRequest, describe: 'TF.js backend' })
+    .option('db', { type: 'string', default: './netspace.db', describe: 'SQLite database file' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON line per epoch on stdout, then the run' })
+    .option('data-dir', { type: 'string', describe: 'Fashion-MNIST folder' })
+    .option('download', { type: 'boolean', default: true, describe: 'download Fashion-MNIST when no copy is found (--no-download forbids it)' }) as unknown as Argv<TrainArgs>;
+}
+
+function whole(name: string, value: number | undefined, min: number): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
+    throw new NetspaceError(`--${name} must be a whole number >= ${min}, got ${value}`);
+  }
+}
+
+function settingsFrom(args: TrainArgs): TrainSettings {
+  whole('epochs', args.epochs, 1);
+  whole('resolution', args.resolution, 8);
+  whole('batch', args.batch, 1);
+  whole('train-size', args.trainSize, 10);
+  whole('val-size', args.valSize, 10);
+  whole('micro-batch', args.microBatch, 1);
+  whole('seed', args.seed, 0);
+  if (!Number.isFinite(args.lr) || args.lr <= 0) throw new NetspaceError(`--lr must be a positive number, got ${args.lr}`);
+  return {
+    epochs: args.epochs,
+    resolution: args.resolution,
+    batchSize: args.batch,
+    lr: args.lr,
+    trainSize: args.trainSize ?? null,
+    valSize: args.valSize ?? null,
+    ...(args.microBatch === undefined ? {} : { microBatch: args.microBatch }),
+  };
+}
+
+/** The epochs as an aligned table, as the chapter's trainer reports them. */
+export function formatEpochs(epochs: readonly EpochRecord[]): string {
+  const header = ['epoch', 'train loss', 'val loss', 'val acc', 'seconds', 'images/s'];
+  const rows = epochs.map((e) => [
+    String(e.epoch),
+    e.trainLoss.toFixed(4),
+    e.valLoss.toFixed(4),
+    e.valAccuracy.toFixed(4),
+    e.seconds.toFixed(1),
+    e.imagesPerSecond.toFixed(0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n');
+}
+
+function describeRun(run: RunRecord, sweep: string): string {
+  const status = run.status === 'done'
+    ? `done: validation error ${((run.finalError ?? 0) * 100).toFixed(2)}% after ${run.epochs.length} epochs`
+    : `${run.status}${run.errorText ? `: ${run.errorText}` : ''}`;
+  return `run ${run.id} (${sweep}, backend ${run.backend ?? '?'}, ${(run.seconds ?? 0).toFixed(0)} s): ${status}`;
+}
+
+/** Trains per `args` and prints; shared by `train` and `baseline`. */
+export async function runTrainCommand(args: TrainArgs): Promise<void> {
+  const settings = settingsFrom(args);
+  const [{ resolveModelConfig }, { trainSingle }, { createProgressReporter }] = await Promise.all([
+    import('../../space/presets.ts'),
+    import('../../train/single.ts'),
+    import('../../train/progress.ts'),
+  ]);
+  const config = resolveModelConfig(args.model);
+  const modelName = args.model.replace(/^.*\//, '').replace(/\.json$/i, '');
+  const inner = createProgressReporter(args.json ? { mode: 'silent' } : {});
+  const progress = args.json
+    ? { emit: (e: Parameters<typeof inner.emit>[0]) => { if (e.type === 'epoch') process.stdout.write(`${JSON.stringify(e.record)}\n`); }, close: () => inner.close() }
+    : inner;
+  let result;
+  try {
+    result = await trainSingle(
+      { modelName, config, settings, seed: args.seed, backend: args.backend },
+      { db: args.db, download: args.download, handleSignals: true, progress, ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }) },
+    );
+  } finally {
+    progress.close();
+  }
+  const { summary, run } = result;
+  if (args.json) {
+    const { epochs: _epochs, ...rest } = run;
+    process.stdout.write(`${JSON.stringify({ type: 'run', sweep: summary.sweep, ...rest })}\n`);
+  } else {
+    if (summary.trained === 0 && !summary.interrupted) process.stdout.write('already trained: read from the database\n');
+    process.stdout.write(`${formatEpochs(run.epochs)}\n${describeRun(run, summary.sweep)}\n`);
+  }
+  if (summary.interrupted) {
+    process.stderr.write(`netspace: interrupted; ${run.epochs.length} epochs are stored. Run the same command to resume.\n`);
+    process.exitCode = 130;
+  } else if (run.status !== 'done') {
+    process.exitCode = 1;
+  }
+}
+
+const command: CommandModule<object, TrainArgs> = {
+  command: 'train',
+  describe: 'Train one model (regnet32 or a config file) into the database: a sweep of one, resumable',
+  builder: (y) => trainOptions(y, { model: 'regnet32', epochs: 1, resolution: 28 }),
+  handler: runTrainCommand,
+};
+
+export default command;
