@@ -1,0 +1,113 @@
+// `netspace train` as a user runs it: a real database, a kill -9 in the middle and a resume, divergence, bad input.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openStore } from '../../../src/store/store.ts';
+
+const BIN = new URL('../../../bin/netspace.js', import.meta.url).pathname;
+const netspace = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+function tinyModel(dir: string): string {
+  const file = join(dir, 'tiny.json');
+  writeFileSync(file, JSON.stringify({ stemWidth: 8, stages: [{ depth: 1, width: 16, groupWidth: 8 }] }));
+  return file;
+}
+
+function storedRun(db: string) {
+  const store = openStore(db, { readonly: true });
+  try {
+    const [sweep] = store.listSweeps();
+    return sweep === undefined ? undefined : store.readSweep(sweep.name).runs[0];
+  } finally {
+    store.close();
+  }
+}
+
+describe('cli/commands/train', () => {
+  it('trains, stores every epoch, and prints the epoch table; a second call reads it back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netspace-train-'));
+    const db = join(dir, 'runs.db');
+    const args = ['train', '--model', tinyModel(dir), '--epochs', '2', '--train-size', '512', '--val-size', '200', '--batch', '64', '--lr', '0.1', '--db', db];
+    const first = netspace(...args);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /epoch\s+train loss\s+val loss\s+val acc/);
+    assert.match(first.stdout, /run 1 \(train-tiny-[0-9a-f]{8}, backend wasm, \d+ s\): done: validation error/);
+    const run = storedRun(db)!;
+    assert.equal(run.status, 'done');
+    assert.equal(run.epochs.length, 2);
+    const again = netspace(...args);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /already trained/);
+    assert.deepEqual(storedRun(db)!.epochs, run.epochs);
+  });
+
+  it('prints one JSON line per epoch with --json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netspace-train-'));
+    const run = netspace('train', '--model', tinyModel(dir), '--epochs', '2', '--train-size', '256', '--val-size', '100', '--db', join(dir, 'r.db'), '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.slice(0, 2).map((l) => l.epoch), [1, 2]);
+    assert.ok(lines.slice(0, 2).every((l) => typeof l.valAccuracy === 'number' && typeof l.trainLoss === 'number'));
+    assert.equal(lines[2].type, 'run');
+    assert.equal(lines[2].status, 'done');
+  });
+
+  it('survives kill -9: the stored epochs stay, and the same command resumes after them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netspace-train-'));
+    const db = join(dir, 'runs.db');
+    const args = [BIN, 'train', '--model', tinyModel(dir), '--epochs', '6', '--train-size', '3000', '--val-size', '200', '--batch', '32', '--db', db];
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
+    let before: ReturnType<typeof storedRun>;
+    for (let i = 0; i < 600 && (before === undefined || before.epochs.length < 2); i++) {
+      await sleep(100);
+      try {
+        before = storedRun(db);
+      } catch {
+        before = undefined; // the database may not exist yet
+      }
+    }
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('close', resolve));
+    assert.ok(before !== undefined && before.epochs.length >= 2, 'two epochs were stored before the kill');
+    const killed = storedRun(db)!;
+    assert.equal(killed.status, 'running');
+    assert.ok(killed.epochs.length < 6, 'killed before the end');
+
+    const resumed = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const run = storedRun(db)!;
+    assert.equal(run.status, 'done');
+    assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(run.epochs.slice(0, killed.epochs.length), killed.epochs, 'epochs stored before the kill are kept as they were');
+  });
+
+  it('stores a run whose loss explodes as diverged and exits 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netspace-train-'));
+    const db = join(dir, 'runs.db');
+    const run = netspace('train', '--model', tinyModel(dir), '--train-size', '256', '--val-size', '100', '--lr', '1e38', '--db', db);
+    assert.equal(run.status, 1);
+    assert.match(run.stdout, /diverged: training loss became (NaN|Infinity)/);
+    const stored = storedRun(db)!;
+    assert.equal(stored.status, 'diverged');
+    assert.match(stored.errorText ?? '', /loss became/);
+  });
+
+  it('names each bad option and its value, without a stack trace', () => {
+    for (const [args, message] of [
+      [['--lr', '-1'], /--lr must be a positive number, got -1/],
+      [['--epochs', '0'], /--epochs must be a whole number >= 1, got 0/],
+      [['--train-size', '2.5'], /--train-size must be a whole number >= 10, got 2.5/],
+      [['--model', 'nope'], /model "nope": not a preset/],
+      [['--backend', 'gpu'], /Invalid values:\s+Argument: backend, Given: "gpu"/],
+    ] as const) {
+      const run = netspace('train', ...args, '--db', join(tmpdir(), 'never-written.db'));
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, message);
+      assert.doesNotMatch(run.stderr, /\n\s+at /);
+    }
+  });
+});
