@@ -1,7 +1,8 @@
 // analyzeSweep: a stored sweep in, every number the report shows out (typed, JSON-able, no I/O, no randomness
 // beyond the seeded bootstraps).
 import type { AnyNetConfig } from '../space/config.ts';
-import type { RunRecord, RunStatus, SweepRecord } from '../store/types.ts';
+import type { RunRecord, RunStatus, StatusCounts, SweepRecord } from '../store/types.ts';
+export type { StatusCounts } from '../store/types.ts';
 import { NetspaceError } from '../errors.ts';
 import { bootstrapEdfBand, edf, normalizedEdf, type BandPoint, type EdfPoint } from './edf.ts';
 import { goodRange } from './good-range.ts';
@@ -41,15 +42,6 @@ export const ANALYSIS_DEFAULTS: Readonly<Required<AnalysisOptions>> = Object.fre
   seed: 0,
 });
 
-/** Runs by status. */
-export interface StatusCounts {
-  total: number;
-  pending: number;
-  running: number;
-  done: number;
-  failed: number;
-  diverged: number;
-}
 
 /** One finished run as the report quotes it. */
 export interface RunSummary {

@@ -12,19 +12,14 @@ import type {
   EpochRecord,
   RunRecord,
   RunStatus,
+  StatusCounts,
   SweepRecord,
   TrainSettings,
 } from './types.ts';
 
+export type { StatusCounts } from './types.ts';
+
 /** Counts of a sweep's runs by status. */
-export interface StatusCounts {
-  total: number;
-  pending: number;
-  running: number;
-  done: number;
-  failed: number;
-  diverged: number;
-}
 
 /** One sampled config to be trained, as the sweep hands it to the store. */
 export interface NewRun {

@@ -6,6 +6,16 @@ import type { AnyNetConfig } from '../space/config.ts';
 export type RunStatus = 'pending' | 'running' | 'done' | 'failed' | 'diverged';
 export const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'done', 'failed', 'diverged'];
 
+/** Runs of a sweep (or of one of its spaces) by status. */
+export interface StatusCounts {
+  total: number;
+  pending: number;
+  running: number;
+  done: number;
+  failed: number;
+  diverged: number;
+}
+
 /** TF.js backend names as stored with every result. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
