@@ -51,6 +51,25 @@ function play(mode: 'plain' | 'json' | 'bars', isTTY = false): string {
 }
 
 describe('train/progress', () => {
+  it('writes a plain batch line at most once a minute in long epochs, with the run ETA', () => {
+    const clock = { t: 0 };
+    const out = sink(false);
+    const progress = createProgressReporter({ mode: 'plain', stream: out, now: () => clock.t });
+    const batch = (n: number) => ({ type: 'batch', worker: 1, runId: 7, epoch: 1, epochs: 2, batch: n, batches: 100, loss: 1.25, imagesPerSecond: 90 }) as ProgressEvent;
+    progress.emit({ type: 'run-start', worker: 1, runId: 7, label: 'regnet32', epochs: 2, resumedAt: 0 });
+    clock.t = 30_000; // 30 s: 10 of 200 batches of the run, too soon for a line
+    progress.emit(batch(10));
+    clock.t = 60_000; // 60 s: 20 of 200 batches done, so 9 minutes to go
+    progress.emit(batch(20));
+    clock.t = 90_000;
+    progress.emit(batch(30));
+    progress.close();
+    assert.deepEqual(out.text().trim().split('\n'), [
+      '[w1] run 7 regnet32',
+      '[w1] run 7 epoch 1/2 batch 20/100 loss 1.250 90 img/s ETA 9m00s',
+    ]);
+  });
+
   it('writes plain lines: runs, epochs, ends with reasons, and the sweep totals with models/hour and ETA', () => {
     const lines = play('plain').trim().split('\n');
     assert.deepEqual(lines, [
