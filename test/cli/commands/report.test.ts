@@ -1,37 +1,11 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSweep } from '../../report/sweep-fixture.ts';
 import { writeSweepDb } from '../../report/sweep-db.ts';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function netspace(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/netspace.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A user mistake: exit code 1, one `netspace:` line matching `message`, no stack trace. */
-function assertUserError(result: Result, message: RegExp): void {
-  assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, message);
-  assert.match(result.stderr, /^netspace: /);
-  assert.doesNotMatch(result.stderr, /\n\s+at /);
-}
+import { assertUserError, netspace } from '../netspace.ts';
 
 describe('cli/commands/report and cli/commands/curves', () => {
   const dir = mkdtempSync(join(tmpdir(), 'netspace-cli-'));
