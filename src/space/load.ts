@@ -13,8 +13,11 @@ import { parseSpaceSpec, type SpaceSpec } from './spec.ts';
 
 const BUILTIN_NAMES = Object.keys(builtinSpaces);
 
-/** Reads a JSON (`.json`) or YAML (anything else; YAML also reads JSON) file, naming the file in every error. */
-function readDataFile(path: string): unknown {
+/**
+ * Reads a JSON (`.json`) or YAML (anything else; YAML also reads JSON) file, naming the file in every error (YAML's
+ * errors also say the line and column). Space files and sweep specs are read through it.
+ */
+export function readDataFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -25,6 +28,7 @@ function readDataFile(path: string): unknown {
   try {
     return json ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
+    // The yaml package's first message line already says where: "... at line 2, column 1:".
     throw optionErrors.unparsable(path, json ? 'JSON' : 'YAML', error instanceof Error ? error.message.split('\n')[0]! : String(error));
   }
 }

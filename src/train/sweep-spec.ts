@@ -2,13 +2,13 @@
 //
 // Pipeline of a sweep:  sweep spec file -> loadSweepSpec -> SweepSpec -> planRuns (sampleConfigs per space)
 //   -> NewRun[] -> store (runs table) -> pool (train each) -> epochs/results in SQLite -> analysis / report.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, extname, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { dirname, resolve } from 'node:path';
 import { NetspaceError } from '../errors.ts';
 import { parseAnyNetConfig, type AnyNetConfig } from '../space/config.ts';
 import { builtinSpaces, type BuiltinSpaceName } from '../space/builtins.ts';
+import { loadSpace, readDataFile } from '../space/load.ts';
 import { didYouMean, show } from '../space/messages.ts';
 import { PRESETS } from '../space/presets.ts';
 import { complexity as countComplexity } from '../space/complexity.ts';
@@ -135,10 +135,7 @@ function resolveSpace(source: string, path: string, value: unknown, baseDir: str
     if (/\.(ya?ml|json)$/i.test(value)) {
       const file = resolve(baseDir, value);
       if (!existsSync(file)) fail(source, path, `names the space file ${file}, which does not exist`);
-      const parsed = readDocument(file);
-      const spec = parseSpaceSpec(parsed, file);
-      // A file's space is named after the file unless it names itself.
-      return isRecord(parsed) && parsed.name !== undefined ? spec : { ...spec, name: basename(file, extname(file)) };
+      return loadSpace(file);
     }
     const names = Object.keys(builtinSpaces);
     fail(source, path, `must be a built-in space (${names.join(', ')}), a .yaml/.json space file or an inline space, got ${show(value)}${didYouMean(value, names)}`);
@@ -249,25 +246,6 @@ export function parseSweepSpec(value: unknown, source: string, baseDir = '.'): S
   return { kind: 'sweep', name, description, seed, spaces, complexity, train, backend, workers };
 }
 
-function readDocument(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new NetspaceError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    // YAML is a superset of JSON, so one parser reads both.
-    return parseYaml(text);
-  } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const where = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-      throw new NetspaceError(`${path}: not valid YAML/JSON${where}: ${error.message.split('\n')[0]}`);
-    }
-    throw error;
-  }
-}
-
 /** Reads and validates a sweep spec file (.yaml, .yml or .json). */
 export function loadSweepSpec(path: string): SweepSpec {
   if (!existsSync(path)) {
@@ -276,7 +254,7 @@ export function loadSweepSpec(path: string): SweepSpec {
     const hint = nearby.length > 0 ? ` (spec files in ${dir}: ${nearby.join(', ')})` : '';
     throw new NetspaceError(`sweep spec ${path} does not exist${hint}`);
   }
-  return parseSweepSpec(readDocument(path), path, dirname(resolve(path)));
+  return parseSweepSpec(readDataFile(path), path, dirname(resolve(path)));
 }
 
 /**

@@ -110,7 +110,7 @@ describe('train/sweep-spec', () => {
       writeFileSync(join(dir, 'b.json'), JSON.stringify(minimal));
       assert.equal(loadSweepSpec(join(dir, 'b.json')).name, 'demo');
       writeFileSync(join(dir, 'bad.yaml'), 'name: x\nspaces: [\n');
-      assert.throws(() => loadSweepSpec(join(dir, 'bad.yaml')), { name: 'NetspaceError', message: /bad\.yaml: not valid YAML\/JSON at line \d+/ });
+      assert.throws(() => loadSweepSpec(join(dir, 'bad.yaml')), { name: 'NetspaceError', message: /bad\.yaml: is not valid YAML: .* at line \d+, column \d+/ });
       assert.throws(() => loadSweepSpec(join(dir, 'missing.yaml')), { name: 'NetspaceError', message: /sweep spec .*missing\.yaml does not exist \(spec files in .*: a\.yaml, b\.json, bad\.yaml, narrow\.yaml\)/ });
       writeFileSync(join(dir, 'c.yaml'), 'name: c\nspaces:\n  - {space: gone.yaml, n: 2}\n');
       assert.throws(() => loadSweepSpec(join(dir, 'c.yaml')), { name: 'NetspaceError', message: /c\.yaml: spaces\[0\]\.space names the space file .*gone\.yaml, which does not exist/ });
