@@ -19,8 +19,6 @@ import type {
 
 export type { StatusCounts } from './types.ts';
 
-/** Counts of a sweep's runs by status. */
-
 /** One sampled config to be trained, as the sweep hands it to the store. */
 export interface NewRun {
   space: string;

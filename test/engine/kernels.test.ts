@@ -6,17 +6,8 @@ import {
   BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, GROUPED_CONV, GROUPED_CONV_BACKPROP_FILTER, GROUPED_CONV_BACKPROP_INPUT, type ConvPad,
 } from '../../src/engine/kernels.ts';
 import { batchNormTrain, BN_EPSILON, setReferenceMode } from '../../src/model/ops.ts';
+import { values } from './values.ts';
 
-/** Deterministic values in [-1, 1) (a 32-bit LCG), so that both backends see the same inputs. */
-function values(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** max |got - want| / max |want|: the error relative to the reference's scale (elementwise ratios blow up near 0). */
 function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {

@@ -7,16 +7,8 @@ import { trainStep } from '../../src/engine/train-step.ts';
 import { buildAnyNet, type AnyNetModel } from '../../src/model/anynet.ts';
 import { REGNET32 } from '../../src/space/presets.ts';
 import { NetspaceError } from '../../src/errors.ts';
+import { values } from './values.ts';
 
-function values(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 function batch(n: number, res: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const labels = Array.from({ length: n }, (_, i) => (i * 7 + seed) % 10);
