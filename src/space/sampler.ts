@@ -187,7 +187,8 @@ function rangeEnd(text: string, option: string, whole: unknown): number | null {
 
 /**
  * Reads a complexity range as a user writes it: the string "low:high" (either end may be empty; numbers such as
- * 4e8, 400M, 2.5k, 1G), or a JSON pair [low, high] with null for an open end. `option` names it in errors.
+ * 4e8, 400M, 2.5k, 1G), or a pair [low, high] of numbers or such strings, with null for an open end. `option` names
+ * it in errors. The command line's --flops and the sweep spec's `complexity` both read ranges through it.
  */
 export function parseComplexityRange(value: unknown, option: string): ComplexityRange {
   let range: [number | null, number | null];
@@ -196,9 +197,15 @@ export function parseComplexityRange(value: unknown, option: string): Complexity
     if (parts.length !== 2) throw optionErrors.badRange(option, value, RANGE_SYNTAX);
     range = [rangeEnd(parts[0]!, option, value), rangeEnd(parts[1]!, option, value)];
   } else if (Array.isArray(value) && value.length === 2) {
+    // Each end a number, a count written with a suffix as YAML hands it over ("3M"), or null.
+    const ARRAY_END = 'must hold two numbers (4e8, or strings such as "400M" and "2.5k") or null';
     range = value.map((end: unknown) => {
       if (end === null) return null;
-      if (typeof end !== 'number' || !Number.isFinite(end)) throw optionErrors.badRange(option, value, 'must hold two numbers or null');
+      if (typeof end === 'string' && end.trim() !== '') {
+        if (!/^\s*[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?[kKMGBT]?\s*$/i.test(end)) throw optionErrors.badRange(option, value, ARRAY_END);
+        return rangeEnd(end, option, value);
+      }
+      if (typeof end !== 'number' || !Number.isFinite(end)) throw optionErrors.badRange(option, value, ARRAY_END);
       return end;
     }) as [number | null, number | null];
   } else {

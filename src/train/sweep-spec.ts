@@ -13,7 +13,7 @@ import { didYouMean, show } from '../space/messages.ts';
 import { PRESETS } from '../space/presets.ts';
 import { complexity as countComplexity } from '../space/complexity.ts';
 import { canonicalKey } from '../space/key.ts';
-import { sampleConfigs } from '../space/sampler.ts';
+import { parseComplexityRange, sampleConfigs } from '../space/sampler.ts';
 import { parseSpaceSpec, type SpaceSpec } from '../space/spec.ts';
 import type { NewRun } from '../store/store.ts';
 import type { BackendName, TrainSettings } from '../store/types.ts';
@@ -77,7 +77,6 @@ const SPACE_ENTRY_KEYS = ['space', 'model', 'name', 'n'] as const;
 const COMPLEXITY_KEYS = ['flops', 'params', 'acts'] as const;
 const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'backend'] as const;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
-const SUFFIXES: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
 
 function fail(source: string, path: string, problem: string): never {
   throw new NetspaceError(`${source}: ${path} ${problem}`);
@@ -107,25 +106,10 @@ function sizeOrNull(source: string, path: string, value: unknown): number | null
   return integer(source, path, value, 10, 10_000_000);
 }
 
-/** A count such as 400000, "400k", "2.5M" or "1G". */
-function amount(source: string, path: string, value: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value === 'string') {
-    const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kKMG]?)\s*$/.exec(value);
-    if (m) return Number(m[1]) * (m[2] ? SUFFIXES[m[2]]! : 1);
-  }
-  fail(source, path, `must be a count >= 0 such as 400000, "400k" or "2.5M", got ${show(value)}`);
-}
-
 function range(source: string, path: string, value: unknown): Range {
   if (value === undefined || value === null) return [null, null];
-  // "low:high" as on the command line, either end empty for open.
-  const pair = typeof value === 'string' && value.split(':').length === 2 ? value.split(':').map((end) => (end.trim() === '' ? null : end)) : value;
-  if (!Array.isArray(pair) || pair.length !== 2) fail(source, path, `must be [low, high] or "low:high" (an open end null or empty), got ${show(value)}`);
-  const lo = pair[0] === null ? null : amount(source, `${path}[0]`, pair[0]);
-  const hi = pair[1] === null ? null : amount(source, `${path}[1]`, pair[1]);
-  if (lo !== null && hi !== null && lo > hi) fail(source, path, `has low ${lo} above high ${hi}`);
-  return [lo, hi];
+  const [low, high] = parseComplexityRange(value, `${source}: ${path}`);
+  return [low, high];
 }
 
 /** A space entry's `space`: a built-in name, a spec file (relative to the sweep spec), or an inline spec. */

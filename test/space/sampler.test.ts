@@ -176,7 +176,9 @@ describe('space/sampler', () => {
     rejectsWith(() => parseComplexityRange('5M', '--flops'), /^--flops "5M" is not a range: write low:high/);
     rejectsWith(() => parseComplexityRange('5X:6X', '--flops'), /^--flops "5X:6X" is not a range/);
     rejectsWith(() => parseComplexityRange('5M:1M', '--flops'), /^--flops \[5000000,1000000\] has low 5000000 above high 1000000/);
-    rejectsWith(() => parseComplexityRange([1, 'a'], 'complexity.flops'), /^complexity\.flops \[1,"a"\] must hold two numbers or null/);
+    assert.deepEqual(parseComplexityRange([null, '3M'], 'complexity.flops'), [null, 3_000_000]);
+    assert.deepEqual(parseComplexityRange(['2.5k', 1e6], 'complexity.flops'), [2500, 1_000_000]);
+    rejectsWith(() => parseComplexityRange([1, 'a'], 'complexity.flops'), /^complexity\.flops \[1,"a"\] must hold two numbers \(4e8, or strings such as "400M" and "2\.5k"\) or null/);
   });
 });
 
