@@ -19,19 +19,8 @@ import type {
 
 export type { StatusCounts } from './types.ts';
 
-/** One sampled config to be trained, as the sweep hands it to the store. */
-export interface NewRun {
-  space: string;
-  configKey: string;
-  config: AnyNetConfig;
-  sampled: Record<string, number | number[]>;
-  /** Analytic complexity at the run's resolution: multiply-adds, weights, activations. */
-  flops: number;
-  params: number;
-  acts: number;
-  seed: number;
-  settings: TrainSettings;
-}
+/** One sampled config to be trained, as the sweep hands it to the store: a run before the store gives it an id. */
+export type NewRun = Pick<RunRecord, 'space' | 'configKey' | 'config' | 'sampled' | 'flops' | 'params' | 'acts' | 'seed' | 'settings'>;
 
 /** Where a pending run continues: its stored epochs up to the checkpoint, and the checkpoint. */
 export interface ResumePoint {
