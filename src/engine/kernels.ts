@@ -186,22 +186,25 @@ const IMPLS: Record<(typeof ENGINE_KERNELS)[number], Impl> = {
   [SGD_UPDATE]: (a, inputs, attrs) => sgdUpdate(a, inputs, attrs.learningRate as number),
 };
 
-/** Standard TF.js Conv2D gradients (for groups 1) on our kernels: what the wasm backend lacks or does slowly. */
-export function conv2DBackpropFilterOn(backendName: KernelBackendName, module: WasmModule): tf.KernelFunc {
-  return (({ inputs, backend, attrs }: KernelArgs) => {
-    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-    const at = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-    if (at.dataFormat !== 'NHWC') throw new Error('Conv2DBackpropFilter (netspace): only NHWC is supported');
-    return convBackpropFilter(arenaFor(backend, backendName, module), x, dy, at.filterShape, { strides: at.strides, pad: at.pad, groups: 1, dimRoundingMode: at.dimRoundingMode });
-  }) as tf.KernelFunc;
-}
+type Conv2DGradientAttrs = tf.Conv2DBackpropFilterAttrs & tf.Conv2DBackpropInputAttrs;
 
-export function conv2DBackpropInputOn(backendName: KernelBackendName, module: WasmModule): tf.KernelFunc {
+/** A TF.js Conv2D attribute set as our conv attributes: Conv2D has no groups, so 1. */
+const plainConv = (at: Conv2DGradientAttrs): GroupedConvAttrs => ({ strides: at.strides, pad: at.pad, groups: 1, dimRoundingMode: at.dimRoundingMode });
+
+const CONV2D_GRADIENTS = {
+  [tf.Conv2DBackpropFilter]: (a: Arena, { x, dy }: tf.NamedTensorInfoMap, at: Conv2DGradientAttrs) =>
+    convBackpropFilter(a, x!, dy!, at.filterShape, plainConv(at)),
+  [tf.Conv2DBackpropInput]: (a: Arena, { dy, filter }: tf.NamedTensorInfoMap, at: Conv2DGradientAttrs) =>
+    convBackpropInput(a, dy!, filter!, at.inputShape, plainConv(at)),
+} as const;
+
+/** A standard TF.js Conv2D gradient kernel (groups 1) on our kernels: what the wasm backend lacks or does slowly. */
+export function conv2DGradientOn(kernelName: keyof typeof CONV2D_GRADIENTS, backendName: KernelBackendName, module: WasmModule): tf.KernelFunc {
+  const impl = CONV2D_GRADIENTS[kernelName];
   return (({ inputs, backend, attrs }: KernelArgs) => {
-    const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-    const at = attrs as unknown as tf.Conv2DBackpropInputAttrs;
-    if (at.dataFormat !== 'NHWC') throw new Error('Conv2DBackpropInput (netspace): only NHWC is supported');
-    return convBackpropInput(arenaFor(backend, backendName, module), dy, filter, at.inputShape, { strides: at.strides, pad: at.pad, groups: 1, dimRoundingMode: at.dimRoundingMode });
+    const at = attrs as unknown as Conv2DGradientAttrs;
+    if (at.dataFormat !== 'NHWC') throw new Error(`${kernelName} (netspace): only NHWC is supported`);
+    return impl(arenaFor(backend, backendName, module), inputs, at);
   }) as tf.KernelFunc;
 }
 

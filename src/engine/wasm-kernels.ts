@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { arenaFor } from './arena.ts';
-import { columnSums, conv2DBackpropFilterOn, conv2DBackpropInputOn } from './kernels.ts';
+import { columnSums, conv2DGradientOn } from './kernels.ts';
 import type { WasmModule } from './simd.ts';
 
 /**
@@ -56,7 +56,7 @@ export function registerWasmKernels(module: WasmModule): void {
   registered = true;
   replace(tf.Identity, () => identity as tf.KernelFunc);
   // wasm has no Conv2DBackpropFilter, and its Conv2DBackpropInput is a scalar loop (~1 GMAC/s).
-  replace(tf.Conv2DBackpropFilter, () => conv2DBackpropFilterOn('wasm', module));
-  replace(tf.Conv2DBackpropInput, () => conv2DBackpropInputOn('wasm', module));
+  replace(tf.Conv2DBackpropFilter, () => conv2DGradientOn(tf.Conv2DBackpropFilter, 'wasm', module));
+  replace(tf.Conv2DBackpropInput, () => conv2DGradientOn(tf.Conv2DBackpropInput, 'wasm', module));
   replace(tf.Sum, (original) => sumOn(module, original!));
 }

@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { complexity } from '../../src/space/complexity.ts';
-import type { AnyNetConfig } from '../../src/space/config.ts';
 import { REGNET32 } from '../../src/space/presets.ts';
 import { generateRegNet } from '../../src/space/regnet.ts';
+import { tinyAnyNet } from '../model/tiny.ts';
 
 const PYCLS_IMAGENET = { inputChannels: 3, stemWidth: 32, numClasses: 1000, convBias: false };
 
 /** One stage of one block on an 8x8 single-channel input: small enough to count every layer by hand. */
-const TINY: AnyNetConfig = {
-  inputChannels: 1,
-  stemWidth: 8,
-  numClasses: 10,
-  convBias: false,
-  stages: [{ depth: 1, width: 16, groupWidth: 8, bottleneckMultiplier: 1 }],
-};
+const TINY = tinyAnyNet({}, { convBias: false });
 
 describe('space/complexity', () => {
   it('gives RegNetX-400MF the flops, params and acts pycls reports (dev/model_complexity.json)', () => {

@@ -4,17 +4,11 @@ import assert from 'node:assert/strict';
 import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
 import { PoolClosedError, TrainPool } from '../../src/train/pool.ts';
 import { FAULT_ENV } from '../../src/train/worker.ts';
-import type { AnyNetConfig } from '../../src/space/config.ts';
 import type { EpochRecord, TrainSettings } from '../../src/store/types.ts';
 import type { TrainRequest } from '../../src/train/types.ts';
+import { tinyAnyNet } from '../model/tiny.ts';
 
-const config: AnyNetConfig = {
-  inputChannels: 1,
-  stemWidth: 8,
-  numClasses: 10,
-  convBias: true,
-  stages: [{ depth: 1, width: 8, groupWidth: 8, bottleneckMultiplier: 1 }],
-};
+const config = tinyAnyNet({ width: 8 });
 const settings: TrainSettings = { epochs: 2, resolution: 28, batchSize: 64, lr: 0.1, trainSize: 256, valSize: 128 };
 const request = (seed: number, epochs = 2): TrainRequest => ({ config, settings: { ...settings, epochs }, seed, backend: 'wasm' });
 

@@ -2,18 +2,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
-import type { AnyNetConfig } from '../../src/space/config.ts';
 import type { TrainSettings } from '../../src/store/types.ts';
 import { trainModel } from '../../src/train/trainer.ts';
 import type { BatchProgress } from '../../src/train/types.ts';
+import { tinyAnyNet } from '../model/tiny.ts';
 
-const TINY: AnyNetConfig = {
-  inputChannels: 1,
-  stemWidth: 8,
-  numClasses: 10,
-  convBias: true,
-  stages: [{ depth: 1, width: 16, groupWidth: 8, bottleneckMultiplier: 1 }],
-};
+const TINY = tinyAnyNet();
 const SETTINGS: TrainSettings = { epochs: 2, resolution: 28, batchSize: 64, lr: 0.1, trainSize: 2048, valSize: 256 };
 
 describe('train/trainer', () => {
