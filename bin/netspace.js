@@ -1,6 +1,30 @@
 #!/usr/bin/env node
-// The `netspace` command: registers tsx so the TypeScript sources run as they are, then hands over to the CLI.
-import { register } from 'tsx/esm/api';
+// The `netspace` command: runs the compiled CLI in dist/ when it is newer than every source file, else the
+// TypeScript sources through tsx (a checkout being edited, or an install without a build). NETSPACE_FROM_SOURCE=1
+// forces the sources.
+import { readdirSync, statSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const root = new URL('../', import.meta.url);
+
+function distIsFresh() {
+  if (process.env.NETSPACE_FROM_SOURCE === '1') return false;
+  let built;
+  try {
+    built = statSync(new URL('dist/.built', root)).mtimeMs;
+  } catch {
+    return false;
+  }
+  const src = new URL('src/', root);
+  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && statSync(`${entry.parentPath}/${entry.name}`).mtimeMs > built) return false;
+  }
+  return true;
+}
+
+if (distIsFresh()) {
+  await import('../dist/cli/main.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

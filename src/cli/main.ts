@@ -1,14 +1,17 @@
 // netspace's command line: yargs parses, each command module in ./commands calls one library function and prints.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isNetspaceError } from '../errors.ts';
 
 const commandDir = fileURLToPath(new URL('./commands/', import.meta.url));
+/** Whether this is the build in dist/ (see scripts/build.mjs) or the sources run through tsx. */
+const compiled = import.meta.url.endsWith('.js');
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 async function loadCommands(): Promise<CommandModule[]> {
-  const files = readdirSync(commandDir).filter((f) => f.endsWith('.ts')).sort();
+  const files = readdirSync(commandDir).filter((f) => f.endsWith(compiled ? '.js' : '.ts')).sort();
   const modules = await Promise.all(files.map((f) => import(new URL(`./commands/${f}`, import.meta.url).href)));
   return modules.map((m: { default: CommandModule }) => m.default);
 }
@@ -25,6 +28,7 @@ function reportFailure(error: unknown): never {
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
     .scriptName('netspace')
+    .version(`${version} (${compiled ? 'built, dist/' : 'from source, through tsx'})`)
     .command(await loadCommands())
     .demandCommand(1, 'Name a command: netspace --help lists them.')
     .strict()

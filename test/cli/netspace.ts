@@ -11,10 +11,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `netspace ...args` to its end without blocking the test runner's event loop. */
-export function netspace(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** Runs `netspace ...args` (the checkout's bin/netspace.js, or `bin`) to its end without blocking the test runner. */
+export function netspace(args: readonly string[], env: Record<string, string> = {}, bin = BIN): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
