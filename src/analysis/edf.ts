@@ -1,7 +1,7 @@
 // Error EDFs (paper eq. 1), complexity-normalised EDFs (Radosavovic et al. 2019) and bootstrap bands around them.
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { NetspaceError } from '../errors.ts';
-import { analysisMessages } from './messages.ts';
+import { messages } from '../messages.ts';
 import { checkFinite, percentileSorted, seededGenerator, sortedCopy } from './stats.ts';
 
 /**
@@ -37,10 +37,10 @@ export function weightedEdf(errors: readonly number[], weights: readonly number[
   checkFinite('weightedEdf errors', errors, true);
   checkFinite('weightedEdf weights', weights, true);
   if (errors.length !== weights.length) {
-    throw new NetspaceError(analysisMessages.lengthMismatch('weightedEdf', 'errors', 'weights', errors.length, weights.length));
+    throw new NetspaceError(messages.analysis.lengthMismatch('weightedEdf', 'errors', 'weights', errors.length, weights.length));
   }
   weights.forEach((w, i) => {
-    if (w < 0) throw new NetspaceError(`weightedEdf: weights [${i}] must not be negative, got ${w}`);
+    if (w < 0) throw new NetspaceError(messages.analysis.negativeWeight('weightedEdf', i, w));
   });
   const order = errors.map((_, i) => i).filter((i) => weights[i] > 0);
   order.sort((i, j) => errors[i] - errors[j]);
@@ -103,15 +103,15 @@ const NORMALIZE_DEFAULTS: Readonly<Required<NormalizeOptions>> = Object.freeze({
  */
 export function normalizedEdf(samples: readonly ComplexitySample[], options: NormalizeOptions = {}): NormalizedEdfResult | null {
   const { bins } = { ...NORMALIZE_DEFAULTS, ...options };
-  if (!Number.isInteger(bins) || bins < 1) throw new NetspaceError(analysisMessages.positiveInteger('normalizedEdf', 'bins', bins));
+  if (!Number.isInteger(bins) || bins < 1) throw new NetspaceError(messages.analysis.positiveInteger('normalizedEdf', 'bins', bins));
   samples.forEach((s, k) => {
     checkFinite(`normalizedEdf space [${k}] errors`, s.errors);
     checkFinite(`normalizedEdf space [${k}] flops`, s.flops);
     if (s.errors.length !== s.flops.length) {
-      throw new NetspaceError(analysisMessages.lengthMismatch(`normalizedEdf space [${k}]`, 'errors', 'flops', s.errors.length, s.flops.length));
+      throw new NetspaceError(messages.analysis.lengthMismatch(`normalizedEdf space [${k}]`, 'errors', 'flops', s.errors.length, s.flops.length));
     }
     s.flops.forEach((f, i) => {
-      if (f <= 0) throw new NetspaceError(analysisMessages.nonPositiveFlops(`normalizedEdf space [${k}]`, i, f));
+      if (f <= 0) throw new NetspaceError(messages.analysis.nonPositiveFlops(`normalizedEdf space [${k}]`, i, f));
     });
   });
   if (samples.length === 0) return null;
@@ -176,10 +176,10 @@ const BAND_DEFAULTS: Readonly<Required<BandOptions>> = Object.freeze({ resamples
 export function bootstrapEdfBand(errors: readonly number[], options: BandOptions = {}): BandPoint[] {
   const { resamples, level, seed, stream } = { ...BAND_DEFAULTS, ...options };
   if (!Number.isInteger(resamples) || resamples < 1) {
-    throw new NetspaceError(analysisMessages.positiveInteger('bootstrapEdfBand', 'resamples', resamples));
+    throw new NetspaceError(messages.analysis.positiveInteger('bootstrapEdfBand', 'resamples', resamples));
   }
   if (typeof level !== 'number' || !(level > 0 && level < 1)) {
-    throw new NetspaceError(analysisMessages.percentLevel('bootstrapEdfBand', 'level', level));
+    throw new NetspaceError(messages.analysis.percentLevel('bootstrapEdfBand', 'level', level));
   }
   checkFinite('bootstrapEdfBand errors', errors, true);
   const n = errors.length;

@@ -1,7 +1,7 @@
 // pycls-style "good range" of a parameter: where the best model of a random quarter of the runs tends to fall.
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { NetspaceError } from '../errors.ts';
-import { analysisMessages } from './messages.ts';
+import { messages } from '../messages.ts';
 import { checkFinite, percentileSorted, seededGenerator } from './stats.ts';
 
 /** Options of goodRange; the defaults are pycls's `get_filters` (alpha 5, sample 0.25, 2500 resamples). */
@@ -47,18 +47,18 @@ const GOOD_RANGE_DEFAULTS: Readonly<Required<GoodRangeOptions>> = Object.freeze(
 export function goodRange(values: readonly number[], errors: readonly number[], options: GoodRangeOptions = {}): GoodRange {
   const { sample, resamples, alpha, seed, stream } = { ...GOOD_RANGE_DEFAULTS, ...options };
   if (typeof sample !== 'number' || !(sample > 0 && sample <= 1)) {
-    throw new NetspaceError(analysisMessages.fraction('goodRange', 'sample', sample));
+    throw new NetspaceError(messages.analysis.fraction('goodRange', 'sample', sample));
   }
   if (!Number.isInteger(resamples) || resamples < 1) {
-    throw new NetspaceError(analysisMessages.positiveInteger('goodRange', 'resamples', resamples));
+    throw new NetspaceError(messages.analysis.positiveInteger('goodRange', 'resamples', resamples));
   }
   if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 100)) {
-    throw new NetspaceError(`goodRange: alpha must be a percentage strictly between 0 and 100, got ${String(alpha)}`);
+    throw new NetspaceError(messages.analysis.percentage('goodRange', 'alpha', alpha));
   }
   checkFinite('goodRange values', values);
   checkFinite('goodRange errors', errors);
   if (values.length !== errors.length) {
-    throw new NetspaceError(analysisMessages.lengthMismatch('goodRange', 'values', 'errors', values.length, errors.length));
+    throw new NetspaceError(messages.analysis.lengthMismatch('goodRange', 'values', 'errors', values.length, errors.length));
   }
   const n = values.length;
   const sampleSize = Math.max(1, Math.floor(n * sample));

@@ -1,6 +1,6 @@
 // Two-sample Kolmogorov-Smirnov test between two spaces' error samples, with an exact or asymptotic p-value.
 import { NetspaceError } from '../errors.ts';
-import { analysisMessages } from './messages.ts';
+import { messages } from '../messages.ts';
 import { checkFinite, sortedCopy } from './stats.ts';
 
 /** How the p-value was computed. */
@@ -97,7 +97,7 @@ function exactPValue(n: number, m: number, scaled: number): number {
 
 /** Kolmogorov's survival function Q(lambda) = P(K > lambda), with its alternating series. */
 export function kolmogorovQ(lambda: number): number {
-  if (!Number.isFinite(lambda)) throw new NetspaceError(analysisMessages.notFinite('kolmogorovQ', 0, lambda));
+  if (!Number.isFinite(lambda)) throw new NetspaceError(messages.analysis.notFinite('kolmogorovQ', 0, lambda));
   // Below ~0.2 the series converges too slowly to be summed, and Q is 1 to double precision there anyway.
   if (lambda < 0.2) return 1;
   let sum = 0;

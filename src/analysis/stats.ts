@@ -2,15 +2,15 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { NetspaceError } from '../errors.ts';
-import { analysisMessages } from './messages.ts';
+import { messages } from '../messages.ts';
 
 export type { RandomGenerator };
 
 /** Throws a NetspaceError naming `what` unless every value is a finite number; returns the values. */
 export function checkFinite(what: string, values: readonly number[], allowEmpty = false): readonly number[] {
-  if (!allowEmpty && values.length === 0) throw new NetspaceError(analysisMessages.emptySample(what));
+  if (!allowEmpty && values.length === 0) throw new NetspaceError(messages.analysis.emptySample(what));
   values.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new NetspaceError(analysisMessages.notFinite(what, i, v));
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new NetspaceError(messages.analysis.notFinite(what, i, v));
   });
   return values;
 }
@@ -31,8 +31,8 @@ export function sortedCopy(values: readonly number[]): number[] {
  * ranks: numpy.percentile's default ("linear", position p/100 * (n-1)), which pycls's good ranges use.
  */
 export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 100)) throw new NetspaceError(analysisMessages.percentile(p));
-  if (sorted.length === 0) throw new NetspaceError(analysisMessages.emptySample('percentile'));
+  if (typeof p !== 'number' || !(p >= 0 && p <= 100)) throw new NetspaceError(messages.analysis.percentile(p));
+  if (sorted.length === 0) throw new NetspaceError(messages.analysis.emptySample('percentile'));
   const position = (p / 100) * (sorted.length - 1);
   const lower = Math.floor(position);
   const upper = Math.min(lower + 1, sorted.length - 1);

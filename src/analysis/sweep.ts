@@ -4,10 +4,10 @@ import type { AnyNetConfig } from '../space/config.ts';
 import type { RunRecord, RunStatus, StatusCounts, SweepRecord } from '../store/types.ts';
 export type { StatusCounts } from '../store/types.ts';
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { bootstrapEdfBand, edf, normalizedEdf, type BandPoint, type EdfPoint } from './edf.ts';
 import { goodRange } from './good-range.ts';
 import { ksTwoSample, type KsMethod } from './ks.ts';
-import { analysisMessages } from './messages.ts';
 import { PARAMETERS, blockWidths, widthFit, type ParameterName, type WidthFit } from './parameters.ts';
 import { mean, median } from './stats.ts';
 
@@ -176,13 +176,13 @@ const OPTION_CHECKS: Record<keyof AnalysisOptions, (v: unknown) => boolean> = {
 };
 
 const OPTION_MESSAGES: Record<keyof AnalysisOptions, (source: string, key: string, v: unknown) => string> = {
-  top: analysisMessages.positiveInteger,
-  bandResamples: analysisMessages.positiveInteger,
-  bandLevel: analysisMessages.percentLevel,
-  goodRangeResamples: analysisMessages.positiveInteger,
-  goodRangeSample: analysisMessages.fraction,
-  bins: (source, key, v) => `${analysisMessages.positiveInteger(source, key, v)} or "auto"`,
-  seed: analysisMessages.nonNegativeInteger,
+  top: messages.analysis.positiveInteger,
+  bandResamples: messages.analysis.positiveInteger,
+  bandLevel: messages.analysis.percentLevel,
+  goodRangeResamples: messages.analysis.positiveInteger,
+  goodRangeSample: messages.analysis.fraction,
+  bins: messages.analysis.bins,
+  seed: messages.analysis.nonNegativeInteger,
 };
 
 /**
@@ -196,13 +196,13 @@ export function parseAnalysisOptions(
 ): Required<AnalysisOptions> {
   if (value === undefined) return { ...ANALYSIS_DEFAULTS };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new NetspaceError(analysisMessages.notAnObject(source, value));
+    throw new NetspaceError(messages.analysis.notAnObject(source, value));
   }
   const known = Object.keys(ANALYSIS_DEFAULTS) as (keyof AnalysisOptions)[];
   const given = value as Record<string, unknown>;
   for (const [key, v] of Object.entries(given)) {
     if (!(known as string[]).includes(key)) {
-      throw new NetspaceError(analysisMessages.unknownOption(source, nameOf(key), known.map(nameOf)));
+      throw new NetspaceError(messages.analysis.unknownOption(source, nameOf(key), known.map(nameOf)));
     }
     if (v === undefined) continue;
     const option = key as keyof AnalysisOptions;

@@ -1,6 +1,6 @@
 // Batches for the trainer: pixels scaled to [0,1] and bilinearly resized per batch, NHWC Float32Array plus labels.
 import { NetspaceError } from '../errors.ts';
-import { dataMessages as msg } from './messages.ts';
+import { messages } from '../messages.ts';
 import type { Split } from './load.ts';
 
 /** A filled batch: x is [size, R, R, 1] row-major (NHWC), y the class of each image. */
@@ -76,7 +76,9 @@ function resizePlan(rows: number, cols: number, resolution: number): ResizePlan 
  * across batches; the returned x and y are then views of exactly `size` images into them.
  */
 export function fillBatch(split: Split, indices: Uint32Array, resolution: number, out?: { x: Float32Array; y: Int32Array }): Batch {
-  if (!Number.isInteger(resolution) || resolution < 1 || resolution > MAX_RESOLUTION) throw new NetspaceError(msg.badResolution(resolution));
+  if (!Number.isInteger(resolution) || resolution < 1 || resolution > MAX_RESOLUTION) {
+    throw new NetspaceError(messages.data.badResolution(resolution, MAX_RESOLUTION));
+  }
   const size = indices.length;
   const area = resolution * resolution;
   const x = out === undefined ? new Float32Array(size * area) : view(out.x, size * area, 'out.x');

@@ -7,8 +7,8 @@ import https from 'node:https';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { NetspaceError, isNetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { CANONICAL_BASE_URL, FASHION_MNIST_FILES, FILE_ROLES, type FileRole } from './files.ts';
-import { dataMessages as msg } from './messages.ts';
 
 export interface DownloadOptions {
   /** Folder URL holding the four NAME.gz files; the dataset's canonical address by default. */
@@ -55,7 +55,7 @@ export async function downloadFashionMnist(dir: string, options: DownloadOptions
   try {
     await mkdir(target, { recursive: true });
   } catch (error) {
-    throw new NetspaceError(msg.cannotWrite(target, (error as Error).message));
+    throw new NetspaceError(messages.data.cannotWrite(target, (error as Error).message));
   }
   const files: DownloadedFile[] = [];
   for (const role of FILE_ROLES) {
@@ -73,7 +73,7 @@ export async function downloadFashionMnist(dir: string, options: DownloadOptions
     try {
       settings.log(`${name}: downloading ${url.href}`);
       const got = await fetchToFile(url, partial, settings.timeoutSeconds * 1000, (line) => settings.log(`${name}: ${line}`));
-      if (got.md5 !== expected) throw new NetspaceError(msg.checksum(url.href, got.md5, expected));
+      if (got.md5 !== expected) throw new NetspaceError(messages.data.checksum(url.href, got.md5, expected));
       await rename(partial, path);
       settings.log(`${name}: ${got.bytes} bytes, MD5 ok`);
       files.push({ role, path, bytes: got.bytes, status: 'downloaded' });
@@ -93,9 +93,9 @@ function parseBaseUrl(value: string): URL {
   try {
     url = new URL(value.endsWith('/') ? value : `${value}/`);
   } catch {
-    throw new NetspaceError(msg.badBaseUrl(value));
+    throw new NetspaceError(messages.data.badBaseUrl(value));
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new NetspaceError(msg.badBaseUrl(value));
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new NetspaceError(messages.data.badBaseUrl(value));
   return url;
 }
 
@@ -110,7 +110,7 @@ async function md5OfFile(path: string): Promise<{ md5: string; bytes: number } |
 function get(url: URL, timeoutMs: number): Promise<IncomingMessage> {
   return new Promise((resolvePromise, reject) => {
     const request = (url.protocol === 'https:' ? https : http).get(url, { headers: { 'user-agent': 'netspace' } }, resolvePromise);
-    request.setTimeout(timeoutMs, () => request.destroy(new Error(`no data from the server for ${timeoutMs / 1000} s`)));
+    request.setTimeout(timeoutMs, () => request.destroy(new Error(messages.data.silentServer(timeoutMs / 1000))));
     request.on('error', reject);
   });
 }
@@ -123,21 +123,21 @@ async function fetchToFile(url: URL, path: string, timeoutMs: number, progress: 
     try {
       response = await get(current, timeoutMs);
     } catch (error) {
-      throw new NetspaceError(msg.network(current.href, (error as Error).message));
+      throw new NetspaceError(messages.data.network(current.href, (error as Error).message));
     }
     const status = response.statusCode ?? 0;
     const location = response.headers.location;
     if (status >= 300 && status < 400 && location !== undefined) {
       response.resume();
-      if (redirects >= MAX_REDIRECTS) throw new NetspaceError(msg.tooManyRedirects(url.href, MAX_REDIRECTS));
+      if (redirects >= MAX_REDIRECTS) throw new NetspaceError(messages.data.tooManyRedirects(url.href, MAX_REDIRECTS));
       const next = new URL(location, current);
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new NetspaceError(msg.badRedirect(current.href, location));
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new NetspaceError(messages.data.badRedirect(current.href, location));
       current = next;
       continue;
     }
     if (status !== 200) {
       response.resume();
-      throw new NetspaceError(msg.httpStatus(current.href, status, response.statusMessage ?? ''));
+      throw new NetspaceError(messages.data.httpStatus(current.href, status, response.statusMessage ?? ''));
     }
     break;
   }
@@ -164,12 +164,12 @@ async function fetchToFile(url: URL, path: string, timeoutMs: number, progress: 
   } catch (error) {
     if (isNetspaceError(error)) throw error;
     const err = error as NodeJS.ErrnoException;
-    if (err.syscall !== undefined && err.path !== undefined) throw new NetspaceError(msg.cannotWrite(path, err.message));
+    if (err.syscall !== undefined && err.path !== undefined) throw new NetspaceError(messages.data.cannotWrite(path, err.message));
     if (err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') {
-      throw new NetspaceError(msg.cutShort(current.href, got, expected));
+      throw new NetspaceError(messages.data.cutShort(current.href, got, expected));
     }
-    throw new NetspaceError(msg.network(current.href, err.message));
+    throw new NetspaceError(messages.data.network(current.href, err.message));
   }
-  if (!response.complete || (expected !== null && got !== expected)) throw new NetspaceError(msg.cutShort(current.href, got, expected));
+  if (!response.complete || (expected !== null && got !== expected)) throw new NetspaceError(messages.data.cutShort(current.href, got, expected));
   return { bytes: got, md5: hash.digest('hex') };
 }

@@ -1,4 +1,5 @@
 // The four Fashion-MNIST files: their names, what each holds, where they are looked for and their canonical MD5s.
+import type { DataSources } from '../messages.ts';
 
 /** Which of the four files: the training or test split's images or labels. */
 export type FileRole = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
@@ -33,6 +34,14 @@ export const LOCAL_DATA_DIR = 'data/fashion-mnist';
 
 /** Environment variable naming the data folder when `--data-dir` is not given. */
 export const DATA_DIR_ENV = 'NETSPACE_DATA';
+
+/** The ways to get the data, named in the message that says none was found. */
+export const DATA_SOURCES: Readonly<DataSources> = Object.freeze({
+  baseUrl: CANONICAL_BASE_URL,
+  systemDir: SYSTEM_DATA_DIR,
+  localDir: LOCAL_DATA_DIR,
+  envVar: DATA_DIR_ENV,
+});
 
 /** Number of classes; labels must lie in 0..CLASS_COUNT-1. */
 export const CLASS_COUNT = 10;

@@ -3,8 +3,8 @@ import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { NetspaceError, isNetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { CLASS_COUNT } from './files.ts';
-import { dataMessages as msg } from './messages.ts';
 
 /** An IDX image file (magic 0x00000803): `count` greyscale images of rows x cols unsigned bytes, row-major. */
 export interface IdxImages {
@@ -53,7 +53,7 @@ export async function readIdxImages(path: string): Promise<IdxImages> {
 export async function readIdxLabels(path: string, classes = CLASS_COUNT): Promise<IdxLabels> {
   const { dims, data } = await readIdx(path, LABELS);
   for (let i = 0; i < data.length; i++) {
-    if (data[i]! >= classes) throw new NetspaceError(msg.labelOutOfRange(path, i, data[i]!, classes));
+    if (data[i]! >= classes) throw new NetspaceError(messages.data.labelOutOfRange(path, i, data[i]!, classes));
   }
   return { count: dims[0]!, labels: data };
 }
@@ -101,7 +101,7 @@ async function readIdx(path: string, format: IdxFormat): Promise<{ dims: number[
     const { bytesRead } = await handle.read(start, 0, 2, 0);
     const gzipped = bytesRead === 2 && start[0] === GZIP_MAGIC[0] && start[1] === GZIP_MAGIC[1];
     if (!gzipped && bytesRead > 0 && path.endsWith('.gz')) {
-      throw new NetspaceError(msg.notGzip(path, [...start.subarray(0, bytesRead)].map((b) => b.toString(16).padStart(2, '0')).join(' ')));
+      throw new NetspaceError(messages.data.notGzip(path, [...start.subarray(0, bytesRead)].map((b) => b.toString(16).padStart(2, '0')).join(' ')));
     }
     const stream = handle.createReadStream({ start: 0, highWaterMark: CHUNK_BYTES });
     if (gzipped) await pipeline(stream, createGunzip({ chunkSize: CHUNK_BYTES }), consume);
@@ -115,16 +115,16 @@ async function readIdx(path: string, format: IdxFormat): Promise<{ dims: number[
   const { data, dims, shape, filled, extra } = got;
   if (data === null) {
     if (got.headerFill >= 4) checkMagic(path, header, format);
-    throw new NetspaceError(msg.shortHeader(path, got.headerFill, headerBytes));
+    throw new NetspaceError(messages.data.shortHeader(path, got.headerFill, headerBytes));
   }
-  if (filled < data.length) throw new NetspaceError(msg.truncated(path, filled, data.length, shape));
-  if (extra > 0) throw new NetspaceError(msg.extraBytes(path, extra, data.length, shape));
+  if (filled < data.length) throw new NetspaceError(messages.data.truncated(path, filled, data.length, shape));
+  if (extra > 0) throw new NetspaceError(messages.data.extraBytes(path, extra, data.length, shape));
   return { dims, data };
 }
 
 function checkMagic(path: string, header: Uint8Array, format: IdxFormat): void {
   const magic = new DataView(header.buffer, header.byteOffset, 4).getUint32(0, false);
-  if (magic !== format.magic) throw new NetspaceError(msg.wrongMagic(path, magic, format.magic, format.what));
+  if (magic !== format.magic) throw new NetspaceError(messages.data.wrongMagic(path, magic, format.magic, format.what));
 }
 
 /** Parses the dimensions and allocates the payload on a SharedArrayBuffer so worker threads can read it in place. */
@@ -132,12 +132,12 @@ function allocate(path: string, header: Uint8Array, format: IdxFormat): { dims: 
   const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
   const dims = format.dims.map((field, i) => {
     const value = view.getUint32(4 + 4 * i, false);
-    if (value < 1) throw new NetspaceError(msg.badDimension(path, field, value));
+    if (value < 1) throw new NetspaceError(messages.data.badDimension(path, field, value));
     return value;
   });
   const shape = dims.length === 1 ? `${dims[0]} labels` : `${dims[0]} images of ${dims[1]}x${dims[2]}`;
   const bytes = dims.reduce((a, b) => a * b, 1);
-  if (bytes > MAX_DATA_BYTES) throw new NetspaceError(msg.tooLarge(path, shape, bytes, MAX_DATA_BYTES));
+  if (bytes > MAX_DATA_BYTES) throw new NetspaceError(messages.data.tooLarge(path, shape, bytes, MAX_DATA_BYTES));
   return { dims, shape, data: new Uint8Array(new SharedArrayBuffer(bytes)) };
 }
 
@@ -145,8 +145,8 @@ function allocate(path: string, header: Uint8Array, format: IdxFormat): { dims: 
 function fileError(path: string, error: unknown): NetspaceError {
   if (isNetspaceError(error)) return error;
   const err = error as NodeJS.ErrnoException;
-  if (err.code === 'ENOENT') return new NetspaceError(msg.missingFile(path));
-  if (err.code === 'Z_BUF_ERROR' || err.message === 'unexpected end of file') return new NetspaceError(msg.gzipCutShort(path));
-  if (typeof err.code === 'string' && err.code.startsWith('Z_')) return new NetspaceError(msg.corruptGzip(path, err.message));
-  return new NetspaceError(msg.unreadable(path, err.message ?? String(error)));
+  if (err.code === 'ENOENT') return new NetspaceError(messages.data.missingFile(path));
+  if (err.code === 'Z_BUF_ERROR' || err.message === 'unexpected end of file') return new NetspaceError(messages.data.gzipCutShort(path));
+  if (typeof err.code === 'string' && err.code.startsWith('Z_')) return new NetspaceError(messages.data.corruptGzip(path, err.message));
+  return new NetspaceError(messages.data.unreadable(path, err.message ?? String(error)));
 }

@@ -21,4 +21,3 @@ export { readIdxImages, readIdxLabels, type IdxImages, type IdxLabels } from './
 export { loadFashionMnist, type FashionMnist, type LoadOptions, type Split } from './load.ts';
 export { SOURCE_DESCRIPTIONS, locateFashionMnist, type DataCandidate, type DataLocation, type DataSource, type LocateOptions } from './locate.ts';
 export { epochOrder, stratifiedSubset } from './sampling.ts';
-export { dataMessages } from './messages.ts';

@@ -1,10 +1,10 @@
 // Fashion-MNIST in memory: decoded once per process per folder, on SharedArrayBuffers that workers read in place.
 import { NetspaceError, isNetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { downloadFashionMnist, type DownloadOptions } from './download.ts';
-import { FASHION_MNIST_FILES, FILE_ROLES, type FileRole } from './files.ts';
+import { DATA_SOURCES, FASHION_MNIST_FILES, FILE_ROLES, type FileRole } from './files.ts';
 import { readIdxImages, readIdxLabels, type IdxImages, type IdxLabels } from './idx.ts';
 import { SOURCE_DESCRIPTIONS, locateFashionMnist, type DataCandidate, type LocateOptions } from './locate.ts';
-import { dataMessages as msg } from './messages.ts';
 
 /**
  * One split. The arrays are views of SharedArrayBuffers: posting a Split (or a FashionMnist) to a worker thread
@@ -57,12 +57,12 @@ export async function loadFashionMnist(options: LoadOptions = {}): Promise<Fashi
   let location = locateFashionMnist(options);
   if (location.dir === null) {
     const looked = location.candidates.map(describeCandidate);
-    if (!(options.download ?? LOAD_DEFAULTS.download)) throw new NetspaceError(msg.noData(looked, null));
+    if (!(options.download ?? LOAD_DEFAULTS.download)) throw new NetspaceError(messages.data.noData(looked, null, DATA_SOURCES));
     log(`Fashion-MNIST not found (looked in: ${looked.join('; ')}); downloading it to ${location.downloadDir}`);
     try {
       await downloadFashionMnist(location.downloadDir, { baseUrl: options.baseUrl, checksums: options.checksums, log });
     } catch (error) {
-      if (isNetspaceError(error)) throw new NetspaceError(msg.noData(looked, error.message));
+      if (isNetspaceError(error)) throw new NetspaceError(messages.data.noData(looked, error.message, DATA_SOURCES));
       throw error;
     }
     location = locateFashionMnist({ ...options, dataDir: location.downloadDir });
@@ -80,10 +80,7 @@ export async function loadFashionMnist(options: LoadOptions = {}): Promise<Fashi
 /** "DIR (how it was named): what is missing", for messages listing where the data was looked for. */
 function describeCandidate(candidate: DataCandidate): string {
   const missing = FILE_ROLES.filter((role) => candidate.files[role] === null).map((role) => FASHION_MNIST_FILES[role].name);
-  const how = SOURCE_DESCRIPTIONS[candidate.source];
-  if (missing.length === 0) return `${candidate.dir} (${how}): all four files`;
-  if (missing.length === FILE_ROLES.length) return `${candidate.dir} (${how}): no files`;
-  return msg.missingFiles(candidate.dir, how, missing);
+  return messages.data.lookedIn(candidate.dir, SOURCE_DESCRIPTIONS[candidate.source], missing, FILE_ROLES.length);
 }
 
 async function decode(candidate: DataCandidate): Promise<FashionMnist> {
@@ -102,13 +99,13 @@ async function decode(candidate: DataCandidate): Promise<FashionMnist> {
 
 /** Pairs an image file with its label file; their counts must agree. */
 export function assembleSplit(imagesPath: string, images: IdxImages, labelsPath: string, labels: IdxLabels): Split {
-  if (images.count !== labels.count) throw new NetspaceError(msg.countMismatch(imagesPath, images.count, labelsPath, labels.count));
+  if (images.count !== labels.count) throw new NetspaceError(messages.data.countMismatch(imagesPath, images.count, labelsPath, labels.count));
   return Object.freeze({ images: images.pixels, labels: labels.labels, count: images.count, rows: images.rows, cols: images.cols });
 }
 
 /** Training and test images must have one size: a model is built for one input shape. */
 export function checkSameShape(trainPath: string, train: Pick<Split, 'rows' | 'cols'>, testPath: string, test: Pick<Split, 'rows' | 'cols'>): void {
   if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new NetspaceError(msg.shapeMismatch(trainPath, `${train.rows}x${train.cols}`, testPath, `${test.rows}x${test.cols}`));
+    throw new NetspaceError(messages.data.shapeMismatch(trainPath, `${train.rows}x${train.cols}`, testPath, `${test.rows}x${test.cols}`));
   }
 }

@@ -3,7 +3,7 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 import { NetspaceError } from '../errors.ts';
-import { dataMessages as msg } from './messages.ts';
+import { messages } from '../messages.ts';
 
 /**
  * xoroshiro128+ seeded from a non-negative safe integer. For seeds below 2^32 the state equals pure-rand's own
@@ -11,7 +11,7 @@ import { dataMessages as msg } from './messages.ts';
  * seeds (the trainer uses seed + 1) stay distinct instead of wrapping.
  */
 function generator(seed: number): JumpableRandomGenerator {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new NetspaceError(msg.badSeed(seed));
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new NetspaceError(messages.data.badSeed(seed));
   const lo = seed % 2 ** 32 | 0;
   const hi = Math.floor(seed / 2 ** 32) | 0;
   return xoroshiro128plusFromState([~hi, ~lo, lo, hi]);
@@ -38,7 +38,7 @@ function shuffleFront(a: Uint32Array, rng: JumpableRandomGenerator, count: numbe
 export function stratifiedSubset(labels: Uint8Array, size: number | null, seed: number, name = 'subset size'): Uint32Array {
   const total = labels.length;
   if (size === null) return Uint32Array.from({ length: total }, (_, i) => i);
-  if (!Number.isInteger(size) || size < 1 || size > total) throw new NetspaceError(msg.badSubsetSize(name, size, total));
+  if (!Number.isInteger(size) || size < 1 || size > total) throw new NetspaceError(messages.data.badSubsetSize(name, size, total));
   const rng = generator(seed);
 
   const byClass: number[][] = [];
@@ -71,7 +71,7 @@ export function stratifiedSubset(labels: Uint8Array, size: number | null, seed: 
  * e + 1 jumps of 2^64 draws each, so a run resumed at epoch k sees exactly the orders an uninterrupted run would.
  */
 export function epochOrder(indices: Uint32Array, seed: number, epoch: number): Uint32Array {
-  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new NetspaceError(msg.badEpoch(epoch));
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new NetspaceError(messages.data.badEpoch(epoch));
   const rng = generator(seed);
   for (let j = 0; j <= epoch; j++) rng.jump();
   const order = Uint32Array.from(indices);

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // backends (webgl) never initialise in Node.
 import '@tensorflow/tfjs';
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import type { BackendName } from '../store/types.ts';
 import { registerEngineKernels } from './kernels.ts';
 import { simdModule } from './simd.ts';
@@ -47,18 +48,16 @@ const loaders: Record<BackendName, () => Promise<boolean>> = {
 /** Makes `requested` the active TF.js backend of this thread and returns the one that runs. */
 export async function initBackend(requested: BackendRequest): Promise<BackendName> {
   if (!BACKEND_REQUESTS.includes(requested)) {
-    throw new NetspaceError(`--backend ${String(requested)} is not one of: ${BACKEND_REQUESTS.join(', ')}`);
+    throw new NetspaceError(messages.engine.unknownBackend(String(requested), BACKEND_REQUESTS));
   }
   const chosen: BackendName = requested === 'auto' ? ((await loaders.tensorflow()) ? 'tensorflow' : 'wasm') : requested;
   if (!(await loaders[chosen]())) {
-    throw new NetspaceError(
-      `--backend ${chosen}: @tensorflow/tfjs-node-gpu is not installed or does not load here; use --backend wasm (or auto)`,
-    );
+    throw new NetspaceError(messages.engine.backendMissing(chosen));
   }
   // PROD silences TF.js's advice to install tfjs-node (printed on every cpu-backend start) and skips debug checks.
   tf.env().set('PROD', true);
   if (!(await tf.setBackend(chosen))) {
-    throw new NetspaceError(`--backend ${chosen}: TF.js could not initialise the ${chosen} backend`);
+    throw new NetspaceError(messages.engine.backendInit(chosen));
   }
   await tf.ready();
   return chosen;

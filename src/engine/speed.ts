@@ -1,6 +1,7 @@
 // Training speed of a model on random data: the number behind `netspace bench` and bench/engine.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { buildAnyNet } from '../model/anynet.ts';
 import type { AnyNetConfig } from '../space/config.ts';
 import { REGNET32 } from '../space/presets.ts';
@@ -55,7 +56,7 @@ export interface SpeedResult {
 }
 
 function positiveInteger(option: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new NetspaceError(`${option} must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1) throw new NetspaceError(messages.option.positiveInteger(option, value));
 }
 
 /** Deterministic inputs in [-1, 1) and labels, so that runs compare. */
@@ -80,7 +81,7 @@ export async function measureTrainingSpeed(input: Partial<SpeedOptions> = {}): P
   positiveInteger('--resolution', options.resolution);
   positiveInteger('--batch', options.batch);
   positiveInteger('--steps', options.steps);
-  if (!Number.isInteger(options.warmup) || options.warmup < 0) throw new NetspaceError(`warmup must be a non-negative integer, got ${options.warmup}`);
+  if (!Number.isInteger(options.warmup) || options.warmup < 0) throw new NetspaceError(messages.option.nonNegativeInteger('warmup', options.warmup));
   if (options.microBatch !== null) positiveInteger('--micro-batch', options.microBatch);
   const backend = await initBackend(options.backend);
   const model = buildAnyNet(options.model, { seed: 0 });

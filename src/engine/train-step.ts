@@ -1,6 +1,7 @@
 // One optimiser step of an AnyNet on a batch, whole or split into micro-batches that fit the wasm heap.
 import * as tf from '@tensorflow/tfjs-core';
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import type { AnyNetModel } from '../model/anynet.ts';
 
 /** How a step runs. */
@@ -28,7 +29,7 @@ export function trainStep(model: AnyNetModel, optimizer: tf.Optimizer, x: tf.Ten
   const { microBatch } = { ...DEFAULTS, ...options };
   const batch = x.shape[0];
   if (microBatch !== null && (!Number.isInteger(microBatch) || microBatch < 1)) {
-    throw new NetspaceError(`microBatch must be a positive integer (images per pass) or null, got ${String(microBatch)}`);
+    throw new NetspaceError(messages.engine.microBatch(microBatch));
   }
   const variables = model.trainable.map((v) => v.variable);
   if (microBatch === null || microBatch >= batch) {

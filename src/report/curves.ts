@@ -3,17 +3,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import type { RunRecord } from '../store/types.ts';
 import { CHART_CONFIG, CHART_WIDTH, integerTicks } from './charts.ts';
 import { describeConfig, escapeHtml as esc, percent } from './format.ts';
-import { reportMessages } from './messages.ts';
 import { renderSvg } from './render.ts';
 
 const SERIES = ['train_loss', 'val_loss', 'val_acc'] as const;
 
 /** The d2l ProgressBoard's picture: three series on one axis over epochs, validation dashed. */
 export function runCurvesSpec(run: RunRecord): TopLevelSpec {
-  if (run.epochs.length === 0) throw new NetspaceError(reportMessages.noEpochs(run.id, run.status));
+  if (run.epochs.length === 0) throw new NetspaceError(messages.report.noEpochs(run.id, run.status));
   const rows = run.epochs.flatMap((e) =>
     [
       { series: 'train_loss', epoch: e.epoch, value: e.trainLoss },
@@ -63,13 +63,13 @@ td,th{padding:.25rem .6rem;border-bottom:1px solid #dde3e8;text-align:right}</st
 /** Writes the curves of a run to `outPath`: an SVG for `.svg`, a page for `.html`; returns the path. */
 export async function writeRunCurves(run: RunRecord, outPath: string): Promise<string> {
   const extension = extname(outPath).toLowerCase();
-  if (extension !== '.svg' && extension !== '.html') throw new NetspaceError(reportMessages.outExtension('--out', outPath, ['.svg', '.html']));
+  if (extension !== '.svg' && extension !== '.html') throw new NetspaceError(messages.report.outExtension('--out', outPath, ['.svg', '.html']));
   const { svg, html } = await renderRunCurves(run);
   try {
     mkdirSync(dirname(outPath), { recursive: true });
     writeFileSync(outPath, extension === '.svg' ? `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n` : html);
   } catch (error) {
-    throw new NetspaceError(reportMessages.cannotWrite('--out', outPath, (error as Error).message));
+    throw new NetspaceError(messages.option.cannotWrite('--out', outPath, (error as Error).message));
   }
   return outPath;
 }

@@ -3,10 +3,10 @@ import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:
 import { basename, dirname, extname, join } from 'node:path';
 import { analyzeSweep, parseAnalysisOptions, type AnalysisOptions, type SweepAnalysis } from '../analysis/sweep.ts';
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import type { SweepRecord } from '../store/types.ts';
 import { chartSpecs, type ChartSpecs } from './charts.ts';
 import { reportPage } from './html.ts';
-import { reportMessages } from './messages.ts';
 import { renderSvg } from './render.ts';
 
 /*
@@ -101,7 +101,7 @@ function writeAtomic(path: string, text: string): void {
  */
 export async function writeReport(sweep: SweepRecord, outPath: string, options: WriteReportOptions = {}): Promise<WrittenReport> {
   const extension = extname(outPath).toLowerCase();
-  if (extension !== '.html' && extension !== '.htm') throw new NetspaceError(reportMessages.outExtension('--out', outPath, ['.html']));
+  if (extension !== '.html' && extension !== '.htm') throw new NetspaceError(messages.report.outExtension('--out', outPath, ['.html']));
   const { json = false, ...renderOptions } = options;
   const report = await renderReport(sweep, renderOptions);
   const dir = dirname(outPath);
@@ -125,7 +125,7 @@ export async function writeReport(sweep: SweepRecord, outPath: string, options: 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'ENOTDIR' || code === 'EROFS' || code === 'EEXIST' || code === 'EISDIR') {
-      throw new NetspaceError(reportMessages.cannotWrite('--out', outPath, (error as Error).message));
+      throw new NetspaceError(messages.option.cannotWrite('--out', outPath, (error as Error).message));
     }
     throw error;
   }

@@ -1,6 +1,7 @@
 // Makes a stage's width, bottleneck multiplier and group width fit together (pycls adjust_block_compatibility).
+import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { roundHalfEven, type StageConfig } from './config.ts';
-import { optionErrors } from './messages.ts';
 
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
@@ -32,7 +33,7 @@ export function adjustBlockCompatibility(shape: BlockShape): BlockShape {
   const width = roundHalfEven(v / multiplier);
   // The model takes round(width x multiplier) channels, so that, not v, must be a multiple of the group width.
   if (width < 1 || roundHalfEven(width * multiplier) % groupWidth !== 0) {
-    throw optionErrors.incompatible(shape.width, multiplier, shape.groupWidth);
+    throw new NetspaceError(messages.space.incompatible(shape.width, multiplier, shape.groupWidth));
   }
   return { width, groupWidth, bottleneckMultiplier: multiplier };
 }

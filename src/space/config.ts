@@ -1,5 +1,6 @@
 // The AnyNet model config: plain JSON-able data that the builder, the complexity counter and the store all share.
-import { NetspaceError } from '../errors.ts';
+import { messages, specError } from '../messages.ts';
+import { isRecord, checkKeys } from './document.ts';
 
 /** One stage of an AnyNet: `depth` residual bottleneck blocks of the same width (d2l chapter, paper section 3.1). */
 export interface StageConfig {
@@ -49,31 +50,11 @@ const CONFIG_KEYS = ['inputChannels', 'stemWidth', 'numClasses', 'convBias', 'st
 const STAGE_KEYS = ['depth', 'width', 'groupWidth', 'bottleneckMultiplier'] as const;
 const CONFIG_DEFAULTS: Readonly<Partial<AnyNetConfig>> = Object.freeze({ inputChannels: 1, numClasses: 10, convBias: true });
 
-function fail(source: string, path: string, problem: string): never {
-  throw new NetspaceError(`${source}: ${path} ${problem}`);
-}
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
-}
-
-function checkKeys(source: string, path: string, value: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      fail(source, path === '' ? key : `${path}.${key}`, `is not a known key (expected one of: ${allowed.join(', ')})`);
-    }
-  }
-}
-
 function positiveInteger(source: string, path: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    fail(source, path, `must be a positive integer, got ${show(value)}`);
+    specError(source, path, messages.spec.positiveInteger(value));
   }
   return value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -81,38 +62,34 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * in, or throws a NetspaceError naming `source`, the field path and the bad value. Nothing is built before this.
  */
 export function parseAnyNetConfig(value: unknown, source = 'model config'): AnyNetConfig {
-  if (!isRecord(value)) fail(source, 'the config', `must be a JSON object, got ${show(value)}`);
+  if (!isRecord(value)) specError(source, 'the config', messages.spec.notObject(value));
   checkKeys(source, '', value, CONFIG_KEYS);
   const merged = { ...CONFIG_DEFAULTS, ...value } as Record<string, unknown>;
   const inputChannels = positiveInteger(source, 'inputChannels', merged.inputChannels);
   const stemWidth = positiveInteger(source, 'stemWidth', merged.stemWidth);
   const numClasses = positiveInteger(source, 'numClasses', merged.numClasses);
-  if (typeof merged.convBias !== 'boolean') fail(source, 'convBias', `must be true or false, got ${show(merged.convBias)}`);
+  if (typeof merged.convBias !== 'boolean') specError(source, 'convBias', messages.spec.boolean(merged.convBias));
   if (!Array.isArray(merged.stages) || merged.stages.length === 0) {
-    fail(source, 'stages', `must be a non-empty list of stages, got ${show(merged.stages)}`);
+    specError(source, 'stages', messages.spec.stageList(merged.stages));
   }
   const stages = merged.stages.map((raw: unknown, i: number): StageConfig => {
     const path = `stages[${i}]`;
-    if (!isRecord(raw)) fail(source, path, `must be an object, got ${show(raw)}`);
+    if (!isRecord(raw)) specError(source, path, messages.spec.notObject(raw));
     checkKeys(source, path, raw, STAGE_KEYS);
     const depth = positiveInteger(source, `${path}.depth`, raw.depth);
     const width = positiveInteger(source, `${path}.width`, raw.width);
     const groupWidth = positiveInteger(source, `${path}.groupWidth`, raw.groupWidth);
     const multiplier = raw.bottleneckMultiplier ?? 1;
     if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier <= 0) {
-      fail(source, `${path}.bottleneckMultiplier`, `must be a positive number, got ${show(raw.bottleneckMultiplier)}`);
+      specError(source, `${path}.bottleneckMultiplier`, messages.spec.positiveNumber(raw.bottleneckMultiplier));
     }
     const stage = { depth, width, groupWidth, bottleneckMultiplier: multiplier };
     const inner = bottleneckWidth(stage);
     if (inner < 1) {
-      fail(source, `${path}.bottleneckMultiplier`, `${multiplier} leaves round(${width} x ${multiplier}) = ${inner} bottleneck channels`);
+      specError(source, `${path}.bottleneckMultiplier`, messages.spec.noBottleneck(multiplier, width, inner));
     }
     if (inner % groupWidth !== 0) {
-      fail(
-        source,
-        `${path}.groupWidth`,
-        `is ${groupWidth}, which does not divide the bottleneck width ${inner} (= round(${width} x ${multiplier}))`,
-      );
+      specError(source, `${path}.groupWidth`, messages.spec.groupWidthDoesNotDivide(groupWidth, inner, width, multiplier));
     }
     return stage;
   });

@@ -3,7 +3,8 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
-import { messages, specError } from './messages.ts';
+import { messages, specError } from '../messages.ts';
+import { isRecord } from './document.ts';
 
 export type { RandomGenerator };
 
@@ -189,13 +190,9 @@ export function distributionGenerators(d: Distribution): Array<{ field: string; 
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function finite(source: string, path: string, value: unknown): number {
-  if (value === undefined) specError(source, path, messages.missing('a number'));
-  if (typeof value !== 'number' || !Number.isFinite(value)) specError(source, path, messages.finiteNumber(value));
+  if (value === undefined) specError(source, path, messages.spec.missingNumber());
+  if (typeof value !== 'number' || !Number.isFinite(value)) specError(source, path, messages.spec.finiteNumber(value));
   return value;
 }
 
@@ -212,18 +209,18 @@ function parseRange(source: string, path: string, raw: Record<string, unknown>, 
   const low = finite(source, `${path}.low`, raw.low);
   const high = finite(source, `${path}.high`, raw.high);
   const quantum = finite(source, `${path}.quantum`, raw.quantum);
-  if (quantum <= 0) specError(source, `${path}.quantum`, messages.nonPositiveQuantum(quantum));
-  if (low > high) specError(source, path, messages.lowAboveHigh(low, high));
-  if (dist !== 'uniform' && low <= 0) specError(source, `${path}.low`, messages.nonPositiveLogRange(dist, low));
+  if (quantum <= 0) specError(source, `${path}.quantum`, messages.spec.nonPositiveQuantum(quantum));
+  if (low > high) specError(source, path, messages.spec.lowAboveHigh(low, high));
+  if (dist !== 'uniform' && low <= 0) specError(source, `${path}.low`, messages.spec.nonPositiveLogRange(dist, low));
   if (dist === 'uniform' || dist === 'log-uniform') {
-    if (!isMultipleOf(low, quantum)) specError(source, `${path}.quantum`, messages.quantumDoesNotDivide('low', low, quantum));
-    if (!isMultipleOf(high, quantum)) specError(source, `${path}.quantum`, messages.quantumDoesNotDivide('high', high, quantum));
+    if (!isMultipleOf(low, quantum)) specError(source, `${path}.quantum`, messages.spec.quantumDoesNotDivide('low', low, quantum));
+    if (!isMultipleOf(high, quantum)) specError(source, `${path}.quantum`, messages.spec.quantumDoesNotDivide('high', high, quantum));
   } else {
     for (const [field, value] of [['low', low], ['high', high], ['quantum', quantum]] as const) {
-      if (!isPowerOfTwo(value)) specError(source, `${path}.${field}`, messages.notPowerOfTwo(value));
+      if (!isPowerOfTwo(value)) specError(source, `${path}.${field}`, messages.spec.notPowerOfTwo(value));
     }
     if (dist === 'power-of-2' && quantum > low) {
-      specError(source, `${path}.quantum`, messages.quantumAboveLow(quantum, low));
+      specError(source, `${path}.quantum`, messages.spec.quantumAboveLow(quantum, low));
     }
   }
   return { dist, low, high, quantum };
@@ -235,21 +232,21 @@ function parseRange(source: string, path: string, raw: Record<string, unknown>, 
  */
 export function parseDistribution(value: unknown, source: string, path: string): Distribution {
   if (typeof value === 'number') return { dist: 'fixed', value: finite(source, path, value) };
-  if (!isRecord(value)) specError(source, path, messages.notDistribution(value));
+  if (!isRecord(value)) specError(source, path, messages.spec.notDistribution(value));
   const dist = value.dist;
-  if (dist === undefined) specError(source, `${path}.dist`, messages.missing(`one of ${DISTRIBUTIONS.join(', ')}`));
+  if (dist === undefined) specError(source, `${path}.dist`, messages.spec.missingOneOf(DISTRIBUTIONS));
   if (typeof dist !== 'string' || !(DISTRIBUTIONS as readonly string[]).includes(dist)) {
-    specError(source, `${path}.dist`, messages.oneOf(dist, DISTRIBUTIONS));
+    specError(source, `${path}.dist`, messages.spec.oneOf(dist, DISTRIBUTIONS));
   }
   const name = dist as DistributionName;
   for (const key of Object.keys(value)) {
-    if (!KEYS[name].includes(key)) specError(source, `${path}.${key}`, messages.unknownKey(key, KEYS[name]));
+    if (!KEYS[name].includes(key)) specError(source, `${path}.${key}`, messages.spec.unknownKey(key, KEYS[name]));
   }
   if (name === 'fixed') return { dist: 'fixed', value: finite(source, `${path}.value`, value.value) };
   if (name === 'choice') {
     const values = value.values;
-    if (!Array.isArray(values)) specError(source, `${path}.values`, messages.notNumberList(values));
-    if (values.length === 0) specError(source, `${path}.values`, messages.emptyChoice());
+    if (!Array.isArray(values)) specError(source, `${path}.values`, messages.spec.notNumberList(values));
+    if (values.length === 0) specError(source, `${path}.values`, messages.spec.emptyChoice());
     return { dist: 'choice', values: values.map((v: unknown, i: number) => finite(source, `${path}.values[${i}]`, v)) };
   }
   return parseRange(source, path, value, name);

@@ -2,10 +2,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { builtinSpaces, FASHION_MNIST_SCALE, IMAGENET_SCALE } from './builtins.ts';
 import { complexity, type Complexity } from './complexity.ts';
 import type { AnyNetConfig } from './config.ts';
-import { optionErrors } from './messages.ts';
 import { resolveModelConfig } from './presets.ts';
 import { generateRegNet, type ModelBase, type RegNetParams } from './regnet.ts';
 import { sampleConfigs, type SampleOptions, type SampledConfig } from './sampler.ts';
@@ -22,14 +23,15 @@ export function readDataFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw optionErrors.unreadable(path, (error as NodeJS.ErrnoException).code ?? String(error));
+    throw new NetspaceError(messages.space.unreadable(path, (error as NodeJS.ErrnoException).code ?? String(error)));
   }
   const json = extname(path).toLowerCase() === '.json';
   try {
     return json ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     // The yaml package's first message line already says where: "... at line 2, column 1:".
-    throw optionErrors.unparsable(path, json ? 'JSON' : 'YAML', error instanceof Error ? error.message.split('\n')[0]! : String(error));
+    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    throw new NetspaceError(messages.space.unparsable(path, json ? 'JSON' : 'YAML', reason));
   }
 }
 
@@ -44,7 +46,7 @@ function fileExists(path: string): boolean {
 export function loadSpace(ref: string): SpaceSpec {
   const builtin = BUILTIN_NAMES.find((name) => name === ref) ?? BUILTIN_NAMES.find((name) => name.toLowerCase() === ref.toLowerCase());
   if (builtin !== undefined) return builtinSpaces[builtin as keyof typeof builtinSpaces];
-  if (!fileExists(ref)) throw optionErrors.unknownSpace(ref, BUILTIN_NAMES);
+  if (!fileExists(ref)) throw new NetspaceError(messages.space.unknownSpace(ref, BUILTIN_NAMES));
   const raw = readDataFile(ref);
   const named = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { name: basename(ref, extname(ref)), ...raw } : raw;
   return parseSpaceSpec(named, ref);
@@ -76,18 +78,18 @@ export function parseRegNetArgument(text: string): RegNetParams {
     const [key, value, ...rest] = part.split('=').map((s) => s.trim());
     const field = key === undefined ? undefined : REGNET_KEYS[key];
     if (field === undefined || value === undefined || rest.length > 0) {
-      throw optionErrors.regnetArgument(text, `${JSON.stringify(part)} is not one of d=, w0=, wa=, wm=, g=, b= followed by a number`);
+      throw new NetspaceError(messages.space.regnetPart(text, part));
     }
     const number = Number(value);
-    if (value === '' || !Number.isFinite(number)) throw optionErrors.regnetArgument(text, `${key} must be a number, got ${JSON.stringify(value)}`);
-    if (values[field] !== undefined) throw optionErrors.regnetArgument(text, `${key} is given twice`);
+    if (value === '' || !Number.isFinite(number)) throw new NetspaceError(messages.space.regnetNotNumber(text, key, value));
+    if (values[field] !== undefined) throw new NetspaceError(messages.space.regnetTwice(text, key));
     values[field] = number;
   }
   for (const key of ['d', 'w0', 'wa', 'wm', 'g'] as const) {
-    if (values[REGNET_KEYS[key] as keyof RegNetParams] === undefined) throw optionErrors.regnetArgument(text, `${key}= is missing`);
+    if (values[REGNET_KEYS[key] as keyof RegNetParams] === undefined) throw new NetspaceError(messages.space.regnetMissing(text, key));
   }
   const { depth, w0, wa, wm, groupWidth, b } = values as Required<typeof values>;
-  if (b !== undefined && b <= 0) throw optionErrors.regnetArgument(text, `b must be > 0, got ${b}`);
+  if (b !== undefined && b <= 0) throw new NetspaceError(messages.space.regnetRatio(text, b));
   return { depth, w0, wa, wm, groupWidth, bottleneckMultiplier: b === undefined ? 1 : 1 / b };
 }
 
@@ -115,14 +117,14 @@ export interface ComplexityReport extends Complexity {
 
 function positive(option: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw optionErrors.badOption(option, value, 'a positive integer');
+  if (!Number.isInteger(v) || v < 1) throw new NetspaceError(messages.option.positiveInteger(option, value));
   return v;
 }
 
 /** What `netspace complexity` does: builds the config the request names and counts its flops, params and acts. */
 export function describeComplexity(request: ComplexityRequest): ComplexityReport {
   if ((request.config === undefined) === (request.regnet === undefined)) {
-    throw optionErrors.complexityInput();
+    throw new NetspaceError(messages.space.complexityInput());
   }
   let config: AnyNetConfig;
   if (request.regnet !== undefined) {
@@ -135,7 +137,7 @@ export function describeComplexity(request: ComplexityRequest): ComplexityReport
     config = generateRegNet(parseRegNetArgument(request.regnet), base);
   } else {
     for (const [option, value] of [['--channels', request.inputChannels], ['--classes', request.numClasses], ['--stem', request.stemWidth], ['--conv-bias', request.convBias]] as const) {
-      if (value !== undefined) throw optionErrors.regnetOnly(option, request.config!);
+      if (value !== undefined) throw new NetspaceError(messages.space.regnetOnly(option, request.config!));
     }
     config = resolveModelConfig(request.config!);
   }

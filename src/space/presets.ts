@@ -1,6 +1,7 @@
 // Named model configs: the d2l chapter's RegNet32, the model every baseline and benchmark trains.
 import { existsSync, readFileSync } from 'node:fs';
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { parseAnyNetConfig, type AnyNetConfig } from './config.ts';
 
 /** RegNet32 from the d2l chapter: stem 32, group width 16, multiplier 1, depths [4, 6], widths [32, 80]. */
@@ -26,13 +27,13 @@ export function resolveModelConfig(nameOrPath: string): AnyNetConfig {
   const preset = PRESETS[nameOrPath.toLowerCase()];
   if (preset !== undefined) return structuredClone(preset) as AnyNetConfig;
   if (!existsSync(nameOrPath)) {
-    throw new NetspaceError(`model ${JSON.stringify(nameOrPath)}: not a preset (${Object.keys(PRESETS).join(', ')}) and no such file`);
+    throw new NetspaceError(messages.space.notPreset(nameOrPath, Object.keys(PRESETS)));
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(nameOrPath, 'utf8'));
   } catch (error) {
-    throw new NetspaceError(`${nameOrPath}: not valid JSON (${(error as Error).message})`);
+    throw new NetspaceError(messages.space.unparsable(nameOrPath, 'JSON', (error as Error).message));
   }
   return parseAnyNetConfig(parsed, nameOrPath);
 }

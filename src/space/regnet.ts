@@ -1,7 +1,8 @@
 // The RegNet generator: a pure function from (d, w0, wa, wm, g, b) to AnyNet stages (paper section 3.3, eq. 2-4).
+import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { roundHalfEven, type AnyNetConfig, type StageConfig } from './config.ts';
 import { adjustStages } from './compatibility.ts';
-import { optionErrors } from './messages.ts';
 
 /** The RegNet parameters of the paper (section 3.3), with the group width and bottleneck of the RegNetX block. */
 export interface RegNetParams {
@@ -35,20 +36,20 @@ export interface RegNetWidths {
 /** RegNet widths are quantized to multiples of this many channels (pycls `generate_regnet`, q = 8). */
 export const REGNET_QUANTUM = 8;
 
-function check(ok: boolean, problem: string): void {
-  if (!ok) throw optionErrors.regnetParams(problem);
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new NetspaceError(message);
 }
 
 /** Validates RegNet parameters, naming the first bad one. */
 export function checkRegNetParams(params: RegNetParams): void {
   const { depth, w0, wa, wm, groupWidth } = params;
   const multiplier = params.bottleneckMultiplier ?? 1;
-  check(Number.isInteger(depth) && depth >= 1, `depth d must be a positive integer, got ${depth}`);
-  check(Number.isInteger(w0) && w0 > 0 && w0 % REGNET_QUANTUM === 0, `w0 must be a positive multiple of ${REGNET_QUANTUM}, got ${w0}`);
-  check(Number.isFinite(wa) && wa >= 0, `wa must be a number >= 0, got ${wa}`);
-  check(Number.isFinite(wm) && wm > 1, `wm must be a number > 1, got ${wm}`);
-  check(Number.isInteger(groupWidth) && groupWidth >= 1, `group width g must be a positive integer, got ${groupWidth}`);
-  check(Number.isFinite(multiplier) && multiplier > 0, `bottleneck multiplier must be a number > 0, got ${multiplier}`);
+  check(Number.isInteger(depth) && depth >= 1, messages.space.regnetDepth(depth));
+  check(Number.isInteger(w0) && w0 > 0 && w0 % REGNET_QUANTUM === 0, messages.space.regnetW0(w0, REGNET_QUANTUM));
+  check(Number.isFinite(wa) && wa >= 0, messages.space.regnetWa(wa));
+  check(Number.isFinite(wm) && wm > 1, messages.space.regnetWm(wm));
+  check(Number.isInteger(groupWidth) && groupWidth >= 1, messages.space.regnetGroupWidth(groupWidth));
+  check(Number.isFinite(multiplier) && multiplier > 0, messages.space.regnetMultiplier(multiplier));
 }
 
 /**

@@ -4,9 +4,9 @@ import { adjustStages } from './compatibility.ts';
 import { complexity, type Complexity } from './complexity.ts';
 import { compileDistribution, createRng, MAX_SEED, type Draw, type RandomGenerator } from './distributions.ts';
 import { canonicalKey } from './key.ts';
-import { optionErrors, show } from './messages.ts';
 import { regnetConfig, regnetWidths } from './regnet.ts';
-import { isNetspaceError } from '../errors.ts';
+import { isNetspaceError, NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { ANYNET_PARAMS, type AnyNetParam, type AnyNetSpace, type RegNetXSpace, type SpaceSpec } from './spec.ts';
 
 /** One config drawn from a design space, with what it was drawn from and what it costs. */
@@ -171,8 +171,6 @@ const STALL_LIMIT = 1_000_000;
 
 const COMPLEXITY_FIELDS = ['flops', 'params', 'acts'] as const satisfies ReadonlyArray<keyof Complexity>;
 
-const RANGE_SYNTAX = 'is not a range: write low:high with numbers such as 4e8, 400M or 2.5k (k, M, G, T); either end may be empty';
-
 const SUFFIXES: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9, T: 1e12 };
 
 function rangeEnd(text: string, option: string, whole: unknown): number | null {
@@ -180,7 +178,7 @@ function rangeEnd(text: string, option: string, whole: unknown): number | null {
   if (trimmed === '') return null;
   const match = /^([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)([kKMGBT]?)$/i.exec(trimmed);
   if (match === null || SUFFIXES[match[2]!] === undefined) {
-    throw optionErrors.badRange(option, whole, RANGE_SYNTAX);
+    throw new NetspaceError(messages.space.rangeSyntax(option, whole));
   }
   return Math.round(Number(match[1]) * SUFFIXES[match[2]!]!);
 }
@@ -194,22 +192,21 @@ export function parseComplexityRange(value: unknown, option: string): Complexity
   let range: [number | null, number | null];
   if (typeof value === 'string') {
     const parts = value.split(':');
-    if (parts.length !== 2) throw optionErrors.badRange(option, value, RANGE_SYNTAX);
+    if (parts.length !== 2) throw new NetspaceError(messages.space.rangeSyntax(option, value));
     range = [rangeEnd(parts[0]!, option, value), rangeEnd(parts[1]!, option, value)];
   } else if (Array.isArray(value) && value.length === 2) {
     // Each end a number, a count written with a suffix as YAML hands it over ("3M"), or null.
-    const ARRAY_END = 'must hold two numbers (4e8, or strings such as "400M" and "2.5k") or null';
     range = value.map((end: unknown) => {
       if (end === null) return null;
       if (typeof end === 'string' && end.trim() !== '') {
-        if (!/^\s*[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?[kKMGBT]?\s*$/i.test(end)) throw optionErrors.badRange(option, value, ARRAY_END);
+        if (!/^\s*[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?[kKMGBT]?\s*$/i.test(end)) throw new NetspaceError(messages.space.rangeEnds(option, value));
         return rangeEnd(end, option, value);
       }
-      if (typeof end !== 'number' || !Number.isFinite(end)) throw optionErrors.badRange(option, value, ARRAY_END);
+      if (typeof end !== 'number' || !Number.isFinite(end)) throw new NetspaceError(messages.space.rangeEnds(option, value));
       return end;
     }) as [number | null, number | null];
   } else {
-    throw optionErrors.badRange(option, value, 'must be "low:high" or a pair [low, high] (null for an open end)');
+    throw new NetspaceError(messages.space.rangeForm(option, value));
   }
   return checkRange(range, option);
 }
@@ -217,9 +214,9 @@ export function parseComplexityRange(value: unknown, option: string): Complexity
 function checkRange(range: ComplexityRange, option: string): ComplexityRange {
   const [low, high] = range;
   for (const end of range) {
-    if (end !== null && !(Number.isFinite(end) && end >= 0)) throw optionErrors.badRange(option, range, 'must have ends >= 0');
+    if (end !== null && !(Number.isFinite(end) && end >= 0)) throw new NetspaceError(messages.space.rangeNegative(option, range));
   }
-  if (low !== null && high !== null && low > high) throw optionErrors.badRange(option, range, `has low ${low} above high ${high}`);
+  if (low !== null && high !== null && low > high) throw new NetspaceError(messages.space.rangeLowAboveHigh(option, range, low, high));
   return range;
 }
 
@@ -232,7 +229,7 @@ function rangeLabel(field: string, [low, high]: ComplexityRange): string {
 
 function checkCount(option: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw optionErrors.badOption(option, value, `an integer in [${min}, ${max.toLocaleString('en-US')}]`);
+    throw new NetspaceError(messages.option.integerIn(option, value, min, max));
   }
   return value;
 }
@@ -251,17 +248,7 @@ interface Tally {
  */
 function rejectionSummary(tallies: Map<string, Tally>, attempts: number): string {
   const ranked = [...tallies].filter(([, t]) => t.rejected > 0).sort((a, b) => b[1].rejected - a[1].rejected);
-  if (ranked.length === 0) return 'no attempt was rejected';
-  const n = (x: number) => x.toLocaleString('en-US');
-  const percent = (part: number, whole: number) => {
-    const p = (100 * part) / whole;
-    // 99.6% must not read as 100%: that would claim the constraint let nothing through.
-    return `${p >= 99.5 && part < whole ? p.toFixed(1) : p.toFixed(0)}%`;
-  };
-  const part = ([label, t]: [string, Tally]) =>
-    `${show(label)} (${n(t.rejected)} of ${t.reached === null ? `${n(attempts)} draws` : `the ${n(t.reached)} that reached it`}, ${percent(t.rejected, t.reached ?? attempts)})`;
-  const [first, ...rest] = ranked;
-  return `most attempts were rejected by ${part(first!)}` + (rest.length > 0 ? `, then by ${rest.map(part).join(', ')}` : '');
+  return messages.space.rejections(ranked.map(([label, t]) => messages.space.rejectedBy(label, t.rejected, t.reached, attempts)));
 }
 
 /**
@@ -279,7 +266,7 @@ export function sampleConfigs(space: SpaceSpec, options: SampleOptions): Sampled
   const limits = COMPLEXITY_FIELDS.flatMap((field) => {
     const range = options[field];
     if (range === undefined) return [];
-    if (!Array.isArray(range) || range.length !== 2) throw optionErrors.badRange(field, range, 'must be a pair [low, high]');
+    if (!Array.isArray(range) || range.length !== 2) throw new NetspaceError(messages.space.rangePair(field, range));
     const [low, high] = checkRange(range, field);
     return [{ field, low: low ?? -Infinity, high: high ?? Infinity, label: rangeLabel(field, range) }];
   });
@@ -325,8 +312,8 @@ export function sampleConfigs(space: SpaceSpec, options: SampleOptions): Sampled
     out.push({ space: space.name, key, config: candidate.config, sampled: candidate.sampled, ...cx });
   }
   if (out.length < n) {
-    const stalled = attempts < maxAttempts ? ` (the last ${(attempts - lastNew).toLocaleString('en-US')} without a new one)` : '';
-    throw optionErrors.exhausted(space.name, out.length, n, attempts, stalled, rejectionSummary(tallies, attempts));
+    const stalledFor = attempts < maxAttempts ? attempts - lastNew : null;
+    throw new NetspaceError(messages.space.exhausted(space.name, out.length, n, attempts, stalledFor, rejectionSummary(tallies, attempts)));
   }
   return out;
 }

@@ -10,7 +10,8 @@ import {
   parseDistribution,
   type Distribution,
 } from './distributions.ts';
-import { messages, specError } from './messages.ts';
+import { messages, specError } from '../messages.ts';
+import { isRecord, checkKeys } from './document.ts';
 
 /** The paper's AnyNetX design spaces (section 3.2), each the one before with one more constraint. */
 export type AnyNetXKind = 'AnyNetX_A' | 'AnyNetX_B' | 'AnyNetX_C' | 'AnyNetX_D' | 'AnyNetX_E';
@@ -118,21 +119,11 @@ const SCALE_KEYS = ['kind', 'name', 'scale', 'stages', 'stemWidth', 'inputChanne
 const ANYNET_KEYS: readonly string[] = [...SCALE_KEYS, ...ANYNET_PARAMS, 'shared', 'nonDecreasing'];
 const REGNET_KEYS: readonly string[] = [...SCALE_KEYS, ...REGNET_PARAMS];
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function checkKeys(source: string, value: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) specError(source, key, messages.unknownKey(key, allowed));
-  }
-}
-
 /** Largest stage count accepted: far beyond any network of the paper, small enough to catch typos like 40. */
 const MAX_STAGES = 16;
 
 function positiveInteger(source: string, path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) specError(source, path, messages.positiveInteger(value));
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) specError(source, path, messages.spec.positiveInteger(value));
   return value;
 }
 
@@ -141,13 +132,13 @@ function checkParamValues(source: string, path: string, param: AnyNetParam | Reg
   const rule = PARAM_RULES[param];
   const { min } = distributionBounds(d);
   if (rule.exclusive ? min <= rule.min : min < rule.min) {
-    specError(source, path, messages.belowMinimum(param, min, rule.min, rule.exclusive));
+    specError(source, path, messages.spec.belowMinimum(param, min, rule.min, rule.exclusive));
   }
   for (const { field, value } of distributionGenerators(d)) {
     const at = d.dist === 'fixed' ? path : `${path}.${field}`;
-    if (rule.integer && !Number.isInteger(value)) specError(source, at, messages.notInteger(param, value));
+    if (rule.integer && !Number.isInteger(value)) specError(source, at, messages.spec.notInteger(param, value));
     if (rule.multipleOf !== undefined && !isMultipleOf(value, rule.multipleOf)) {
-      specError(source, at, messages.notMultipleOf(param, value, rule.multipleOf));
+      specError(source, at, messages.spec.notMultipleOf(param, value, rule.multipleOf));
     }
   }
 }
@@ -159,10 +150,10 @@ function parseParam(source: string, path: string, param: AnyNetParam | RegNetPar
 }
 
 function parseParamList(source: string, key: string, value: unknown): AnyNetParam[] {
-  if (!Array.isArray(value)) specError(source, key, messages.paramList(value));
+  if (!Array.isArray(value)) specError(source, key, messages.spec.paramList(value));
   const params = value.map((p: unknown, i: number) => {
     if (typeof p !== 'string' || !(ANYNET_PARAMS as readonly string[]).includes(p)) {
-      specError(source, `${key}[${i}]`, messages.unknownParam(p, ANYNET_PARAMS));
+      specError(source, `${key}[${i}]`, messages.spec.unknownParam(p, ANYNET_PARAMS));
     }
     return p as AnyNetParam;
   });
@@ -174,19 +165,19 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function parseScale(source: string, merged: Record<string, unknown>, scale: SpaceScaleName): SpaceScale {
-  if (typeof merged.name !== 'string' || merged.name.trim() === '') specError(source, 'name', messages.nonEmptyString(merged.name));
+  if (typeof merged.name !== 'string' || merged.name.trim() === '') specError(source, 'name', messages.spec.nonEmptyString(merged.name));
   const stages = positiveInteger(source, 'stages', merged.stages);
-  if (stages > MAX_STAGES) specError(source, 'stages', messages.tooManyStages(stages, MAX_STAGES));
+  if (stages > MAX_STAGES) specError(source, 'stages', messages.spec.tooManyStages(stages, MAX_STAGES));
   const stemWidth = positiveInteger(source, 'stemWidth', merged.stemWidth);
   const inputChannels = positiveInteger(source, 'inputChannels', merged.inputChannels);
   const resolution = positiveInteger(source, 'resolution', merged.resolution);
   const numClasses = positiveInteger(source, 'numClasses', merged.numClasses);
-  if (typeof merged.convBias !== 'boolean') specError(source, 'convBias', messages.boolean(merged.convBias));
+  if (typeof merged.convBias !== 'boolean') specError(source, 'convBias', messages.spec.boolean(merged.convBias));
   return { name: merged.name, scale, stages, stemWidth, inputChannels, resolution, numClasses, convBias: merged.convBias };
 }
 
 function parseAnyNet(source: string, raw: Record<string, unknown>, kind: AnyNetSpace['kind'], scale: SpaceScaleName): AnyNetSpace {
-  checkKeys(source, raw, ANYNET_KEYS);
+  checkKeys(source, '', raw, ANYNET_KEYS);
   const merged: Record<string, unknown> = { ...SPACE_DEFAULTS[scale][kind], ...raw };
   const base = parseScale(source, merged, scale);
   const constraints = kind === 'AnyNet' ? null : ANYNETX_CONSTRAINTS[kind];
@@ -194,15 +185,15 @@ function parseAnyNet(source: string, raw: Record<string, unknown>, kind: AnyNetS
   for (const key of ['shared', 'nonDecreasing'] as const) {
     lists[key] = parseParamList(source, key, merged[key]);
     if (constraints !== null && !sameSet(lists[key], constraints[key])) {
-      specError(source, key, messages.fixedByKind(kind, raw[key], constraints[key]));
+      specError(source, key, messages.spec.fixedByKind(kind, raw[key], constraints[key]));
     }
   }
   const params = {} as Record<AnyNetParam, StageDistribution>;
   for (const param of ANYNET_PARAMS) {
     const value = merged[param];
     if (Array.isArray(value)) {
-      if (lists.shared.includes(param)) specError(source, param, messages.sharedButPerStage(param));
-      if (value.length !== base.stages) specError(source, param, messages.stageListLength(value.length, base.stages));
+      if (lists.shared.includes(param)) specError(source, param, messages.spec.sharedButPerStage(param));
+      if (value.length !== base.stages) specError(source, param, messages.spec.stageListLength(value.length, base.stages));
       params[param] = value.map((v: unknown, i: number) => parseParam(source, `${param}[${i}]`, param, v));
     } else {
       params[param] = parseParam(source, param, param, value);
@@ -212,13 +203,13 @@ function parseAnyNet(source: string, raw: Record<string, unknown>, kind: AnyNetS
 }
 
 function parseRegNetX(source: string, raw: Record<string, unknown>, scale: SpaceScaleName): RegNetXSpace {
-  checkKeys(source, raw, REGNET_KEYS);
+  checkKeys(source, '', raw, REGNET_KEYS);
   const merged: Record<string, unknown> = { ...SPACE_DEFAULTS[scale].RegNetX, ...raw };
   const base = parseScale(source, merged, scale);
   const params = {} as Record<RegNetParam, Distribution>;
   for (const param of REGNET_PARAMS) {
     if (Array.isArray(merged[param])) {
-      specError(source, param, messages.regnetList());
+      specError(source, param, messages.spec.regnetList());
     }
     params[param] = parseParam(source, param, param, merged[param]);
   }
@@ -236,15 +227,15 @@ function parseRegNetX(source: string, raw: Record<string, unknown>, scale: Space
  *   width: {dist: log-uniform, low: 16, high: 2048, quantum: 8}
  */
 export function parseSpaceSpec(value: unknown, source: string): SpaceSpec {
-  if (!isRecord(value)) specError(source, 'the space spec', messages.notObject(value));
+  if (!isRecord(value)) specError(source, 'the space spec', messages.spec.notObject(value));
   const kind = value.kind;
-  if (kind === undefined) specError(source, 'kind', messages.missing(`one of ${SPACE_KINDS.join(', ')}`));
+  if (kind === undefined) specError(source, 'kind', messages.spec.missingOneOf(SPACE_KINDS));
   if (typeof kind !== 'string' || !(SPACE_KINDS as readonly string[]).includes(kind)) {
-    specError(source, 'kind', messages.oneOf(kind, SPACE_KINDS));
+    specError(source, 'kind', messages.spec.oneOf(kind, SPACE_KINDS));
   }
   const scale = value.scale ?? 'fashion-mnist';
   if (typeof scale !== 'string' || !(SPACE_SCALES as readonly string[]).includes(scale)) {
-    specError(source, 'scale', messages.oneOf(scale, SPACE_SCALES));
+    specError(source, 'scale', messages.spec.oneOf(scale, SPACE_SCALES));
   }
   const spaceKind = kind as SpaceKind;
   return spaceKind === 'RegNetX'

@@ -1,5 +1,6 @@
 // `sweep export`: one row per run of a sweep, as CSV (flat, sampled parameters in columns) or JSON (with epochs).
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { openStore } from './store.ts';
 import type { RunRecord, SweepRecord } from './types.ts';
 
@@ -114,7 +115,7 @@ export function sweepToJson(sweep: SweepRecord): string {
 
 /** Reads sweep `name` (read-only, safe while it is being written) and renders it in `format`. */
 export function exportSweep(dbPath: string, name: string, format: ExportFormat): string {
-  if (!EXPORT_FORMATS.includes(format)) throw new NetspaceError(`export format ${JSON.stringify(format)} is not one of: ${EXPORT_FORMATS.join(', ')}`);
+  if (!EXPORT_FORMATS.includes(format)) throw new NetspaceError(messages.store.exportFormat(format, EXPORT_FORMATS));
   const store = openStore(dbPath, { readonly: true });
   try {
     const sweep = store.readSweep(name);

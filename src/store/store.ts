@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import type { AnyNetConfig } from '../space/config.ts';
 import type { TrainResult } from '../train/types.ts';
 import { currentOwner, isOwnerAlive, type SweepOwner } from './owner.ts';
@@ -87,24 +88,6 @@ export interface Store {
 }
 
 const BUSY_TIMEOUT_MS = 10_000;
-
-const messages = {
-  missingFile: (path: string) => `database ${path} does not exist (a sweep creates it: netspace sweep run <spec> --db ${path})`,
-  notDatabase: (path: string, reason: string) => `${path} is not a netspace database: ${reason}`,
-  newerSchema: (path: string, found: number) =>
-    `database ${path} has schema version ${found}, newer than this netspace understands (${SCHEMA_VERSION}); upgrade netspace`,
-  noSweep: (name: string, path: string, known: string[]) =>
-    `no sweep named ${JSON.stringify(name)} in ${path} (${
-      known.length === 0 ? 'it holds no sweeps yet' : `sweeps there: ${known.join(', ')}`
-    })`,
-  noRun: (runId: number, path: string) => `no run with id ${runId} in ${path}`,
-  specChanged: (name: string, path: string, diffs: string[], next: string) =>
-    `sweep ${JSON.stringify(name)} in ${path} was started from a different spec (${diffs.join('; ')}); ` +
-    `run it with the spec it had to resume it, or pass --force to start a new sweep ${JSON.stringify(next)}`,
-  ownedByOther: (name: string, owner: SweepOwner, since: string) =>
-    `sweep ${JSON.stringify(name)} is being run by process ${owner.pid} on ${owner.host} since ${since}; ` +
-    `wait for it to end or stop it (Ctrl-C) before running the sweep again`,
-};
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON helpers
@@ -254,18 +237,18 @@ const now = (): string => new Date().toISOString();
 // Opening
 
 function openDatabase(path: string, readonly: boolean): SqliteDatabase {
-  if (readonly && !existsSync(path)) throw new NetspaceError(messages.missingFile(path));
+  if (readonly && !existsSync(path)) throw new NetspaceError(messages.store.missingFile(path));
   if (!readonly) {
     const dir = dirname(path);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new NetspaceError(`cannot create database ${path}: folder ${dir} does not exist`);
+      throw new NetspaceError(messages.store.noFolder(path, dir));
     }
   }
   let db: Database.Database;
   try {
     db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
-    throw new NetspaceError(`cannot open database ${path}: ${(error as Error).message}`);
+    throw new NetspaceError(messages.store.cannotOpen(path, (error as Error).message));
   }
   try {
     if (!readonly) {
@@ -277,12 +260,12 @@ function openDatabase(path: string, readonly: boolean): SqliteDatabase {
       migrate(db);
     }
     const version = schemaVersion(db);
-    if (version === 0) throw new NetspaceError(messages.notDatabase(path, 'it has no netspace tables'));
-    if (version > SCHEMA_VERSION) throw new NetspaceError(messages.newerSchema(path, version));
+    if (version === 0) throw new NetspaceError(messages.store.noTables(path));
+    if (version > SCHEMA_VERSION) throw new NetspaceError(messages.store.newerSchema(path, version, SCHEMA_VERSION));
   } catch (error) {
     db.close();
     if (error instanceof NetspaceError) throw error;
-    throw new NetspaceError(messages.notDatabase(path, (error as Error).message));
+    throw new NetspaceError(messages.store.notDatabase(path, (error as Error).message));
   }
   return db;
 }
@@ -326,7 +309,7 @@ class SqliteStore implements Store {
 
   #sweepRow(name: string): SweepRow {
     const row = this.#db.prepare('SELECT * FROM sweeps WHERE name = ?').get(name) as SweepRow | undefined;
-    if (row === undefined) throw new NetspaceError(messages.noSweep(name, this.path, this.listSweeps().map((s) => s.name)));
+    if (row === undefined) throw new NetspaceError(messages.store.noSweep(name, this.path, this.listSweeps().map((s) => s.name)));
     return row;
   }
 
@@ -415,7 +398,7 @@ class SqliteStore implements Store {
 
   readRun(runId: number): RunRecord {
     const row = this.#db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(runId) as RunRow | undefined;
-    if (row === undefined) throw new NetspaceError(messages.noRun(runId, this.path));
+    if (row === undefined) throw new NetspaceError(messages.store.noRun(runId, this.path));
     return { ...toRunSummary(row), epochs: this.#epochsOf(runId) };
   }
 
@@ -456,7 +439,7 @@ class SqliteStore implements Store {
         if (other !== undefined && other.spec === text) return { id: other.id, name: forked, created: false };
         if (other !== undefined) continue;
         if (!options.force) {
-          throw new NetspaceError(messages.specChanged(name, this.path, jsonDiff(JSON.parse(existing.spec), JSON.parse(text)), forked));
+          throw new NetspaceError(messages.store.specChanged(name, this.path, jsonDiff(JSON.parse(existing.spec), JSON.parse(text)), forked));
         }
         return { id: Number(insert.run(forked, text, now()).lastInsertRowid), name: forked, created: true };
       }
@@ -467,11 +450,11 @@ class SqliteStore implements Store {
   claimSweep(sweepId: number, owner: SweepOwner = currentOwner()): void {
     const claim = this.#db.transaction(() => {
       const row = this.#db.prepare('SELECT * FROM sweeps WHERE id = ?').get(sweepId) as SweepRow | undefined;
-      if (row === undefined) throw new NetspaceError(`no sweep with id ${sweepId} in ${this.path}`);
+      if (row === undefined) throw new NetspaceError(messages.store.noSweepId(sweepId, this.path));
       if (row.owner_pid !== null) {
         const holder: SweepOwner = { pid: row.owner_pid, host: row.owner_host ?? '', token: row.owner_token ?? '' };
         const same = holder.pid === owner.pid && holder.host === owner.host && holder.token === owner.token;
-        if (!same && isOwnerAlive(holder)) throw new NetspaceError(messages.ownedByOther(row.name, holder, row.owner_since ?? '?'));
+        if (!same && isOwnerAlive(holder)) throw new NetspaceError(messages.store.ownedByOther(row.name, holder, row.owner_since ?? '?'));
       }
       this.#db
         .prepare('UPDATE sweeps SET owner_pid = ?, owner_host = ?, owner_token = ?, owner_since = ? WHERE id = ?')

@@ -1,6 +1,7 @@
 // One model trained on its own (`netspace train`, `netspace baseline`): a sweep of one, so it resumes the same way.
 import { createHash } from 'node:crypto';
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { canonicalKey } from '../space/key.ts';
 import type { AnyNetConfig } from '../space/config.ts';
 import { openStore } from '../store/store.ts';
@@ -49,7 +50,7 @@ export async function trainSingle(
   const store = openStore(options.db, { readonly: true });
   try {
     const run = store.readSweep(summary.sweep).runs[0];
-    if (run === undefined) throw new NetspaceError(`${options.db}: sweep ${summary.sweep} holds no run`);
+    if (run === undefined) throw new NetspaceError(messages.train.noRun(options.db, summary.sweep));
     return { summary, run };
   } finally {
     store.close();

@@ -6,10 +6,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { NetspaceError } from '../errors.ts';
+import { messages, specError } from '../messages.ts';
 import { parseAnyNetConfig, type AnyNetConfig } from '../space/config.ts';
 import { builtinSpaces, type BuiltinSpaceName } from '../space/builtins.ts';
 import { loadSpace, readDataFile } from '../space/load.ts';
-import { didYouMean, show } from '../space/messages.ts';
 import { PRESETS } from '../space/presets.ts';
 import { complexity as countComplexity } from '../space/complexity.ts';
 import { canonicalKey } from '../space/key.ts';
@@ -17,6 +17,7 @@ import { parseComplexityRange, sampleConfigs } from '../space/sampler.ts';
 import { parseSpaceSpec, type SpaceSpec } from '../space/spec.ts';
 import type { NewRun } from '../store/store.ts';
 import type { BackendName, TrainSettings } from '../store/types.ts';
+import { isRecord, checkKeys } from '../space/document.ts';
 
 export type BackendRequest = BackendName | 'auto';
 const BACKENDS: readonly BackendRequest[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -78,25 +79,9 @@ const COMPLEXITY_KEYS = ['flops', 'params', 'acts'] as const;
 const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'backend'] as const;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 
-function fail(source: string, path: string, problem: string): never {
-  throw new NetspaceError(`${source}: ${path} ${problem}`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function checkKeys(source: string, path: string, value: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      fail(source, path === '' ? key : `${path}.${key}`, `is not a known key${didYouMean(key, allowed)}; expected one of: ${allowed.join(', ')}`);
-    }
-  }
-}
-
 function integer(source: string, path: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(source, path, `must be a whole number from ${min} to ${max}, got ${show(value)}`);
+    specError(source, path, messages.spec.wholeNumberIn(value, min, max));
   }
   return value;
 }
@@ -118,38 +103,34 @@ function resolveSpace(source: string, path: string, value: unknown, baseDir: str
     if (Object.hasOwn(builtinSpaces, value)) return builtinSpaces[value as BuiltinSpaceName];
     if (/\.(ya?ml|json)$/i.test(value)) {
       const file = resolve(baseDir, value);
-      if (!existsSync(file)) fail(source, path, `names the space file ${file}, which does not exist`);
+      if (!existsSync(file)) specError(source, path, messages.spec.spaceFileMissing(file));
       return loadSpace(file);
     }
-    const names = Object.keys(builtinSpaces);
-    fail(source, path, `must be a built-in space (${names.join(', ')}), a .yaml/.json space file or an inline space, got ${show(value)}${didYouMean(value, names)}`);
+    specError(source, path, messages.spec.notSpaceName(value, Object.keys(builtinSpaces)));
   }
-  if (!isRecord(value)) fail(source, path, `must be a space name, a space file or an inline space spec, got ${show(value)}`);
+  if (!isRecord(value)) specError(source, path, messages.spec.notSpace(value));
   return parseSpaceSpec(value, `${source}: ${path}`);
 }
 
 function resolveModel(source: string, path: string, value: unknown): { config: AnyNetConfig; name: string } {
   if (typeof value === 'string') {
     const preset = PRESETS[value.toLowerCase()];
-    if (preset === undefined) {
-      const names = Object.keys(PRESETS);
-      fail(source, path, `must be a preset (${names.join(', ')}) or an inline AnyNet config, got ${show(value)}${didYouMean(value, names)}`);
-    }
+    if (preset === undefined) specError(source, path, messages.spec.notPresetName(value, Object.keys(PRESETS)));
     return { config: structuredClone(preset) as AnyNetConfig, name: value.toLowerCase() };
   }
   return { config: parseAnyNetConfig(value, `${source}: ${path}`), name: 'model' };
 }
 
 function parseEntry(source: string, path: string, value: unknown, baseDir: string): SweepEntry {
-  if (!isRecord(value)) fail(source, path, `must be an object like {space: AnyNetX_A, n: 32} or {model: regnet32, n: 5}, got ${show(value)}`);
+  if (!isRecord(value)) specError(source, path, messages.spec.notEntry(value));
   checkKeys(source, path, value, SPACE_ENTRY_KEYS);
   if ((value.space === undefined) === (value.model === undefined)) {
-    fail(source, path, 'must have exactly one of "space" (sample configs from it) or "model" (train one fixed config)');
+    specError(source, path, messages.spec.spaceOrModel());
   }
   const n = integer(source, `${path}.n`, value.n, 1, 100_000);
   const given = value.name;
   if (given !== undefined && (typeof given !== 'string' || !NAME_PATTERN.test(given))) {
-    fail(source, `${path}.name`, `must be letters, digits and _ . @ - (starting with a letter or digit), got ${show(given)}`);
+    specError(source, `${path}.name`, messages.spec.name(given));
   }
   if (value.space !== undefined) {
     const space = resolveSpace(source, `${path}.space`, value.space, baseDir);
@@ -162,14 +143,14 @@ function parseEntry(source: string, path: string, value: unknown, baseDir: strin
 
 function parseTrain(source: string, value: unknown): { train: TrainSettings; backend: BackendRequest } {
   if (value === undefined) return { train: { ...SWEEP_TRAIN_DEFAULTS }, backend: 'auto' };
-  if (!isRecord(value)) fail(source, 'train', `must be an object of training settings, got ${show(value)}`);
+  if (!isRecord(value)) specError(source, 'train', messages.spec.notTrain(value));
   checkKeys(source, 'train', value, TRAIN_KEYS);
   const merged = { ...SWEEP_TRAIN_DEFAULTS, ...value } as Record<string, unknown>;
   const lr = merged.lr;
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0 || lr > 10) fail(source, 'train.lr', `must be a number in (0, 10], got ${show(lr)}`);
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0 || lr > 10) specError(source, 'train.lr', messages.spec.learningRate(lr));
   const backend = value.backend ?? 'auto';
   if (typeof backend !== 'string' || !(BACKENDS as readonly string[]).includes(backend)) {
-    fail(source, 'train.backend', `must be one of ${BACKENDS.join(', ')}, got ${show(backend)}`);
+    specError(source, 'train.backend', messages.spec.oneOf(backend, BACKENDS));
   }
   return {
     train: {
@@ -199,26 +180,26 @@ function parseTrain(source: string, value: unknown): { train: TrainSettings; bac
  *   workers: auto
  */
 export function parseSweepSpec(value: unknown, source: string, baseDir = '.'): SweepSpec {
-  if (!isRecord(value)) fail(source, 'the sweep spec', `must be an object (name, spaces, train, ...), got ${show(value)}`);
+  if (!isRecord(value)) specError(source, 'the sweep spec', messages.spec.notSweep(value));
   checkKeys(source, '', value, TOP_KEYS);
-  if (value.kind !== undefined && value.kind !== 'sweep') fail(source, 'kind', `must be "sweep" when given, got ${show(value.kind)}`);
+  if (value.kind !== undefined && value.kind !== 'sweep') specError(source, 'kind', messages.spec.notSweepKind(value.kind));
   const name = value.name;
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    fail(source, 'name', `must be letters, digits and _ . @ - (starting with a letter or digit), got ${show(name)}`);
+    specError(source, 'name', messages.spec.name(name));
   }
   const description = value.description ?? '';
-  if (typeof description !== 'string') fail(source, 'description', `must be text, got ${show(description)}`);
+  if (typeof description !== 'string') specError(source, 'description', messages.spec.text(description));
   const seed = value.seed === undefined ? 0 : integer(source, 'seed', value.seed, 0, 0xffffffff);
   if (!Array.isArray(value.spaces) || value.spaces.length === 0) {
-    fail(source, 'spaces', `must be a non-empty list of {space: <name>, n: <count>} or {model: <preset>, n: <count>}, got ${show(value.spaces)}`);
+    specError(source, 'spaces', messages.spec.entryList(value.spaces));
   }
   const spaces = value.spaces.map((entry: unknown, i: number) => parseEntry(source, `spaces[${i}]`, entry, baseDir));
   spaces.forEach((entry, i) => {
     const first = spaces.findIndex((other) => other.name === entry.name);
-    if (first !== i) fail(source, `spaces[${i}]`, `is named ${show(entry.name)} like spaces[${first}]; give one of them another "name"`);
+    if (first !== i) specError(source, `spaces[${i}]`, messages.spec.sameEntryName(entry.name, first));
   });
   const rawComplexity = value.complexity ?? {};
-  if (!isRecord(rawComplexity)) fail(source, 'complexity', `must be an object {flops, params, acts} of [low, high] ranges, got ${show(rawComplexity)}`);
+  if (!isRecord(rawComplexity)) specError(source, 'complexity', messages.spec.notComplexity(rawComplexity));
   checkKeys(source, 'complexity', rawComplexity, COMPLEXITY_KEYS);
   const complexity = {
     flops: range(source, 'complexity.flops', rawComplexity.flops),
@@ -235,8 +216,7 @@ export function loadSweepSpec(path: string): SweepSpec {
   if (!existsSync(path)) {
     const dir = dirname(path);
     const nearby = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)) : [];
-    const hint = nearby.length > 0 ? ` (spec files in ${dir}: ${nearby.join(', ')})` : '';
-    throw new NetspaceError(`sweep spec ${path} does not exist${hint}`);
+    throw new NetspaceError(messages.train.specMissing(path, dir, nearby));
   }
   return parseSweepSpec(readDataFile(path), path, dirname(resolve(path)));
 }

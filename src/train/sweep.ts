@@ -1,6 +1,7 @@
 // Runs a sweep: plan the runs, store them, train the pending ones in the pool, commit every epoch as it ends.
 import { loadFashionMnist } from '../data/index.ts';
 import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
 import type { BackendName, RunRecord } from '../store/types.ts';
 import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from './pool.ts';
@@ -96,7 +97,7 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
   const parsed = typeof spec === 'string' ? loadSweepSpec(spec) : spec;
   const backend = options.backend ?? parsed.backend;
   if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
-    throw new NetspaceError(`--workers must be a whole number >= 1, got ${options.workers}`);
+    throw new NetspaceError(messages.option.wholeNumber('--workers', 1, options.workers));
   }
   const planned = planRuns(parsed);
   const store = openStore(options.db);
@@ -231,9 +232,7 @@ async function trainPending(
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
     if (fatal !== null) {
-      throw new NetspaceError(
-        `sweep ${sweep.name}: the workers cannot train here: ${fatal}. No run was marked failed; fix this and run the same command again`,
-      );
+      throw new NetspaceError(messages.train.cannotTrain(sweep.name, fatal));
     }
     summary.interrupted = controller.signal.aborted;
     progress.emit({ type: 'sweep-end', sweep: sweep.name, interrupted: summary.interrupted, released: summary.released });

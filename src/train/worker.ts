@@ -2,6 +2,7 @@
 import { threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { FashionMnist } from '../data/index.ts';
 import { initBackend } from '../engine/backend.ts';
+import { messages } from '../messages.ts';
 import type { BackendName, EpochRecord } from '../store/types.ts';
 import { trainModel } from './trainer.ts';
 import type { BatchProgress, TrainRequest, TrainResult } from './types.ts';
@@ -80,7 +81,7 @@ export default async function trainTask(task: WorkerTask): Promise<WorkerReply> 
       loaded = await backend;
     } catch (error) {
       backend = null;
-      return { fatal: `the ${setup.backend} backend does not load: ${error instanceof Error ? error.message : String(error)}`, threadId };
+      return { fatal: messages.train.backendDoesNotLoad(setup.backend, error instanceof Error ? error.message : String(error)), threadId };
     }
     port.postMessage({ type: 'start', threadId, backend: loaded } satisfies WorkerMessage);
     const result = await trainModel({ ...task.request, backend: loaded }, setup.data, {

@@ -1,7 +1,7 @@
 // `netspace curves <run-id>`: one run's train loss, validation loss and accuracy per epoch, as SVG or an HTML page.
 import type { CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
-import { reportMessages } from '../../report/messages.ts';
+import { messages } from '../../messages.ts';
 
 interface Args {
   'run-id': string;
@@ -11,7 +11,7 @@ interface Args {
 
 function parseRunId(text: string): number {
   const id = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(id) || id < 1) throw new NetspaceError(reportMessages.runId(text));
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(id) || id < 1) throw new NetspaceError(messages.option.runId(text));
   return id;
 }
 

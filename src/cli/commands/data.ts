@@ -1,7 +1,8 @@
 // `netspace data download|check`: fetch Fashion-MNIST, or say which files are found where and whether they are valid.
 import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
-import { CANONICAL_BASE_URL, checkFashionMnist, dataMessages, downloadFashionMnist, formatDataCheck, locateFashionMnist } from '../../data/index.ts';
+import { messages } from '../../messages.ts';
+import { CANONICAL_BASE_URL, checkFashionMnist, downloadFashionMnist, formatDataCheck, locateFashionMnist } from '../../data/index.ts';
 
 interface DownloadArgs {
   'data-dir': string | undefined;
@@ -43,7 +44,7 @@ const check: CommandModule<object, CheckArgs> = {
   handler: async (args) => {
     const report = await checkFashionMnist({ dataDir: args['data-dir'] });
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDataCheck(report)}\n`);
-    if (!report.usable) throw new NetspaceError(dataMessages.notUsable(report.dir, report.downloadDir));
+    if (!report.usable) throw new NetspaceError(messages.data.notUsable(report.dir, report.downloadDir));
   },
 };
 

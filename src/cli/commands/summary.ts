@@ -1,6 +1,7 @@
 // `netspace summary <model>`: each top-level part's output shape and parameters, like the chapter's layer summary.
 import type { CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
+import { messages } from '../../messages.ts';
 import { resolveModelConfig } from '../../space/presets.ts';
 
 interface Args {
@@ -12,7 +13,7 @@ interface Args {
 function parseInput(text: string): [number, number, number, number] {
   const dims = text.split(',').map((d) => Number(d.trim()));
   if (dims.length !== 4 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new NetspaceError(`--input ${text}: expected four positive integers N,C,H,W such as 1,1,96,96`);
+    throw new NetspaceError(messages.option.inputShape(text));
   }
   return dims as [number, number, number, number];
 }
@@ -29,7 +30,7 @@ const command: CommandModule<object, Args> = {
     const config = resolveModelConfig(args.model);
     const input = parseInput(args.input);
     if (input[1] !== config.inputChannels) {
-      throw new NetspaceError(`--input ${args.input}: the model takes ${config.inputChannels} input channel(s), not ${input[1]}`);
+      throw new NetspaceError(messages.option.inputChannels(args.input, config.inputChannels, input[1]));
     }
     // TF.js loads only when a command needs it, so that `netspace --help` and the pure commands start fast.
     const [{ initBackend }, { buildAnyNet }, { formatSummary, summarize }] = await Promise.all([

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
+import { messages } from '../../messages.ts';
 import { exportSweep, type ExportFormat } from '../../store/export.ts';
 import { formatStatus, listSweeps, sweepStatus } from '../../store/status.ts';
 import { createProgressReporter } from '../../train/progress.ts';
@@ -54,7 +55,7 @@ const run: CommandModule<object, RunArgs> = {
       .option('download', { type: 'boolean', default: true, describe: 'download Fashion-MNIST to ./data/fashion-mnist when no copy is found (--no-download forbids it)' }),
   handler: async (args) => {
     if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) {
-      throw new NetspaceError(`--workers must be a whole number >= 1, got ${args.workers}`);
+      throw new NetspaceError(messages.option.wholeNumber('--workers', 1, args.workers));
     }
     const progress = createProgressReporter(args.json ? { mode: 'json', stream: process.stdout } : {});
     let summary;
@@ -100,7 +101,7 @@ const status: CommandModule<object, StatusArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print {"total","pending","running","done","failed","diverged",...}' })
       .option('top', { type: 'number', default: 5, describe: 'how many best runs and failures to list' }),
   handler: (args) => {
-    if (!Number.isInteger(args.top) || args.top < 0) throw new NetspaceError(`--top must be a whole number >= 0, got ${args.top}`);
+    if (!Number.isInteger(args.top) || args.top < 0) throw new NetspaceError(messages.option.wholeNumber('--top', 0, args.top));
     if (args.name === undefined) {
       const sweeps = listSweeps(args.db);
       if (args.json) process.stdout.write(`${JSON.stringify({ db: args.db, sweeps })}\n`);
@@ -124,7 +125,7 @@ const exportCommand: CommandModule<object, ExportArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'JSON array with config, sampled, settings and epochs' })
       .option('out', { type: 'string', describe: 'file to write (default: stdout)' }),
   handler: (args) => {
-    if (args.csv === args.json) throw new NetspaceError('sweep export: give exactly one of --csv or --json');
+    if (args.csv === args.json) throw new NetspaceError(messages.option.exportFormat());
     const format: ExportFormat = args.csv ? 'csv' : 'json';
     const text = exportSweep(args.db, args.name, format);
     if (args.out === undefined) {
@@ -134,7 +135,7 @@ const exportCommand: CommandModule<object, ExportArgs> = {
     try {
       writeFileSync(args.out, text);
     } catch (error) {
-      throw new NetspaceError(`--out ${args.out}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new NetspaceError(messages.option.cannotWrite('--out', args.out, (error as NodeJS.ErrnoException).code ?? (error as Error).message));
     }
     process.stderr.write(`wrote ${args.out}\n`);
   },

@@ -1,6 +1,7 @@
 // `netspace train`: one model trained into the database, with a progress bar and a table of its epochs.
 import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
+import { messages } from '../../messages.ts';
 import type { EpochRecord, RunRecord, TrainSettings } from '../../store/types.ts';
 import type { BackendRequest } from '../../train/sweep-spec.ts';
 
@@ -42,7 +43,7 @@ export function trainOptions(y: Argv, defaults: { model: string; epochs: number;
 
 function whole(name: string, value: number | undefined, min: number): void {
   if (value !== undefined && (!Number.isInteger(value) || value < min)) {
-    throw new NetspaceError(`--${name} must be a whole number >= ${min}, got ${value}`);
+    throw new NetspaceError(messages.option.wholeNumber(`--${name}`, min, value));
   }
 }
 
@@ -54,7 +55,7 @@ function settingsFrom(args: TrainArgs): TrainSettings {
   whole('val-size', args.valSize, 10);
   whole('micro-batch', args.microBatch, 1);
   whole('seed', args.seed, 0);
-  if (!Number.isFinite(args.lr) || args.lr <= 0) throw new NetspaceError(`--lr must be a positive number, got ${args.lr}`);
+  if (!Number.isFinite(args.lr) || args.lr <= 0) throw new NetspaceError(messages.option.positiveNumber('--lr', args.lr));
   return {
     epochs: args.epochs,
     resolution: args.resolution,

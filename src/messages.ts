@@ -1,0 +1,359 @@
+// The one catalogue of user-facing error messages: every NetspaceError netspace throws is worded here, nowhere else.
+import { NetspaceError } from './errors.ts';
+
+/** A value as the user wrote it: strings quoted, everything else as JSON. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Edit distance, for "did you mean" hints on misspelled keys and names. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      const cost = a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + cost);
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** ` (did you mean "x"?)` when one candidate is close to `word`, else an empty string. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean ${show(best)}?)` : '';
+}
+
+/** Throws `<source>: <path> <problem>`, so that every error in a spec or config document reads the same way. */
+export function specError(source: string, path: string, problem: string): never {
+  throw new NetspaceError(`${source}: ${path} ${problem}`);
+}
+
+const hex32 = (value: number): string => `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+const count = (n: number): string => n.toLocaleString('en-US');
+const oneOfHint = (value: unknown, options: readonly string[]): string => (typeof value === 'string' ? didYouMean(value, options) : '');
+
+/** Share of `part` in `whole`, rounded so that 99.6% does not read as 100% (that would claim nothing got through). */
+function percent(part: number, whole: number): string {
+  const p = (100 * part) / whole;
+  return `${p >= 99.5 && part < whole ? p.toFixed(1) : p.toFixed(0)}%`;
+}
+
+// `spec` and `option` come first: other sections build on their wording.
+const spec = {
+  unknownKey: (key: string, allowed: readonly string[]) =>
+    `is not a known key${didYouMean(key, allowed)}; expected one of: ${allowed.join(', ')}`,
+  missingNumber: () => 'is missing: give a number',
+  missingOneOf: (options: readonly string[]) => `is missing: give one of ${options.join(', ')}`,
+  notObject: (value: unknown) => `must be an object, got ${show(value)}`,
+  oneOf: (value: unknown, options: readonly string[]) => `must be one of ${options.join(', ')}, got ${show(value)}${oneOfHint(value, options)}`,
+  positiveInteger: (value: unknown) => `must be a positive integer, got ${show(value)}`,
+  nonNegativeInteger: (value: unknown) => `must be a non-negative integer, got ${show(value)}`,
+  wholeNumberIn: (value: unknown, min: number, max: number) => `must be a whole number from ${min} to ${max}, got ${show(value)}`,
+  positiveNumber: (value: unknown) => `must be a positive number, got ${show(value)}`,
+  finiteNumber: (value: unknown) => `must be a finite number, got ${show(value)}`,
+  boolean: (value: unknown) => `must be true or false, got ${show(value)}`,
+  nonEmptyString: (value: unknown) => `must be a non-empty string, got ${show(value)}`,
+  text: (value: unknown) => `must be text, got ${show(value)}`,
+  name: (value: unknown) => `must be letters, digits and _ . @ - (starting with a letter or digit), got ${show(value)}`,
+
+  // Space specs and their distributions.
+  notDistribution: (value: unknown) =>
+    `must be a number or a distribution object such as {"dist": "log-uniform", "low": 8, "high": 256, "quantum": 8}, got ${show(value)}`,
+  notNumberList: (value: unknown) => `must be a list of numbers, got ${show(value)}`,
+  quantumAboveLow: (quantum: number, low: number) => `is ${quantum}, above low ${low}: powers of 2 below the quantum would round to 0`,
+  tooManyStages: (stages: number, max: number) => `must be at most ${max}, got ${stages}`,
+  regnetList: () => 'takes one distribution (a RegNet draws each parameter once), got a list',
+  lowAboveHigh: (low: number, high: number) => `has low ${low} above high ${high}; a range needs low <= high`,
+  nonPositiveLogRange: (dist: string, low: number) => `has low ${low}, but a ${dist} range needs low > 0 (it is drawn on a log scale)`,
+  nonPositiveQuantum: (quantum: unknown) => `must be a number > 0, got ${show(quantum)}`,
+  quantumDoesNotDivide: (bound: 'low' | 'high', value: number, quantum: number) =>
+    `does not divide ${bound} = ${value}: both bounds must be multiples of the quantum ${quantum}`,
+  notPowerOfTwo: (value: number) => `must be a power of 2 for this distribution, got ${value}`,
+  emptyChoice: () => 'must list at least one value',
+  stageListLength: (length: number, stages: number) => `lists ${length} per-stage distributions, but the space has ${stages} stages`,
+  sharedButPerStage: (param: string) =>
+    `is one shared value (it is in "shared"), so it takes one distribution, not a per-stage list of them; drop ${show(param)} from "shared" or give one distribution`,
+  fixedByKind: (kind: string, given: unknown, fixed: readonly string[]) =>
+    `is fixed to ${show(fixed)} by kind ${kind}, got ${show(given)}; use kind "AnyNet" to choose it freely`,
+  belowMinimum: (param: string, value: number, min: number, exclusive: boolean) =>
+    `can produce ${value}, but ${param} must be ${exclusive ? '>' : '>='} ${min}`,
+  notInteger: (param: string, value: number) => `is ${value}, but ${param} takes whole numbers only`,
+  notMultipleOf: (param: string, value: number, multiple: number) => `is ${value}, but every ${param} must be a multiple of ${multiple}`,
+  paramList: (value: unknown) => `must be a list of parameter names, got ${show(value)}`,
+  unknownParam: (value: unknown, params: readonly string[]) =>
+    `names ${show(value)}, which is not one of ${params.join(', ')}${oneOfHint(value, params)}`,
+
+  // AnyNet configs.
+  stageList: (value: unknown) => `must be a non-empty list of stages, got ${show(value)}`,
+  noBottleneck: (multiplier: number, width: number, inner: number) =>
+    `${multiplier} leaves round(${width} x ${multiplier}) = ${inner} bottleneck channels`,
+  groupWidthDoesNotDivide: (groupWidth: number, inner: number, width: number, multiplier: number) =>
+    `is ${groupWidth}, which does not divide the bottleneck width ${inner} (= round(${width} x ${multiplier}))`,
+
+  // Sweep specs.
+  notSweep: (value: unknown) => `must be an object (name, spaces, train, ...), got ${show(value)}`,
+  notSweepKind: (value: unknown) => `must be "sweep" when given, got ${show(value)}`,
+  entryList: (value: unknown) =>
+    `must be a non-empty list of {space: <name>, n: <count>} or {model: <preset>, n: <count>}, got ${show(value)}`,
+  notEntry: (value: unknown) => `must be an object like {space: AnyNetX_A, n: 32} or {model: regnet32, n: 5}, got ${show(value)}`,
+  spaceOrModel: () => 'must have exactly one of "space" (sample configs from it) or "model" (train one fixed config)',
+  sameEntryName: (name: string, first: number) => `is named ${show(name)} like spaces[${first}]; give one of them another "name"`,
+  spaceFileMissing: (file: string) => `names the space file ${file}, which does not exist`,
+  notSpaceName: (value: string, names: readonly string[]) =>
+    `must be a built-in space (${names.join(', ')}), a .yaml/.json space file or an inline space, got ${show(value)}${didYouMean(value, names)}`,
+  notSpace: (value: unknown) => `must be a space name, a space file or an inline space spec, got ${show(value)}`,
+  notPresetName: (value: string, names: readonly string[]) =>
+    `must be a preset (${names.join(', ')}) or an inline AnyNet config, got ${show(value)}${didYouMean(value, names)}`,
+  notComplexity: (value: unknown) => `must be an object {flops, params, acts} of [low, high] ranges, got ${show(value)}`,
+  notTrain: (value: unknown) => `must be an object of training settings, got ${show(value)}`,
+  learningRate: (value: unknown) => `must be a number in (0, 10], got ${show(value)}`,
+} as const;
+
+const option = {
+  positiveInteger: (option: string, value: unknown) => `${option} ${spec.positiveInteger(value)}`,
+  nonNegativeInteger: (option: string, value: unknown) => `${option} ${spec.nonNegativeInteger(value)}`,
+  positiveNumber: (option: string, value: unknown) => `${option} ${spec.positiveNumber(value)}`,
+  wholeNumber: (option: string, min: number, value: unknown) => `${option} must be a whole number >= ${min}, got ${show(value)}`,
+  integerIn: (option: string, value: unknown, min: number, max: number) =>
+    `${option} must be an integer in [${min}, ${count(max)}], got ${show(value)}`,
+  cannotWrite: (option: string, path: string, reason: string) => `${option} ${show(path)} cannot be written: ${reason}`,
+  runId: (value: unknown) => `run-id must be a positive integer (a run's id from netspace sweep status), got ${show(value)}`,
+  exportFormat: () => 'sweep export: give exactly one of --csv or --json',
+  inputShape: (text: string) => `--input ${text}: expected four positive integers N,C,H,W such as 1,1,96,96`,
+  inputChannels: (text: string, channels: number, given: number) =>
+    `--input ${text}: the model takes ${channels} input channel(s), not ${given}`,
+} as const;
+
+const cannotRead = (path: string, reason: string): string => `${path}: cannot be read (${reason})`;
+const badRange = (option: string, value: unknown, problem: string): string => `${option} ${show(value)} ${problem}`;
+const badRegnetArgument = (text: string, problem: string): string => `--regnet ${show(text)}: ${problem}`;
+const badRegnetParams = (problem: string): string => `RegNet parameters: ${problem}`;
+const notDatabase = (path: string, reason: string): string => `${path} is not a netspace database: ${reason}`;
+
+/** Freezes the catalogue and each of its sections: no code can reword a message at run time. */
+function freezeSections<T extends Record<string, object>>(sections: T): Readonly<T> {
+  for (const section of Object.values(sections)) Object.freeze(section);
+  return Object.freeze(sections);
+}
+
+/** Where the data can come from, named in the message that says it was not found. */
+export interface DataSources {
+  /** Download address of the canonical copy. */
+  baseUrl: string;
+  /** Folder the Debian package installs to. */
+  systemDir: string;
+  /** Folder, relative to the working directory, that is searched and downloaded to. */
+  localDir: string;
+  /** Environment variable naming a data folder. */
+  envVar: string;
+}
+
+/** The catalogue, one section per area; every entry returns the message text that a NetspaceError carries. */
+export const messages = freezeSections({
+  /** The problems that follow a path (`<source>: <path> <problem>`) in space specs, AnyNet configs and sweep specs. */
+  spec,
+
+  /** Space references, RegNet arguments, complexity ranges, sampling and model presets (src/space). */
+  space: {
+    unknownSpace: (ref: string, builtins: readonly string[]) =>
+      `${show(ref)} is neither a built-in design space (${builtins.join(', ')}) nor a readable spec file${didYouMean(ref, builtins)}`,
+    unreadable: cannotRead,
+    unparsable: (path: string, format: string, reason: string) => `${path}: is not valid ${format}: ${reason}`,
+    notPreset: (nameOrPath: string, presets: readonly string[]) =>
+      `model ${show(nameOrPath)}: not a preset (${presets.join(', ')}) and no such file`,
+    regnetPart: (text: string, part: string) =>
+      badRegnetArgument(text, `${show(part)} is not one of d=, w0=, wa=, wm=, g=, b= followed by a number`),
+    regnetNotNumber: (text: string, key: string, value: string) => badRegnetArgument(text, `${key} must be a number, got ${show(value)}`),
+    regnetTwice: (text: string, key: string) => badRegnetArgument(text, `${key} is given twice`),
+    regnetMissing: (text: string, key: string) => badRegnetArgument(text, `${key}= is missing`),
+    regnetRatio: (text: string, b: number) => badRegnetArgument(text, `b must be > 0, got ${b}`),
+    regnetDepth: (depth: number) => badRegnetParams(`depth d must be a positive integer, got ${depth}`),
+    regnetW0: (w0: number, quantum: number) => badRegnetParams(`w0 must be a positive multiple of ${quantum}, got ${w0}`),
+    regnetWa: (wa: number) => badRegnetParams(`wa must be a number >= 0, got ${wa}`),
+    regnetWm: (wm: number) => badRegnetParams(`wm must be a number > 1, got ${wm}`),
+    regnetGroupWidth: (groupWidth: number) => badRegnetParams(`group width g must be a positive integer, got ${groupWidth}`),
+    regnetMultiplier: (multiplier: number) => badRegnetParams(`bottleneck multiplier must be a number > 0, got ${multiplier}`),
+    complexityInput: () =>
+      'name a config (a preset such as regnet32, or a JSON config file) or give --regnet d=..,w0=..,wa=..,wm=..,g=.., not both',
+    regnetOnly: (option: string, config: string) =>
+      `${option} goes with --regnet only: the config ${config} states its own input channels, classes, stem width and conv bias`,
+    incompatible: (width: number, multiplier: number, groupWidth: number) =>
+      `no width near ${width} makes round(width x ${multiplier}) a multiple of group width ${groupWidth}; use a bottleneck multiplier whose inverse is a whole number, or a whole multiplier`,
+    rangeSyntax: (option: string, value: unknown) =>
+      badRange(option, value, 'is not a range: write low:high with numbers such as 4e8, 400M or 2.5k (k, M, G, T); either end may be empty'),
+    rangeEnds: (option: string, value: unknown) =>
+      badRange(option, value, 'must hold two numbers (4e8, or strings such as "400M" and "2.5k") or null'),
+    rangeForm: (option: string, value: unknown) => badRange(option, value, 'must be "low:high" or a pair [low, high] (null for an open end)'),
+    rangePair: (option: string, value: unknown) => badRange(option, value, 'must be a pair [low, high]'),
+    rangeNegative: (option: string, value: unknown) => badRange(option, value, 'must have ends >= 0'),
+    rangeLowAboveHigh: (option: string, value: unknown, low: number, high: number) => badRange(option, value, `has low ${low} above high ${high}`),
+    /** `stalledFor`: attempts since the last new config when sampling stopped for lack of progress, else null. */
+    exhausted: (space: string, found: number, wanted: number, attempts: number, stalledFor: number | null, reasons: string) =>
+      `${space}: found only ${found} of ${wanted} distinct configs in ${count(attempts)} attempts${
+        stalledFor === null ? '' : ` (the last ${count(stalledFor)} without a new one)`
+      }; ${reasons}. Widen the ranges, ask for fewer configs or allow more attempts.`,
+    /** One constraint in `rejections`; `reached` is null for a constraint every draw meets first (out of `draws`). */
+    rejectedBy: (label: string, rejected: number, reached: number | null, draws: number) =>
+      `${show(label)} (${count(rejected)} of ${reached === null ? `${count(draws)} draws` : `the ${count(reached)} that reached it`}, ${percent(rejected, reached ?? draws)})`,
+    /** `ranked`: rejectedBy texts, the constraint that rejected the most first. */
+    rejections: (ranked: readonly string[]) =>
+      ranked.length === 0
+        ? 'no attempt was rejected'
+        : `most attempts were rejected by ${ranked[0]}${ranked.length > 1 ? `, then by ${ranked.slice(1).join(', ')}` : ''}`,
+  },
+
+  /** Fashion-MNIST files, downloads, subsets and batches (src/data). */
+  data: {
+    missingFile: (path: string) => `${path}: file not found`,
+    unreadable: cannotRead,
+    notGzip: (path: string, firstBytes: string) =>
+      `${path}: is named .gz but is not a gzip file (it starts with bytes ${firstBytes}, a gzip file with 1f 8b)`,
+    corruptGzip: (path: string, reason: string) => `${path}: corrupt gzip stream (${reason})`,
+    gzipCutShort: (path: string) => `${path}: the gzip stream ends early (the file is cut short)`,
+    shortHeader: (path: string, got: number, need: number) => `${path}: holds ${plural(got, 'byte')}, fewer than the ${need}-byte IDX header`,
+    wrongMagic: (path: string, got: number, expected: number, what: string) =>
+      `${path}: wrong magic number ${hex32(got)} (expected ${hex32(expected)}, IDX ${what})`,
+    badDimension: (path: string, field: string, value: number) => `${path}: header gives ${field} = ${value}, expected at least 1`,
+    tooLarge: (path: string, shape: string, bytes: number, limit: number) =>
+      `${path}: header announces ${shape} = ${bytes} data bytes, more than the ${limit} this reader accepts`,
+    truncated: (path: string, got: number, expected: number, shape: string) =>
+      `${path}: truncated: ${plural(got, 'data byte')} after the header, but it announces ${shape} (${expected} bytes)`,
+    extraBytes: (path: string, extra: number, expected: number, shape: string) =>
+      `${path}: ${plural(extra, 'extra byte')} after the ${expected} data bytes of ${shape}`,
+    labelOutOfRange: (path: string, index: number, value: number, classes: number) =>
+      `${path}: label ${value} at index ${index} is out of range 0..${classes - 1}`,
+    countMismatch: (imagesPath: string, images: number, labelsPath: string, labels: number) =>
+      `${imagesPath} holds ${plural(images, 'image')} but ${labelsPath} holds ${plural(labels, 'label')}`,
+    shapeMismatch: (trainPath: string, trainShape: string, testPath: string, testShape: string) =>
+      `${trainPath} holds ${trainShape} images but ${testPath} holds ${testShape} images`,
+    /** One folder searched, for `noData`: `missing` names the files it lacks, out of `fileCount`. */
+    lookedIn: (dir: string, how: string, missing: readonly string[], fileCount: number) =>
+      `${dir} (${how}): ${
+        missing.length === 0 ? 'all four files' : missing.length === fileCount ? 'no files' : `lacks ${missing.join(', ')} (each as NAME.gz or raw NAME)`
+      }`,
+
+    httpStatus: (url: string, status: number, statusText: string) => `${url}: the server answered HTTP ${status} ${statusText}`.trimEnd(),
+    tooManyRedirects: (url: string, redirects: number) => `${url}: more than ${redirects} redirects`,
+    badRedirect: (url: string, location: string) => `${url}: redirect to ${show(location)}, which is not an http(s) address`,
+    badBaseUrl: (value: string) => `download address ${show(value)} is not an http:// or https:// URL`,
+    network: (url: string, reason: string) => `${url}: download failed (${reason})`,
+    /** The reason `network` gives when the server sends nothing for `seconds`. */
+    silentServer: (seconds: number) => `no data from the server for ${seconds} s`,
+    cutShort: (url: string, got: number, expected: number | null) =>
+      `${url}: the download was cut short after ${got}${expected === null ? '' : ` of ${expected}`} bytes`,
+    checksum: (url: string, got: string, expected: string) => `${url}: MD5 ${got} does not match the expected ${expected}; the file was not kept`,
+    cannotWrite: (path: string, reason: string) => `${path}: cannot write (${reason})`,
+
+    /** `looked`: lookedIn texts; `downloadFailure`: why the download failed, or null when downloading is off. */
+    noData: (looked: readonly string[], downloadFailure: string | null, sources: DataSources) =>
+      [
+        `Fashion-MNIST not found (looked in: ${looked.join('; ')})${
+          downloadFailure === null ? ' and downloading is off (--no-download)' : ` and downloading it failed: ${downloadFailure}`
+        }.`,
+        'Get the data one of these ways:',
+        `  - netspace data download [--data-dir DIR]   (on a machine with internet; from ${sources.baseUrl})`,
+        `  - apt-get install dataset-fashion-mnist      (Debian/Ubuntu; installs to ${sources.systemDir})`,
+        `  - copy the four *-ubyte.gz files into ./${sources.localDir}, or into a folder named by --data-dir or ${sources.envVar}`,
+      ].join('\n'),
+    notUsable: (dir: string | null, downloadDir: string) =>
+      dir === null
+        ? `no folder holds all four Fashion-MNIST files; run \`netspace data download\` (writes to ${downloadDir}) or apt-get install dataset-fashion-mnist`
+        : `${dir} holds Fashion-MNIST files that are not valid (see above); replace them, e.g. with \`netspace data download --data-dir ${dir}\``,
+
+    badSeed: (value: unknown) => `seed must be an integer from 0 to 4294967295, got ${show(value)}`,
+    badEpoch: (value: unknown) => option.nonNegativeInteger('epoch', value),
+    badSubsetSize: (name: string, value: unknown, available: number) =>
+      `${name} must be an integer from 1 to ${available} (the images available) or null for all, got ${show(value)}`,
+    /** `max`: largest side accepted, pixels. */
+    badResolution: (value: unknown, max: number) => `resolution must be an integer from 1 to ${max} (pixels), got ${show(value)}`,
+  },
+
+  /** The SQLite database, its sweeps and runs, and exports (src/store). */
+  store: {
+    missingFile: (path: string) => `database ${path} does not exist (a sweep creates it: netspace sweep run <spec> --db ${path})`,
+    noFolder: (path: string, dir: string) => `cannot create database ${path}: folder ${dir} does not exist`,
+    cannotOpen: (path: string, reason: string) => `cannot open database ${path}: ${reason}`,
+    notDatabase,
+    noTables: (path: string) => notDatabase(path, 'it has no netspace tables'),
+    newerSchema: (path: string, found: number, understood: number) =>
+      `database ${path} has schema version ${found}, newer than this netspace understands (${understood}); upgrade netspace`,
+    noSweep: (name: string, path: string, known: readonly string[]) =>
+      `no sweep named ${show(name)} in ${path} (${known.length === 0 ? 'it holds no sweeps yet' : `sweeps there: ${known.join(', ')}`})`,
+    noSweepId: (sweepId: number, path: string) => `no sweep with id ${sweepId} in ${path}`,
+    noRun: (runId: number, path: string) => `no run with id ${runId} in ${path}`,
+    specChanged: (name: string, path: string, diffs: readonly string[], next: string) =>
+      `sweep ${show(name)} in ${path} was started from a different spec (${diffs.join('; ')}); ` +
+      `run it with the spec it had to resume it, or pass --force to start a new sweep ${show(next)}`,
+    ownedByOther: (name: string, owner: { pid: number; host: string }, since: string) =>
+      `sweep ${show(name)} is being run by process ${owner.pid} on ${owner.host} since ${since}; ` +
+      'wait for it to end or stop it (Ctrl-C) before running the sweep again',
+    exportFormat: (format: unknown, formats: readonly string[]) => `export format ${show(format)} is not one of: ${formats.join(', ')}`,
+  },
+
+  /** Sweep spec files, sweeps and single runs (src/train). */
+  train: {
+    /** `nearby`: the spec files in `dir`, the folder the missing file was looked for in. */
+    specMissing: (path: string, dir: string, nearby: readonly string[]) =>
+      `sweep spec ${path} does not exist${nearby.length > 0 ? ` (spec files in ${dir}: ${nearby.join(', ')})` : ''}`,
+    cannotTrain: (sweep: string, reason: string) =>
+      `sweep ${sweep}: the workers cannot train here: ${reason}. No run was marked failed; fix this and run the same command again`,
+    noRun: (db: string, sweep: string) => `${db}: sweep ${sweep} holds no run`,
+    /** A worker's reason for `cannotTrain`. */
+    backendDoesNotLoad: (backend: string, reason: string) => `the ${backend} backend does not load: ${reason}`,
+  },
+
+  /** TF.js backends and training steps (src/engine). */
+  engine: {
+    microBatch: (value: unknown) => `microBatch must be a positive integer (images per pass) or null, got ${show(value)}`,
+    unknownBackend: (requested: string, requests: readonly string[]) => `--backend ${requested} is not one of: ${requests.join(', ')}`,
+    backendMissing: (backend: string) =>
+      `--backend ${backend}: @tensorflow/tfjs-node-gpu is not installed or does not load here; use --backend wasm (or auto)`,
+    backendInit: (backend: string) => `--backend ${backend}: TF.js could not initialise the ${backend} backend`,
+  },
+
+  /** Analysis options and inputs (src/analysis); `source` names the function or the options object. */
+  analysis: {
+    notAnObject: (source: string, value: unknown) => `${source}: must be an object of options, got ${show(value)}`,
+    unknownOption: (source: string, key: string, known: readonly string[]) =>
+      `${source}: ${key} is not a known option (expected one of: ${known.join(', ')})`,
+    positiveInteger: (source: string, key: string, value: unknown) => `${source}: ${option.positiveInteger(key, value)}`,
+    bins: (source: string, key: string, value: unknown) => `${source}: ${option.positiveInteger(key, value)} or "auto"`,
+    nonNegativeInteger: (source: string, key: string, value: unknown) => `${source}: ${option.nonNegativeInteger(key, value)}`,
+    fraction: (source: string, key: string, value: unknown) =>
+      `${source}: ${key} must be a number greater than 0 and at most 1, got ${show(value)}`,
+    percentLevel: (source: string, key: string, value: unknown) =>
+      `${source}: ${key} must be a number strictly between 0 and 1, got ${show(value)}`,
+    percentage: (source: string, key: string, value: unknown) =>
+      `${source}: ${key} must be a percentage strictly between 0 and 100, got ${show(value)}`,
+    percentile: (value: unknown) => `percentile: p must be a number from 0 to 100, got ${show(value)}`,
+    emptySample: (what: string) => `${what}: needs at least one value, got none`,
+    notFinite: (what: string, index: number, value: unknown) => `${what}: value [${index}] must be a finite number, got ${show(value)}`,
+    negativeWeight: (what: string, index: number, value: number) => `${what}: weights [${index}] must not be negative, got ${value}`,
+    lengthMismatch: (what: string, left: string, right: string, a: number, b: number) =>
+      `${what}: ${left} has ${a} values but ${right} has ${b}; they must pair up`,
+    nonPositiveFlops: (what: string, index: number, value: number) =>
+      `${what}: flops [${index}] must be positive for log binning, got ${value}`,
+  },
+
+  /** Reports and curve charts (src/report). */
+  report: {
+    outExtension: (option: string, path: string, allowed: readonly string[]) => `${option} ${show(path)} must end in ${allowed.join(' or ')}`,
+    noEpochs: (runId: number, status: string) => `run ${runId} (${status}) has no finished epoch yet, so there is no curve to draw`,
+  },
+
+  /** Options as the command line (or a library caller passing them on) names them, and what the CLI itself checks. */
+  option,
+} as const);
