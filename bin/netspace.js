@@ -22,6 +22,8 @@ function distIsFresh() {
 }
 
 if (distIsFresh()) {
+  // An internal error's stack then names the TypeScript lines (the build writes source maps).
+  process.setSourceMapsEnabled(true);
   await import('../dist/cli/main.js');
 } else {
   const { register } = await import('tsx/esm/api');

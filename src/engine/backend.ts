@@ -7,11 +7,10 @@ import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { BackendName } from '../store/types.ts';
 import { registerEngineKernels } from './kernels.ts';
+import { BACKEND_REQUESTS, type BackendRequest } from './options.ts';
 import { simdModule } from './simd.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 
-export type BackendRequest = BackendName | 'auto';
-export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 /**
  * Loads @tensorflow/tfjs-node-gpu, which registers the 'tensorflow' backend with tfjs-core. Unverified here: the

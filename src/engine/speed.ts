@@ -3,38 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { buildAnyNet } from '../model/anynet.ts';
-import type { AnyNetConfig } from '../space/config.ts';
-import { REGNET32 } from '../space/presets.ts';
 import type { BackendName } from '../store/types.ts';
-import { initBackend, type BackendRequest } from './backend.ts';
+import { initBackend } from './backend.ts';
+import { SPEED_DEFAULTS, type SpeedOptions } from './options.ts';
 import { sgd } from './sgd.ts';
 import { trainStep } from './train-step.ts';
-
-/** What to measure. */
-export interface SpeedOptions {
-  /** Square input side, pixels. */
-  resolution: number;
-  /** Images per SGD step. */
-  batch: number;
-  backend: BackendRequest;
-  /** Timed steps, after `warmup` untimed ones. */
-  steps: number;
-  warmup: number;
-  /** Images per forward/backward pass (see StepOptions); null for the whole batch. */
-  microBatch: number | null;
-  /** The model; RegNet32 of the d2l chapter by default. */
-  model: AnyNetConfig;
-}
-
-export const SPEED_DEFAULTS: Readonly<SpeedOptions> = Object.freeze({
-  resolution: 28,
-  batch: 128,
-  backend: 'auto',
-  steps: 5,
-  warmup: 1,
-  microBatch: null,
-  model: REGNET32,
-});
 
 /** One measurement. */
 export interface SpeedResult {

@@ -7,7 +7,8 @@ import type { AnyNetConfig } from '../space/config.ts';
 import { openStore } from '../store/store.ts';
 import type { RunRecord, TrainSettings } from '../store/types.ts';
 import { runSweep, type RunSweepOptions, type SweepSummary } from './sweep.ts';
-import type { BackendRequest, SweepSpec } from './sweep-spec.ts';
+import type { BackendRequest } from '../engine/options.ts';
+import type { SweepSpec } from './sweep-spec.ts';
 
 /** What `netspace train` asks for. */
 export interface SingleRunRequest {

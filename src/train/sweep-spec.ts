@@ -16,11 +16,10 @@ import { canonicalKey } from '../space/key.ts';
 import { parseComplexityRange, sampleConfigs } from '../space/sampler.ts';
 import { parseSpaceSpec, type SpaceSpec } from '../space/spec.ts';
 import type { NewRun } from '../store/store.ts';
-import type { BackendName, TrainSettings } from '../store/types.ts';
+import type { TrainSettings } from '../store/types.ts';
 import { isRecord, checkKeys } from '../space/document.ts';
+import { BACKEND_REQUESTS, type BackendRequest } from '../engine/options.ts';
 
-export type BackendRequest = BackendName | 'auto';
-const BACKENDS: readonly BackendRequest[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 /** A complexity bound pair: [low, high], either end null for open. Units as counted by src/space/complexity.ts. */
 export type Range = [number | null, number | null];
@@ -149,8 +148,8 @@ function parseTrain(source: string, value: unknown): { train: TrainSettings; bac
   const lr = merged.lr;
   if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0 || lr > 10) specError(source, 'train.lr', messages.spec.learningRate(lr));
   const backend = value.backend ?? 'auto';
-  if (typeof backend !== 'string' || !(BACKENDS as readonly string[]).includes(backend)) {
-    specError(source, 'train.backend', messages.spec.oneOf(backend, BACKENDS));
+  if (typeof backend !== 'string' || !(BACKEND_REQUESTS as readonly string[]).includes(backend)) {
+    specError(source, 'train.backend', messages.spec.oneOf(backend, BACKEND_REQUESTS));
   }
   return {
     train: {

@@ -1,19 +1,13 @@
 // Runs a sweep: plan the runs, store them, train the pending ones in the pool, commit every epoch as it ends.
 import { loadFashionMnist } from '../data/index.ts';
+import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
 import type { BackendName, RunRecord } from '../store/types.ts';
 import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from './pool.ts';
 import { createProgressReporter, type ProgressReporter } from './progress.ts';
-import {
-  defaultWorkers,
-  loadSweepSpec,
-  planRuns,
-  sweepIdentity,
-  type BackendRequest,
-  type SweepSpec,
-} from './sweep-spec.ts';
+import { defaultWorkers, loadSweepSpec, planRuns, sweepIdentity, type SweepSpec } from './sweep-spec.ts';
 
 export interface RunSweepOptions {
   /** SQLite file; created with its folder's permission when missing. */

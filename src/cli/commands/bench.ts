@@ -1,7 +1,6 @@
 // `netspace bench --resolution R --batch B`: RegNet32 training images per second on this machine and backend.
 import type { CommandModule } from 'yargs';
-import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/backend.ts';
-import { measureTrainingSpeed, SPEED_DEFAULTS } from '../../engine/speed.ts';
+import { BACKEND_REQUESTS, SPEED_DEFAULTS, type BackendRequest } from '../../engine/options.ts';
 
 interface Args {
   resolution: number;
@@ -24,6 +23,7 @@ const command: CommandModule<object, Args> = {
       .option('micro-batch', { type: 'number', describe: 'images per forward/backward pass (default: the whole batch)' })
       .option('json', { type: 'boolean', default: false, describe: 'print {"backend","resolution","batch","imagesPerSecond"}' }),
   handler: async (args) => {
+    const { measureTrainingSpeed } = await import('../../engine/speed.ts');
     const r = await measureTrainingSpeed({
       resolution: args.resolution,
       batch: args.batch,

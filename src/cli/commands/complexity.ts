@@ -1,6 +1,6 @@
 // `netspace complexity <config> | --regnet d=..,w0=..`: analytic flops, params and acts, counted as pycls counts them.
 import type { CommandModule } from 'yargs';
-import { describeComplexity, type ComplexityReport } from '../../space/load.ts';
+import type { ComplexityReport } from '../../space/load.ts';
 
 interface Args {
   config: string | undefined;
@@ -40,7 +40,8 @@ const command: CommandModule<object, Args> = {
       .option('stem', { type: 'number', describe: 'with --regnet: stem width (default 32, the paper\'s)' })
       .option('conv-bias', { type: 'boolean', describe: 'with --regnet: convolutions with bias (default: none, as pycls)' })
       .option('json', { type: 'boolean', default: false, describe: 'print {"flops","params","acts"}' }),
-  handler: (args) => {
+  handler: async (args) => {
+    const { describeComplexity } = await import('../../space/load.ts');
     const report = describeComplexity({
       config: args.config,
       regnet: args.regnet,

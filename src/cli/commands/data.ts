@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
-import { CANONICAL_BASE_URL, checkFashionMnist, downloadFashionMnist, formatDataCheck, locateFashionMnist } from '../../data/index.ts';
+import { CANONICAL_BASE_URL } from '../../data/files.ts';
 
 interface DownloadArgs {
   'data-dir': string | undefined;
@@ -27,6 +27,7 @@ const download: CommandModule<object, DownloadArgs> = {
       .option('data-dir', { ...dataDirOption, describe: 'folder to fill (default: $NETSPACE_DATA, else ./data/fashion-mnist)' })
       .option('base-url', { type: 'string', default: CANONICAL_BASE_URL, describe: 'address of a folder serving the four .gz files' }),
   handler: async (args) => {
+    const { downloadFashionMnist, locateFashionMnist } = await import('../../data/index.ts');
     const dir = locateFashionMnist({ dataDir: args['data-dir'] }).downloadDir;
     const result = await downloadFashionMnist(dir, { baseUrl: args['base-url'], log: (line) => process.stderr.write(`${line}\n`) });
     const fetched = result.files.filter((f) => f.status === 'downloaded').length;
@@ -42,6 +43,7 @@ const check: CommandModule<object, CheckArgs> = {
       .option('data-dir', dataDirOption)
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
   handler: async (args) => {
+    const { checkFashionMnist, formatDataCheck } = await import('../../data/index.ts');
     const report = await checkFashionMnist({ dataDir: args['data-dir'] });
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDataCheck(report)}\n`);
     if (!report.usable) throw new NetspaceError(messages.data.notUsable(report.dir, report.downloadDir));

@@ -1,6 +1,5 @@
 // `netspace report <sweep>`: the sweep's HTML report (one self-contained page), an SVG per chart and, with --json, the numbers.
 import type { CommandModule } from 'yargs';
-import { parseAnalysisOptions } from '../../analysis/sweep.ts';
 
 interface Args {
   sweep: string;
@@ -25,6 +24,7 @@ const command: CommandModule<object, Args> = {
       .option('top', { type: 'number', describe: 'runs in the best/worst training curves and block-width chart [default: 5]' })
       .option('seed', { type: 'number', describe: 'seed of the bootstrap bands and good ranges [default: 0]' }),
   handler: async (args) => {
+    const { parseAnalysisOptions } = await import('../../analysis/sweep.ts');
     const options = parseAnalysisOptions({ top: args.top, seed: args.seed }, 'report options', flag);
     // Loaded here, not at the top: main.ts imports every command, and vega would slow down every other one.
     const [{ loadSweep }, { defaultReportPath, writeReport }] = await Promise.all([

@@ -1,7 +1,6 @@
 // `netspace sample <space|spec-file>`: draws configs from a design space with a seed and prints them.
 import type { CommandModule } from 'yargs';
-import { sampleSpace } from '../../space/load.ts';
-import { parseComplexityRange, type SampledConfig } from '../../space/sampler.ts';
+import type { SampledConfig } from '../../space/sampler.ts';
 
 interface Args {
   space: string;
@@ -42,7 +41,8 @@ const command: CommandModule<object, Args> = {
       .option('acts', rangeOption('activation counts'))
       .option('max-attempts', { type: 'number', describe: 'draws allowed before giving up (default max(1e6, 1000 n))' })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON array, one sampled config per line' }),
-  handler: (args) => {
+  handler: async (args) => {
+    const [{ sampleSpace }, { parseComplexityRange }] = await Promise.all([import('../../space/load.ts'), import('../../space/sampler.ts')]);
     const samples = sampleSpace(args.space, {
       n: args.n,
       seed: args.seed,

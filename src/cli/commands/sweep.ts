@@ -3,14 +3,10 @@ import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
-import { exportSweep, type ExportFormat } from '../../store/export.ts';
-import { formatStatus, listSweeps, sweepStatus } from '../../store/status.ts';
-import { createProgressReporter } from '../../train/progress.ts';
-import { runSweep } from '../../train/sweep.ts';
-import type { BackendRequest } from '../../train/sweep-spec.ts';
+import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
+import type { ExportFormat } from '../../store/export.ts';
 
 const DEFAULT_DB = './netspace.db';
-const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
 interface RunArgs {
   spec: string;
@@ -48,7 +44,7 @@ const run: CommandModule<object, RunArgs> = {
       .positional('spec', { type: 'string', demandOption: true, describe: 'sweep spec, e.g. experiments/quickstart.yaml' })
       .option('db', dbOption)
       .option('workers', { type: 'number', describe: 'worker threads (default: the spec\'s, else one per core; one per GPU with tensorflow)' })
-      .option('backend', { choices: BACKEND_CHOICES, describe: 'TF.js backend, overriding the spec\'s train.backend' })
+      .option('backend', { choices: BACKEND_REQUESTS, describe: 'TF.js backend, overriding the spec\'s train.backend' })
       .option('force', { type: 'boolean', default: false, describe: 'the spec changed: start a new sweep <name>-2 instead of refusing' })
       .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout, then a summary line' })
       .option('data-dir', { type: 'string', describe: 'Fashion-MNIST folder (default: $NETSPACE_DATA, ./data/fashion-mnist, the system copy)' })
@@ -57,6 +53,7 @@ const run: CommandModule<object, RunArgs> = {
     if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) {
       throw new NetspaceError(messages.option.wholeNumber('--workers', 1, args.workers));
     }
+    const [{ createProgressReporter }, { runSweep }] = await Promise.all([import('../../train/progress.ts'), import('../../train/sweep.ts')]);
     const progress = createProgressReporter(args.json ? { mode: 'json', stream: process.stdout } : {});
     let summary;
     try {
@@ -100,8 +97,9 @@ const status: CommandModule<object, StatusArgs> = {
       .option('db', dbOption)
       .option('json', { type: 'boolean', default: false, describe: 'print {"total","pending","running","done","failed","diverged",...}' })
       .option('top', { type: 'number', default: 5, describe: 'how many best runs and failures to list' }),
-  handler: (args) => {
+  handler: async (args) => {
     if (!Number.isInteger(args.top) || args.top < 0) throw new NetspaceError(messages.option.wholeNumber('--top', 0, args.top));
+    const { formatStatus, listSweeps, sweepStatus } = await import('../../store/status.ts');
     if (args.name === undefined) {
       const sweeps = listSweeps(args.db);
       if (args.json) process.stdout.write(`${JSON.stringify({ db: args.db, sweeps })}\n`);
@@ -124,9 +122,10 @@ const exportCommand: CommandModule<object, ExportArgs> = {
       .option('csv', { type: 'boolean', default: false, describe: 'CSV, sampled parameters in columns' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON array with config, sampled, settings and epochs' })
       .option('out', { type: 'string', describe: 'file to write (default: stdout)' }),
-  handler: (args) => {
+  handler: async (args) => {
     if (args.csv === args.json) throw new NetspaceError(messages.option.exportFormat());
     const format: ExportFormat = args.csv ? 'csv' : 'json';
+    const { exportSweep } = await import('../../store/export.ts');
     const text = exportSweep(args.db, args.name, format);
     if (args.out === undefined) {
       process.stdout.write(text);

@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
 import type { EpochRecord, RunRecord, TrainSettings } from '../../store/types.ts';
-import type { BackendRequest } from '../../train/sweep-spec.ts';
+import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
 
 export interface TrainArgs {
   model: string;
@@ -34,7 +34,7 @@ export function trainOptions(y: Argv, defaults: { model: string; epochs: number;
     .option('val-size', { type: 'number', describe: 'validation images from the test split, stratified (default: all 10,000)' })
     .option('micro-batch', { type: 'number', describe: 'images per forward/backward pass when a batch does not fit the wasm heap' })
     .option('seed', { type: 'number', default: 0, describe: 'seeds the weights, the subsets and the shuffles' })
-    .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as BackendRequest, describe: 'TF.js backend' })
+    .option('backend', { choices: BACKEND_REQUESTS, default: 'auto' as BackendRequest, describe: 'TF.js backend' })
     .option('db', { type: 'string', default: './netspace.db', describe: 'SQLite database file' })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON line per epoch on stdout, then the run' })
     .option('data-dir', { type: 'string', describe: 'Fashion-MNIST folder' })
