@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ProgressEvent } from '../src/train/progress.ts';
 import { parseSweepSpec } from '../src/train/sweep-spec.ts';
-import { runSweep } from '../src/train/sweep.ts';
+import { buildDist, importBuilt } from './lib/build.ts';
+
+// The compiled sweep, as `netspace sweep run` runs it: its worker threads then load compiled code, not tsx.
+buildDist();
+const { runSweep } = await importBuilt<typeof import('../src/train/sweep.ts')>('train/sweep');
 
 const TARGET = 1.7;
 
