@@ -82,7 +82,7 @@ export interface RunRecord {
   /** ISO-8601 times; null until set. */
   startedAt: string | null;
   finishedAt: string | null;
-  /** Training wall time, seconds; null until finished. */
+  /** Training wall time, seconds, over every attempt of a resumed run; null until finished. */
   seconds: number | null;
   /** Top-1 validation error (1 - accuracy) after the last epoch; null unless done. */
   finalError: number | null;

@@ -48,13 +48,15 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
   const backend = await initBackend(request.backend);
   const { settings, seed } = request;
   const epochs: EpochRecord[] = [...(request.resume?.epochs ?? [])];
+  // A resumed run's time includes the epochs trained before the interruption.
+  const earlierSeconds = epochs.reduce((sum, e) => sum + e.seconds, 0);
   const result = (status: TrainResult['status'], errorText: string | null): TrainResult => ({
     status,
     epochs,
     finalError: status === 'done' && epochs.length > 0 ? 1 - epochs[epochs.length - 1]!.valAccuracy : null,
     errorText,
     backend,
-    seconds: (performance.now() - started) / 1000,
+    seconds: earlierSeconds + (performance.now() - started) / 1000,
   });
 
   let model: AnyNetModel | null = null;

@@ -40,6 +40,6 @@ export interface TrainResult {
   /** Why it failed or diverged. */
   errorText: string | null;
   backend: BackendName;
-  /** Wall time of the whole run, seconds. */
+  /** Wall time of the whole run, seconds; for a resumed run, the stored epochs' seconds plus this attempt's. */
   seconds: number;
 }

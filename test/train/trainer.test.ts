@@ -66,5 +66,7 @@ describe('train/trainer', () => {
     assert.deepEqual(resumed.epochs[0], whole.epochs[0]);
     assert.equal(resumed.epochs[1]!.trainLoss, whole.epochs[1]!.trainLoss);
     assert.equal(resumed.epochs[1]!.valAccuracy, whole.epochs[1]!.valAccuracy);
+    // its time counts the epoch trained before the interruption too
+    assert.ok(resumed.seconds > whole.epochs[0]!.seconds + resumed.epochs[1]!.seconds, `${resumed.seconds} s`);
   });
 });
