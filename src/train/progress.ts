@@ -20,6 +20,8 @@ export type ProgressEvent =
       diverged: number;
       workers: number;
       backend: string;
+      /** Why the sweep runs differently from what was asked (e.g. fewer workers), when it does. */
+      note?: string;
     }
   | { type: 'run-start'; worker: number; runId: number; label: string; epochs: number; resumedAt: number }
   | {
@@ -188,6 +190,7 @@ class PlainReporter implements ProgressReporter {
         this.#sweep = true;
         Object.assign(t, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
         this.#write(`sweep ${e.sweep}: ${e.total} runs, ${t.finished} finished before, ${e.workers} workers (${e.backend})`);
+        if (e.note !== undefined) this.#write(`note: ${e.note}`);
         break;
       case 'run-start':
         this.#clocks.start(e.worker, this.#now(), e.resumedAt / Math.max(1, e.epochs));
@@ -309,6 +312,7 @@ class BarReporter implements ProgressReporter {
       case 'sweep-start':
         Object.assign(t, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
         this.#overall = this.#multi.create(Math.max(1, e.total), t.finished, { slot: 'sweep', text: this.#overallText() });
+        if (e.note !== undefined) this.#log(`note: ${e.note}`);
         break;
       case 'run-start': {
         this.#clocks.start(e.worker, this.#now(), e.resumedAt / Math.max(1, e.epochs));

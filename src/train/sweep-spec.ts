@@ -58,7 +58,7 @@ export interface SweepSpec {
   train: TrainSettings;
   /** Backend the workers load; 'auto' takes tensorflow when it loads, else wasm. */
   backend: BackendRequest;
-  /** Threads; 'auto' is one per core on CPU backends, one per GPU with tensorflow. */
+  /** Threads; 'auto' is one per core on CPU backends, one with tensorflow (see TENSORFLOW_MAX_WORKERS). */
   workers: number | 'auto';
 }
 
@@ -288,17 +288,19 @@ function tensorflowInstalled(): boolean {
   }
 }
 
-/** GPUs the NVIDIA driver shows; 0 without one. */
-function countGpus(): number {
-  try {
-    return readdirSync('/proc/driver/nvidia/gpus').length;
-  } catch {
-    return 0;
-  }
+/** Whether the workers will load @tensorflow/tfjs-node-gpu: asked for, or `auto` with the package installed. */
+export function usesTensorflow(backend: BackendRequest, installed = tensorflowInstalled): boolean {
+  return backend === 'tensorflow' || (backend === 'auto' && installed());
 }
 
-/** Threads for `workers: auto`: one per GPU with tensorflow (one per core when there is no GPU), else one per core. */
-export function defaultWorkers(backend: BackendRequest, cores = availableParallelism(), gpus = countGpus()): number {
-  const tensorflow = backend === 'tensorflow' || (backend === 'auto' && gpus > 0 && tensorflowInstalled());
-  return tensorflow && gpus > 0 ? gpus : cores;
+/**
+ * Threads that can train with tensorflow. @tensorflow/tfjs-node(-gpu) is a native addon that loads in one thread of
+ * a process: a second worker thread fails to load it (tensorflow/tfjs#2079, #8388, still so in 4.22). One thread
+ * loses little, since libtensorflow spreads each op over every core, or runs it on the GPU.
+ */
+export const TENSORFLOW_MAX_WORKERS = 1;
+
+/** Threads for `workers: auto`: one per core on the CPU backends, TENSORFLOW_MAX_WORKERS with tensorflow. */
+export function defaultWorkers(backend: BackendRequest, cores = availableParallelism(), installed = tensorflowInstalled): number {
+  return usesTensorflow(backend, installed) ? TENSORFLOW_MAX_WORKERS : cores;
 }

@@ -222,10 +222,16 @@ describe('train/sweep', () => {
   it('stops with a NetspaceError, failing no run, when the workers cannot load the backend', async () => {
     const db = join(dir, 'nobackend.db');
     const spec = tinySpec({ spaces: [{ space: tinySpace, n: 3 }] });
-    await assert.rejects(runSweep(spec, { db, backend: 'tensorflow', progress: recorder().progress, download: false }), {
+    const { events, progress } = recorder();
+    await assert.rejects(runSweep(spec, { db, backend: 'tensorflow', workers: 2, progress, download: false }), {
       name: 'NetspaceError',
       message: /^sweep tiny: the workers cannot train here: the tensorflow backend does not load: .*tfjs-node-gpu.*No run was marked failed/,
     });
+    // tfjs-node loads in one thread per process, so the sweep asked for two workers and said why it started one
+    const start = events.find((e) => e.type === 'sweep-start');
+    assert.ok(start?.type === 'sweep-start');
+    assert.equal(start.workers, 1);
+    assert.match(start.note ?? '', /^2 workers asked, 1 used: @tensorflow\/tfjs-node-gpu loads in one thread per process/);
     const store = openStore(db, { readonly: true });
     try {
       assert.deepEqual(store.statusCounts('tiny'), { total: 3, pending: 3, running: 0, done: 0, failed: 0, diverged: 0 });
