@@ -355,6 +355,7 @@ export const messages = freezeSections({
   /** Reports and curve charts (src/report). */
   report: {
     outExtension: (option: string, path: string, allowed: readonly string[]) => `${option} ${show(path)} must end in ${allowed.join(' or ')}`,
+    repeatedSweep: (name: string) => `sweep ${show(name)} is named twice; name each sweep to compare once`,
     noEpochs: (runId: number, status: string) => `run ${runId} (${status}) has no finished epoch yet, so there is no curve to draw`,
   },
 

@@ -1,7 +1,7 @@
 // analyzeSweep: a stored sweep in, every number the report shows out (typed, JSON-able, no I/O, no randomness
 // beyond the seeded bootstraps).
 import type { AnyNetConfig } from '../space/config.ts';
-import type { RunRecord, RunStatus, StatusCounts, SweepRecord } from '../store/types.ts';
+import type { RunRecord, RunStatus, StatusCounts, SweepRecord, TrainSettings } from '../store/types.ts';
 export type { StatusCounts } from '../store/types.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
@@ -262,6 +262,11 @@ function percent(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
 
+/** A run's training recipe in a few words, e.g. "3 epochs at 28x28 on 6000 images, batch 128, lr 0.05". */
+function describeSettings(s: TrainSettings): string {
+  return `${s.epochs} epochs at ${s.resolution}x${s.resolution} on ${s.trainSize ?? 'all 60000'} images, batch ${s.batchSize}, lr ${s.lr}`;
+}
+
 /**
  * Analyses a sweep, finished or still running: status counts of every run; error statistics, EDFs, bands, KS tests,
  * complexity and parameter plots of the runs that are done with an error (pending, running, failed and diverged runs
@@ -288,6 +293,13 @@ export function analyzeSweep(sweep: SweepRecord, options?: AnalysisOptions): Swe
     );
   }
   if (unscoredDone > 0) notes.push(`${unscoredDone} done runs have no final error recorded and are left out.`);
+  const recipes = [...new Set(finished.map((r) => describeSettings(r.settings)))];
+  if (recipes.length > 1) {
+    notes.push(
+      `The finished runs were trained ${recipes.length} different ways (${recipes.join('; ')}): ` +
+        'their errors compare only between runs trained the same way.',
+    );
+  }
 
   const spaces = spaceNames.map((space): SpaceSummary => {
     const done = bySpace.get(space) ?? [];

@@ -1,4 +1,6 @@
 // Reads what a report draws from a netspace database, read-only, so it works while a sweep is writing.
+import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { openStore } from '../store/store.ts';
 import type { RunRecord, SweepRecord } from '../store/types.ts';
 
@@ -7,6 +9,30 @@ export function loadSweep(dbPath: string, name: string): SweepRecord {
   const store = openStore(dbPath, { readonly: true });
   try {
     return store.readSweep(name);
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Several sweeps of one database as one, for a report that compares them: each run's space gets its sweep's name in
+ * front ("quickstart/RegNetX"), so that the same space in two sweeps stays two curves. The combination is named
+ * "a+b" and has id 0 (stored ids start at 1). One name gives that sweep as stored.
+ */
+export function loadSweeps(dbPath: string, names: readonly string[]): SweepRecord {
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw new NetspaceError(messages.report.repeatedSweep(repeated));
+  if (names.length === 1) return loadSweep(dbPath, names[0]!);
+  const store = openStore(dbPath, { readonly: true });
+  try {
+    const sweeps = names.map((name) => store.readSweep(name));
+    return {
+      id: 0,
+      name: names.join('+'),
+      spec: { sweeps: [...names] },
+      createdAt: sweeps.map((s) => s.createdAt).sort()[0]!,
+      runs: sweeps.flatMap((s) => s.runs.map((r) => ({ ...r, space: `${s.name}/${r.space}` }))),
+    };
   } finally {
     store.close();
   }

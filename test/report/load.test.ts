@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRun, loadSweep } from '../../src/report/load.ts';
+import { loadRun, loadSweep, loadSweeps } from '../../src/report/load.ts';
 import { openStore } from '../../src/store/store.ts';
 import { makeSweep } from './sweep-fixture.ts';
 import { writeSweepDb } from './sweep-db.ts';
@@ -29,5 +29,26 @@ describe('report/load', () => {
       writer.close();
     }
     assert.throws(() => loadSweep(db, 'other'), /no sweep named "other" .*live/);
+  });
+
+  it('combines several sweeps of one database, each space named after its sweep', () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'netspace-load-')), 'two.db');
+    writeSweepDb(db, makeSweep({ name: 'first', perSpace: 3 }));
+    writeSweepDb(db, makeSweep({ name: 'second', spaces: ['RegNetX'], perSpace: 2, seed: 2 }));
+    const both = loadSweeps(db, ['first', 'second']);
+    assert.equal(both.name, 'first+second');
+    assert.equal(both.id, 0);
+    assert.deepEqual(
+      [...new Set(both.runs.map((r) => r.space))],
+      ['first/AnyNetX_A', 'first/RegNetX', 'second/RegNetX'],
+    );
+    assert.equal(both.runs.length, 8);
+    const stored = [...loadSweep(db, 'first').runs, ...loadSweep(db, 'second').runs];
+    assert.deepEqual(both.runs.map((r) => r.id), stored.map((r) => r.id));
+    assert.deepEqual(both.runs.map((r) => r.finalError), stored.map((r) => r.finalError));
+    // one name is that sweep as stored; a name twice or a missing one is refused, naming it
+    assert.deepEqual(loadSweeps(db, ['second']), loadSweep(db, 'second'));
+    assert.throws(() => loadSweeps(db, ['first', 'first']), { name: 'NetspaceError', message: /sweep "first" is named twice/ });
+    assert.throws(() => loadSweeps(db, ['first', 'third']), { name: 'NetspaceError', message: /no sweep named "third"/ });
   });
 });

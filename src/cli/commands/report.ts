@@ -1,8 +1,9 @@
-// `netspace report <sweep>`: the sweep's HTML report (one self-contained page), an SVG per chart and, with --json, the numbers.
+// `netspace report <sweep..>`: the HTML report of a sweep, or of several compared (one self-contained page), an SVG
+// per chart and, with --json, the numbers.
 import type { CommandModule } from 'yargs';
 
 interface Args {
-  sweep: string;
+  sweep: string[];
   db: string;
   out?: string;
   json: boolean;
@@ -13,11 +14,13 @@ interface Args {
 const flag = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 const command: CommandModule<object, Args> = {
-  command: 'report <sweep>',
-  describe: 'Write the HTML report of a sweep (works while it runs): error EDFs, KS tests, good ranges, training curves',
+  command: 'report <sweep..>',
+  describe:
+    'Write the HTML report of a sweep (works while it runs): error EDFs, KS tests, good ranges, training curves; ' +
+    'name several sweeps to compare their spaces in one report',
   builder: (y) =>
     y
-      .positional('sweep', { type: 'string', demandOption: true, describe: 'sweep name (netspace sweep status lists them)' })
+      .positional('sweep', { type: 'string', array: true, demandOption: true, describe: 'sweep name(s) (netspace sweep status lists them)' })
       .option('db', { type: 'string', default: './netspace.db', describe: 'netspace database to read' })
       .option('out', { type: 'string', describe: 'HTML file to write [default: reports/<sweep>.html]; charts go to <out>-charts/' })
       .option('json', { type: 'boolean', default: false, describe: 'also write the numbers behind the charts to <out>.json' })
@@ -27,11 +30,11 @@ const command: CommandModule<object, Args> = {
     const { parseAnalysisOptions } = await import('../../analysis/sweep.ts');
     const options = parseAnalysisOptions({ top: args.top, seed: args.seed }, 'report options', flag);
     // Loaded here, not at the top: main.ts imports every command, and vega would slow down every other one.
-    const [{ loadSweep }, { defaultReportPath, writeReport }] = await Promise.all([
+    const [{ loadSweeps }, { defaultReportPath, writeReport }] = await Promise.all([
       import('../../report/load.ts'),
       import('../../report/report.ts'),
     ]);
-    const sweep = loadSweep(args.db, args.sweep);
+    const sweep = loadSweeps(args.db, args.sweep);
     const written = await writeReport(sweep, args.out ?? defaultReportPath(sweep.name), { ...options, json: args.json });
     const c = written.data.counts;
     const lines = [

@@ -47,9 +47,31 @@ describe('cli/commands/report and cli/commands/curves', () => {
     const data = JSON.parse(readFileSync(join(dir, 'out', 'cli.json'), 'utf8'));
     assert.equal(data.curves.best.length, 2);
     assert.equal(data.counts.done, 4);
+    assert.ok(!data.notes.some((n: string) => /different ways/.test(n)), 'one sweep trains every run the same way');
     assert.ok(existsSync(join(dir, 'out', 'cli-charts', 'edf.svg')));
     assert.equal(curves.code, 0, curves.stderr);
     assert.match(curves.stdout, new RegExp(`wrote .*curve.svg \\(4 epochs of run ${doneRunId}, `));
     assert.match(readFileSync(svg, 'utf8'), /<svg /);
+  });
+
+  it('compares several sweeps in one report, and says when they trained differently', async () => {
+    const other = makeSweep({ name: 'longer', spaces: ['RegNetX'], perSpace: 4, seed: 3 });
+    for (const run of other.runs) run.settings = { ...run.settings, epochs: run.settings.epochs + 2 };
+    writeSweepDb(db, other);
+    const out = join(dir, 'compare', 'both.html');
+    const [report, twice] = await Promise.all([
+      netspace(['report', 'cli-sweep', 'longer', '--db', db, '--out', out, '--json']),
+      netspace(['report', 'longer', 'longer', '--db', db]),
+    ]);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /^sweep cli-sweep\+longer: 12 runs, 8 done/);
+    const data = JSON.parse(readFileSync(join(dir, 'compare', 'both.json'), 'utf8'));
+    assert.deepEqual(
+      data.spaces.map((s: { space: string }) => s.space),
+      ['cli-sweep/AnyNetX_A', 'cli-sweep/RegNetX', 'longer/RegNetX'],
+    );
+    assert.ok(data.notes.some((n: string) => /trained 2 different ways/.test(n)), data.notes.join('\n'));
+    assert.match(readFileSync(out, 'utf8'), /trained 2 different ways/);
+    assertUserError(twice, /sweep "longer" is named twice/);
   });
 });
