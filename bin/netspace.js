@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `netspace` command: runs the compiled CLI in dist/ when it is newer than every source file, else the
+// The `netspace` command: runs the compiled CLI in dist/ when it is newer than every source file and folder, else the
 // TypeScript sources through tsx (a checkout being edited, or an install without a build). NETSPACE_FROM_SOURCE=1
 // forces the sources.
 import { readdirSync, statSync } from 'node:fs';
@@ -14,9 +14,11 @@ function distIsFresh() {
   } catch {
     return false;
   }
+  // Folders too: deleting or renaming a file changes only its folder's time.
   const src = new URL('src/', root);
+  if (statSync(src).mtimeMs > built) return false;
   for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && statSync(`${entry.parentPath}/${entry.name}`).mtimeMs > built) return false;
+    if (statSync(`${entry.parentPath}/${entry.name}`).mtimeMs > built) return false;
   }
   return true;
 }

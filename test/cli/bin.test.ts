@@ -36,6 +36,16 @@ describe('bin/netspace', () => {
     assert.match(run.stdout, /\(from source, through tsx\)/);
   });
 
+  it('runs the sources when a source folder changed after the build (a file deleted or renamed)', async () => {
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(copy, 'src', 'report'), later, later);
+    const run = await netspace(['--version'], {}, bin);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /\(from source, through tsx\)/);
+    const earlier = new Date(Date.now() - 60_000);
+    utimesSync(join(copy, 'src', 'report'), earlier, earlier);
+  });
+
   it('runs the sources when one of them is newer than the build, so an edit is never hidden by a stale build', async () => {
     const later = new Date(Date.now() + 60_000);
     utimesSync(join(copy, 'src', 'space', 'presets.ts'), later, later);
