@@ -42,8 +42,16 @@ function runChild(backend: BackendName, resolution: number, steps: number, warmu
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Measured;
 }
 
+type Reference = { imagesPerSecond: number; msPerStep: number; version: string };
+
+/** One reference from the runs before and after: the mean step time. */
+function bracketed(before: Reference, after: Reference): Reference {
+  const msPerStep = (before.msPerStep + after.msPerStep) / 2;
+  return { version: before.version, msPerStep, imagesPerSecond: (BATCH * 1000) / msPerStep };
+}
+
 /** The PyTorch reference's images/s, or why there is none. */
-function torchReference(resolution: number, steps: number): { imagesPerSecond: number; msPerStep: number; version: string } | string {
+function torchReference(resolution: number, steps: number): Reference | string {
   if (!existsSync(REFERENCE)) return `no reference script at ${REFERENCE}`;
   if (!existsSync(PYTHON)) return `no ${PYTHON}`;
   const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
@@ -66,10 +74,18 @@ async function main(): Promise<void> {
   if (!withTensorflow) notes.push('tensorflow: @tensorflow/tfjs-node-gpu is not installed or does not load here; not measured.');
   for (const { resolution, runs, torchSteps } of PLAN) {
     const plan = withTensorflow ? [{ backend: 'tensorflow' as const, steps: runs[0]!.steps, warmup: 1 }, ...runs] : runs;
+    // The reference runs before and after netspace's runs: the machine's speed drifts, and the two show by how much.
+    const before = torchReference(resolution, torchSteps);
     const measured = plan.map((p) => ({ backend: p.backend, result: runChild(p.backend, resolution, p.steps, p.warmup) }));
-    const torch = torchReference(resolution, torchSteps);
+    const after = typeof before === 'string' ? before : torchReference(resolution, torchSteps);
+    const torch = typeof before === 'string' ? before : typeof after === 'string' ? after : bracketed(before, after);
     if (typeof torch === 'string') notes.push(`PyTorch reference at ${resolution}x${resolution}: ${torch}`);
-    else notes.push(`PyTorch reference: torch ${torch.version}, ${resolution}x${resolution}: ${torch.msPerStep.toFixed(1)} ms/step`);
+    else if (typeof before !== 'string' && typeof after !== 'string') {
+      notes.push(
+        `PyTorch reference: torch ${torch.version}, ${resolution}x${resolution}: ${before.msPerStep.toFixed(1)} ms/step before ` +
+          `netspace's runs, ${after.msPerStep.toFixed(1)} after; the ratios use their mean (${torch.imagesPerSecond.toFixed(1)} images/s)`,
+      );
+    }
     for (const { backend, result } of measured) {
       if (typeof result === 'string') {
         rows.push([`${resolution}x${resolution}`, backend, result, '', '', '', '', '', '']);
