@@ -57,6 +57,8 @@ export class TrainPool {
   /** Tasks given to piscina now; never more than `size`, so piscina never queues one (see #replace). */
   #busy = 0;
   readonly #waiting: (() => void)[] = [];
+  /** Threads being ended by #replace; no task is handed to piscina until they are gone. */
+  readonly #replacing = new Set<Promise<void>>();
 
   constructor(options: TrainPoolOptions) {
     this.size = options.workers;
@@ -86,6 +88,8 @@ export class TrainPool {
   async run(runId: number, configKey: string, request: TrainRequest, callbacks: TaskCallbacks = {}): Promise<TrainResult> {
     if (this.#closed) throw new PoolClosedError('the training pool is closed');
     await this.#acquire();
+    // A thread being ended is idle in piscina's eyes, and would get this task if it were sent now.
+    while (this.#replacing.size > 0) await Promise.all(this.#replacing);
     if (this.#closed) {
       this.#release();
       throw new PoolClosedError(`run ${runId} was not started: the training pool closed`);
@@ -115,9 +119,11 @@ export class TrainPool {
     });
     try {
       const reply = await this.#piscina.run({ runId, configKey, request, port: port2 }, { transferList: [port2] });
+      // Started before anything else can run: from here on no other task is sent until the thread is gone.
+      const replaced = 'fatal' in reply || !reply.recycle ? null : this.#replace(reply.threadId);
       await ended;
       if ('fatal' in reply) throw new WorkerStartupError(reply.fatal);
-      if (reply.recycle) await this.#replace(reply.threadId);
+      await replaced;
       return reply.result;
     } catch (error) {
       if (error instanceof WorkerStartupError) throw error;
@@ -145,15 +151,21 @@ export class TrainPool {
   }
 
   /**
-   * Ends the thread `threadId` and waits for it to be gone before its slot is freed: piscina would otherwise hand
-   * a queued task to the idle thread that is being terminated. Piscina starts a fresh thread in its place.
+   * Ends the thread `threadId`; piscina starts a fresh one in its place. Until it is gone, `run` sends no task:
+   * piscina sees the thread idle and would hand it the next task, which the end would then kill (exit code 1). The
+   * promise is in #replacing from the moment of the call.
    */
-  async #replace(threadId: number): Promise<void> {
+  #replace(threadId: number): Promise<void> {
     const thread = this.#piscina.threads.find((t) => t.threadId === threadId);
-    if (thread === undefined) return;
-    const gone = once(thread, 'exit');
-    await thread.terminate();
-    await gone;
+    if (thread === undefined) return Promise.resolve();
+    const gone = once(thread, 'exit').then(() => undefined);
+    // An end that fails leaves piscina to replace the thread when it does die; the finished run stands.
+    const ending = Promise.all([thread.terminate(), gone]).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#replacing.add(ending);
+    return ending.finally(() => this.#replacing.delete(ending));
   }
 
   /** Threads now alive (for tests of replacement). */

@@ -119,3 +119,39 @@ describe('train/pool', () => {
     await assert.rejects(pool.run(2, 'key-2', request(2)), PoolClosedError);
   });
 });
+
+/** One epoch on 128 images: the race below needs many short runs. */
+const tinyRequest = (seed: number): TrainRequest => ({
+  config: tinyAnyNet({ width: 8 }),
+  settings: { epochs: 1, resolution: 28, batchSize: 64, lr: 0.1, trainSize: 128, valSize: 64 },
+  seed,
+  backend: 'wasm',
+});
+
+describe('train/pool replacing threads', () => {
+  let data: FashionMnist;
+  let pool: TrainPool;
+  before(async () => {
+    data = await loadFashionMnist({ download: false });
+    pool = new TrainPool({ workers: 2, data, backend: 'wasm', env: { ...process.env, [FAULT_ENV]: 'throw:thrower-,exit:exiter-' } });
+  });
+  after(() => pool.destroy());
+
+  it('never hands a run to a thread it is ending, whichever slot frees first', async () => {
+    // Each round: one run throws (its thread is ended and replaced), one thread exits (piscina replaces it), and a
+    // third run waits for whichever slot frees first. It must train, not die with the thread being ended.
+    for (let round = 0; round < 8; round++) {
+      // Warm threads throw and exit within a few milliseconds of each other, so the ends overlap.
+      await Promise.all([pool.run(1000 + 2 * round, `warm-${round}a`, tinyRequest(round)), pool.run(1001 + 2 * round, `warm-${round}b`, tinyRequest(round))]);
+      const [threw, exited, fine] = await Promise.all([
+        pool.run(round * 3 + 1, `thrower-${round}`, tinyRequest(round)),
+        pool.run(round * 3 + 2, `exiter-${round}`, tinyRequest(round)),
+        pool.run(round * 3 + 3, `fine-${round}`, tinyRequest(round)),
+      ]);
+      assert.equal(threw.status, 'failed');
+      assert.equal(exited.status, 'failed');
+      assert.equal(exited.errorText, 'worker thread exited with code 3 during training');
+      assert.equal(fine.status, 'done', `round ${round}: ${fine.errorText ?? ''}`);
+    }
+  });
+});
