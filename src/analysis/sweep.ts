@@ -1,6 +1,5 @@
 // analyzeSweep: a stored sweep in, every number the report shows out (typed, JSON-able, no I/O, no randomness
 // beyond the seeded bootstraps).
-import type { AnyNetConfig } from '../space/config.ts';
 import type { RunRecord, RunStatus, StatusCounts, SweepRecord, TrainSettings } from '../store/types.ts';
 export type { StatusCounts } from '../store/types.ts';
 import { NetspaceError } from '../errors.ts';
@@ -43,20 +42,12 @@ export const ANALYSIS_DEFAULTS: Readonly<Required<AnalysisOptions>> = Object.fre
 });
 
 
-/** One finished run as the report quotes it. */
-export interface RunSummary {
+/** One finished run as the report quotes it: the stored run's design fields, with its id and final error renamed. */
+export type RunSummary = Pick<RunRecord, 'space' | 'configKey' | 'config' | 'sampled' | 'flops' | 'params' | 'acts'> & {
   runId: number;
-  space: string;
   /** Top-1 validation error after the last epoch, 0..1. */
   error: number;
-  configKey: string;
-  config: AnyNetConfig;
-  sampled: Record<string, number | number[]>;
-  /** Analytic complexity: multiply-adds, parameters, activations. */
-  flops: number;
-  params: number;
-  acts: number;
-}
+};
 
 /** The summary-table row of one design space. */
 export interface SpaceSummary {

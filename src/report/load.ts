@@ -1,17 +1,12 @@
 // Reads what a report draws from a netspace database, read-only, so it works while a sweep is writing.
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { openStore } from '../store/store.ts';
+import { readStore } from '../store/store.ts';
 import type { RunRecord, SweepRecord } from '../store/types.ts';
 
 /** The whole sweep `name` from the database at `dbPath`; the store's NetspaceErrors name a missing file or sweep. */
 export function loadSweep(dbPath: string, name: string): SweepRecord {
-  const store = openStore(dbPath, { readonly: true });
-  try {
-    return store.readSweep(name);
-  } finally {
-    store.close();
-  }
+  return readStore(dbPath, (store) => store.readSweep(name));
 }
 
 /**
@@ -23,27 +18,17 @@ export function loadSweeps(dbPath: string, names: readonly string[]): SweepRecor
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated !== undefined) throw new NetspaceError(messages.report.repeatedSweep(repeated));
   if (names.length === 1) return loadSweep(dbPath, names[0]!);
-  const store = openStore(dbPath, { readonly: true });
-  try {
-    const sweeps = names.map((name) => store.readSweep(name));
-    return {
-      id: 0,
-      name: names.join('+'),
-      spec: { sweeps: [...names] },
-      createdAt: sweeps.map((s) => s.createdAt).sort()[0]!,
-      runs: sweeps.flatMap((s) => s.runs.map((r) => ({ ...r, space: `${s.name}/${r.space}` }))),
-    };
-  } finally {
-    store.close();
-  }
+  const sweeps = readStore(dbPath, (store) => names.map((name) => store.readSweep(name)));
+  return {
+    id: 0,
+    name: names.join('+'),
+    spec: { sweeps: [...names] },
+    createdAt: sweeps.map((s) => s.createdAt).sort()[0]!,
+    runs: sweeps.flatMap((s) => s.runs.map((r) => ({ ...r, space: `${s.name}/${r.space}` }))),
+  };
 }
 
 /** One run with its epochs. */
 export function loadRun(dbPath: string, runId: number): RunRecord {
-  const store = openStore(dbPath, { readonly: true });
-  try {
-    return store.readRun(runId);
-  } finally {
-    store.close();
-  }
+  return readStore(dbPath, (store) => store.readRun(runId));
 }

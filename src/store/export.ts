@@ -1,7 +1,7 @@
 // `sweep export`: one row per run of a sweep, as CSV (flat, sampled parameters in columns) or JSON (with epochs).
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { openStore } from './store.ts';
+import { readStore } from './store.ts';
 import type { RunRecord, SweepRecord } from './types.ts';
 
 export type ExportFormat = 'csv' | 'json';
@@ -116,11 +116,6 @@ export function sweepToJson(sweep: SweepRecord): string {
 /** Reads sweep `name` (read-only, safe while it is being written) and renders it in `format`. */
 export function exportSweep(dbPath: string, name: string, format: ExportFormat): string {
   if (!EXPORT_FORMATS.includes(format)) throw new NetspaceError(messages.store.exportFormat(format, EXPORT_FORMATS));
-  const store = openStore(dbPath, { readonly: true });
-  try {
-    const sweep = store.readSweep(name);
-    return format === 'csv' ? sweepToCsv(sweep) : sweepToJson(sweep);
-  } finally {
-    store.close();
-  }
+  const sweep = readStore(dbPath, (store) => store.readSweep(name));
+  return format === 'csv' ? sweepToCsv(sweep) : sweepToJson(sweep);
 }

@@ -1,6 +1,6 @@
 // `sweep status`: counts by status, by space, the best runs so far and the latest failures, read while a sweep writes.
 import { isOwnerAlive } from './owner.ts';
-import { openStore, type RunSummary, type StatusCounts } from './store.ts';
+import { readStore, type RunSummary, type StatusCounts } from './store.ts';
 
 /** A run in a status listing. */
 export interface StatusRun {
@@ -63,8 +63,7 @@ function statusRun(r: RunSummary): StatusRun {
  */
 export function sweepStatus(dbPath: string, name: string, options: StatusOptions = {}): SweepStatus {
   const { top } = { ...STATUS_DEFAULTS, ...options };
-  const store = openStore(dbPath, { readonly: true });
-  try {
+  return readStore(dbPath, (store) => {
     const counts = store.statusCounts(name);
     const sweep = store.listSweeps().find((s) => s.name === name)!;
     const owner = store.sweepOwner(name);
@@ -78,19 +77,12 @@ export function sweepStatus(dbPath: string, name: string, options: StatusOptions
       best: store.bestRuns(name, top).map(statusRun),
       failures: store.failedRuns(name, top).map(statusRun),
     };
-  } finally {
-    store.close();
-  }
+  });
 }
 
 /** The sweeps of a database, for `sweep status` without a name. */
 export function listSweeps(dbPath: string): { name: string; createdAt: string; runs: number }[] {
-  const store = openStore(dbPath, { readonly: true });
-  try {
-    return store.listSweeps().map(({ name, createdAt, runs }) => ({ name, createdAt, runs }));
-  } finally {
-    store.close();
-  }
+  return readStore(dbPath, (store) => store.listSweeps().map(({ name, createdAt, runs }) => ({ name, createdAt, runs })));
 }
 
 const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);

@@ -279,6 +279,16 @@ export function openStore(path: string, options: { readonly?: boolean } = {}): S
   return new SqliteStore(path, db);
 }
 
+/** Opens the database read-only (safe while a sweep process writes), runs `read` on it and closes it. */
+export function readStore<T>(path: string, read: (store: Store) => T): T {
+  const store = openStore(path, { readonly: true });
+  try {
+    return read(store);
+  } finally {
+    store.close();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The store
 

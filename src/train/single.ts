@@ -4,7 +4,7 @@ import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { canonicalKey } from '../space/key.ts';
 import type { AnyNetConfig } from '../space/config.ts';
-import { openStore } from '../store/store.ts';
+import { readStore } from '../store/store.ts';
 import type { RunRecord, TrainSettings } from '../store/types.ts';
 import { runSweep, type RunSweepOptions, type SweepSummary } from './sweep.ts';
 import type { BackendRequest } from '../engine/options.ts';
@@ -48,12 +48,7 @@ export async function trainSingle(
 ): Promise<{ summary: SweepSummary; run: RunRecord }> {
   const spec = singleRunSpec(request);
   const summary = await runSweep(spec, { ...options, workers: 1 });
-  const store = openStore(options.db, { readonly: true });
-  try {
-    const run = store.readSweep(summary.sweep).runs[0];
-    if (run === undefined) throw new NetspaceError(messages.train.noRun(options.db, summary.sweep));
-    return { summary, run };
-  } finally {
-    store.close();
-  }
+  const run = readStore(options.db, (store) => store.readSweep(summary.sweep).runs[0]);
+  if (run === undefined) throw new NetspaceError(messages.train.noRun(options.db, summary.sweep));
+  return { summary, run };
 }
