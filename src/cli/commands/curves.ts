@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
+import { dbOption } from '../options.ts';
 
 interface Args {
   'run-id': string;
@@ -21,7 +22,7 @@ const command: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('run-id', { type: 'string', demandOption: true, describe: 'run id (netspace sweep status lists the best ones)' })
-      .option('db', { type: 'string', default: './netspace.db', describe: 'netspace database to read' })
+      .option('db', dbOption)
       .option('out', { type: 'string', describe: 'file.svg or file.html to write [default: reports/run-<id>-curves.svg]' }),
   handler: async (args) => {
     const runId = parseRunId(String(args['run-id']));

@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
 import { CANONICAL_BASE_URL } from '../../data/files.ts';
+import { dataDirOption } from '../options.ts';
 
 interface DownloadArgs {
   'data-dir': string | undefined;
@@ -13,11 +14,6 @@ interface CheckArgs {
   'data-dir': string | undefined;
   json: boolean;
 }
-
-const dataDirOption = {
-  type: 'string',
-  describe: 'data folder (default: $NETSPACE_DATA, else ./data/fashion-mnist, else /usr/share/datasets/fashion-mnist)',
-} as const;
 
 const download: CommandModule<object, DownloadArgs> = {
   command: 'download',

@@ -1,6 +1,7 @@
 // `netspace report <sweep..>`: the HTML report of a sweep, or of several compared (one self-contained page), an SVG
 // per chart and, with --json, the numbers.
 import type { CommandModule } from 'yargs';
+import { dbOption } from '../options.ts';
 
 interface Args {
   sweep: string[];
@@ -21,7 +22,7 @@ const command: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('sweep', { type: 'string', array: true, demandOption: true, describe: 'sweep name(s) (netspace sweep status lists them)' })
-      .option('db', { type: 'string', default: './netspace.db', describe: 'netspace database to read' })
+      .option('db', dbOption)
       .option('out', { type: 'string', describe: 'HTML file to write [default: reports/<sweep>.html]; charts go to <out>-charts/' })
       .option('json', { type: 'boolean', default: false, describe: 'also write the numbers behind the charts to <out>.json' })
       .option('top', { type: 'number', describe: 'runs in the best/worst training curves and block-width chart [default: 5]' })

@@ -5,8 +5,8 @@ import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
 import type { ExportFormat } from '../../store/export.ts';
+import { dataDirOption, dbOption, downloadOption } from '../options.ts';
 
-const DEFAULT_DB = './netspace.db';
 
 interface RunArgs {
   spec: string;
@@ -34,8 +34,6 @@ interface ExportArgs {
   out?: string;
 }
 
-const dbOption = { type: 'string', default: DEFAULT_DB, describe: 'SQLite database file' } as const;
-
 const run: CommandModule<object, RunArgs> = {
   command: 'run <spec>',
   describe: 'Sample the spec\'s configs and train them in a worker pool into the database; run again to resume',
@@ -47,8 +45,8 @@ const run: CommandModule<object, RunArgs> = {
       .option('backend', { choices: BACKEND_REQUESTS, describe: 'TF.js backend, overriding the spec\'s train.backend' })
       .option('force', { type: 'boolean', default: false, describe: 'the spec changed: start a new sweep <name>-2 instead of refusing' })
       .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout, then a summary line' })
-      .option('data-dir', { type: 'string', describe: 'Fashion-MNIST folder (default: $NETSPACE_DATA, ./data/fashion-mnist, the system copy)' })
-      .option('download', { type: 'boolean', default: true, describe: 'download Fashion-MNIST to ./data/fashion-mnist when no copy is found (--no-download forbids it)' }),
+      .option('data-dir', dataDirOption)
+      .option('download', downloadOption),
   handler: async (args) => {
     if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) {
       throw new NetspaceError(messages.option.wholeNumber('--workers', 1, args.workers));

@@ -4,6 +4,7 @@ import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
 import type { EpochRecord, RunRecord, TrainSettings } from '../../store/types.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
+import { dataDirOption, dbOption, downloadOption } from '../options.ts';
 
 export interface TrainArgs {
   model: string;
@@ -35,10 +36,10 @@ export function trainOptions(y: Argv, defaults: { model: string; epochs: number;
     .option('micro-batch', { type: 'number', describe: 'images per forward/backward pass when a batch does not fit the wasm heap' })
     .option('seed', { type: 'number', default: 0, describe: 'seeds the weights, the subsets and the shuffles' })
     .option('backend', { choices: BACKEND_REQUESTS, default: 'auto' as BackendRequest, describe: 'TF.js backend' })
-    .option('db', { type: 'string', default: './netspace.db', describe: 'SQLite database file' })
+    .option('db', dbOption)
     .option('json', { type: 'boolean', default: false, describe: 'one JSON line per epoch on stdout, then the run' })
-    .option('data-dir', { type: 'string', describe: 'Fashion-MNIST folder' })
-    .option('download', { type: 'boolean', default: true, describe: 'download Fashion-MNIST when no copy is found (--no-download forbids it)' }) as unknown as Argv<TrainArgs>;
+    .option('data-dir', dataDirOption)
+    .option('download', downloadOption) as unknown as Argv<TrainArgs>;
 }
 
 function whole(name: string, value: number | undefined, min: number): void {
