@@ -3,6 +3,7 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
+import { hashString } from '../space/key.ts';
 
 export type { RandomGenerator };
 
@@ -49,16 +50,6 @@ export function percentile(values: readonly number[], p: number): number {
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
-}
-
-/** 32-bit FNV-1a of a string: derives a per-space seed so that one space's bootstrap does not depend on the others. */
-export function hashString(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /** A seeded generator for one named purpose (e.g. "edf-band/RegNetX"): same seed and name, same stream. */

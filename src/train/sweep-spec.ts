@@ -12,7 +12,7 @@ import { builtinSpaces, type BuiltinSpaceName } from '../space/builtins.ts';
 import { loadSpace, readDataFile } from '../space/load.ts';
 import { PRESETS } from '../space/presets.ts';
 import { complexity as countComplexity } from '../space/complexity.ts';
-import { canonicalKey } from '../space/key.ts';
+import { canonicalKey, hashString } from '../space/key.ts';
 import { parseComplexityRange, sampleConfigs } from '../space/sampler.ts';
 import { parseSpaceSpec, type SpaceSpec } from '../space/spec.ts';
 import type { NewRun } from '../store/store.ts';
@@ -229,16 +229,6 @@ export function sweepIdentity(spec: SweepSpec): unknown {
   return identity;
 }
 
-/** 32-bit FNV-1a of a text: seeds that depend on names and keys only, never on the order of the runs. */
-export function hashSeed(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /**
  * Samples every entry of the spec and returns its runs, entries interleaved (A1, B1, C1, A2, B2, ...) so that a sweep
  * stopped half-way has about as many runs of every space. Config keys are `<entry name>:<canonical key>` (the same
@@ -255,21 +245,21 @@ export function planRuns(spec: SweepSpec): NewRun[] {
       const space = { ...entry.space, resolution };
       const sampled = sampleConfigs(space, {
         n: entry.n,
-        seed: hashSeed(`${spec.seed}/space/${entry.name}`),
+        seed: hashString(`${spec.seed}/space/${entry.name}`),
         flops: spec.complexity.flops,
         params: spec.complexity.params,
         acts: spec.complexity.acts,
       });
       return sampled.map((s) => {
         const configKey = `${entry.name}:${s.key}`;
-        return { space: entry.name, configKey, config: s.config, sampled: s.sampled, flops: s.flops, params: s.params, acts: s.acts, seed: hashSeed(`${spec.seed}/run/${configKey}`), settings };
+        return { space: entry.name, configKey, config: s.config, sampled: s.sampled, flops: s.flops, params: s.params, acts: s.acts, seed: hashString(`${spec.seed}/run/${configKey}`), settings };
       });
     }
     const cx = countComplexity(entry.config, resolution);
     const key = `${entry.name}:${canonicalKey(entry.config)}`;
     return Array.from({ length: entry.n }, (_, i) => {
       const configKey = `${key}#${i + 1}`;
-      return { space: entry.name, configKey, config: entry.config, sampled: {}, ...cx, seed: hashSeed(`${spec.seed}/run/${configKey}`), settings };
+      return { space: entry.name, configKey, config: entry.config, sampled: {}, ...cx, seed: hashString(`${spec.seed}/run/${configKey}`), settings };
     });
   });
   const runs: NewRun[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnyNetConfig } from '../../src/space/config.ts';
-import { canonicalKey } from '../../src/space/key.ts';
+import { canonicalKey, hashString } from '../../src/space/key.ts';
 import { REGNET32 } from '../../src/space/presets.ts';
 
 describe('space/key', () => {
@@ -40,5 +40,11 @@ describe('space/key', () => {
     const a = { ...REGNET32, stages: [stage] };
     const b = { ...REGNET32, stages: [{ ...stage, bottleneckMultiplier: 0.51 }] };
     assert.equal(canonicalKey(a), canonicalKey(b));
+  });
+
+  it('hashes with 32-bit FNV-1a, so stored seeds stay what they were (published test vectors)', () => {
+    assert.equal(hashString(''), 0x811c9dc5);
+    assert.equal(hashString('a'), 0xe40c292c);
+    assert.equal(hashString('foobar'), 0xbf9cf968);
   });
 });
