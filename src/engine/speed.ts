@@ -9,6 +9,11 @@ import { SPEED_DEFAULTS, type SpeedOptions } from './options.ts';
 import { sgd } from './sgd.ts';
 import { trainStep } from './train-step.ts';
 
+/** Bytes of the active wasm backend's heap: it never shrinks, so after a run it is the run's peak. */
+export function wasmHeapBytes(): number {
+  return (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+}
+
 /** One measurement. */
 export interface SpeedResult {
   backend: BackendName;
@@ -74,7 +79,7 @@ export async function measureTrainingSpeed(input: Partial<SpeedOptions> = {}): P
     const profile = await tf.profile(() => {
       step();
     });
-    const heap = backend === 'wasm' ? (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength : null;
+    const heap = backend === 'wasm' ? wasmHeapBytes() : null;
     const mean = walls.reduce((a, b) => a + b, 0) / walls.length;
     return {
       backend,

@@ -8,6 +8,7 @@ import { buildAnyNet, type AnyNetModel } from '../../src/model/anynet.ts';
 import { REGNET32 } from '../../src/space/presets.ts';
 import { NetspaceError } from '../../src/errors.ts';
 import { values } from './values.ts';
+import { wasmHeapBytes } from '../../src/engine/speed.ts';
 
 
 function batch(n: number, res: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
@@ -22,10 +23,6 @@ function gradients(model: AnyNetModel, x: tf.Tensor4D, y: tf.Tensor2D): Map<stri
   const out = new Map(model.trainable.map((v) => [v.name, grads[v.variable.name]!.dataSync() as Float32Array]));
   tf.dispose([value, ...Object.values(grads)]);
   return out;
-}
-
-function wasmHeapBytes(): number {
-  return (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
 }
 
 describe('engine/train-step', () => {
