@@ -1,6 +1,6 @@
 // The AnyNet model config: plain JSON-able data that the builder, the complexity counter and the store all share.
 import { messages, specError } from '../messages.ts';
-import { isRecord, checkKeys } from './document.ts';
+import { checkKeys, isRecord } from './document.ts';
 
 /** One stage of an AnyNet: `depth` residual bottleneck blocks of the same width (d2l chapter, paper section 3.1). */
 export interface StageConfig {

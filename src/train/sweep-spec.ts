@@ -5,6 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { BACKEND_REQUESTS, type BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages, specError } from '../messages.ts';
 import { parseAnyNetConfig, type AnyNetConfig } from '../space/config.ts';
@@ -12,14 +13,12 @@ import { builtinSpaces, type BuiltinSpaceName } from '../space/builtins.ts';
 import { loadSpace, readDataFile } from '../space/load.ts';
 import { PRESETS } from '../space/presets.ts';
 import { complexity as countComplexity } from '../space/complexity.ts';
+import { checkKeys, isRecord } from '../space/document.ts';
 import { canonicalKey, hashString } from '../space/key.ts';
 import { parseComplexityRange, sampleConfigs } from '../space/sampler.ts';
 import { parseSpaceSpec, type SpaceSpec } from '../space/spec.ts';
 import type { NewRun } from '../store/store.ts';
 import type { TrainSettings } from '../store/types.ts';
-import { isRecord, checkKeys } from '../space/document.ts';
-import { BACKEND_REQUESTS, type BackendRequest } from '../engine/options.ts';
-
 
 /** A complexity bound pair: [low, high], either end null for open. Units as counted by src/space/complexity.ts. */
 export type Range = [number | null, number | null];
