@@ -41,7 +41,6 @@ export const ANALYSIS_DEFAULTS: Readonly<Required<AnalysisOptions>> = Object.fre
   seed: 0,
 });
 
-
 /** One finished run as the report quotes it: the stored run's design fields, with its id and final error renamed. */
 export type RunSummary = Pick<RunRecord, 'space' | 'configKey' | 'config' | 'sampled' | 'flops' | 'params' | 'acts'> & {
   runId: number;

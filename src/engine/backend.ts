@@ -11,7 +11,6 @@ import { BACKEND_REQUESTS, type BackendRequest } from './options.ts';
 import { simdModule } from './simd.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 
-
 /**
  * Loads @tensorflow/tfjs-node-gpu, which registers the 'tensorflow' backend with tfjs-core. Unverified here: the
  * package cannot install on machines without access to its libtensorflow download. TF_FORCE_GPU_ALLOW_GROWTH must be

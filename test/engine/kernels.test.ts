@@ -8,7 +8,6 @@ import {
 import { batchNormTrain, BN_EPSILON, setReferenceMode } from '../../src/model/ops.ts';
 import { values } from './values.ts';
 
-
 /** max |got - want| / max |want|: the error relative to the reference's scale (elementwise ratios blow up near 0). */
 function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
   assert.equal(got.length, want.length, 'lengths differ');

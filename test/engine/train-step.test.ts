@@ -10,7 +10,6 @@ import { NetspaceError } from '../../src/errors.ts';
 import { values } from './values.ts';
 import { wasmHeapBytes } from '../../src/engine/speed.ts';
 
-
 function batch(n: number, res: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const labels = Array.from({ length: n }, (_, i) => (i * 7 + seed) % 10);
   return { x: tf.tensor4d(values(n * res * res, seed), [n, res, res, 1]), y: tf.oneHot(tf.tensor1d(labels, 'int32'), 10) as tf.Tensor2D };

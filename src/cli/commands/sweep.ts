@@ -7,7 +7,6 @@ import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
 import type { ExportFormat } from '../../store/export.ts';
 import { dataDirOption, dbOption, downloadOption } from '../options.ts';
 
-
 interface RunArgs {
   spec: string;
   db: string;
