@@ -1,6 +1,6 @@
 // What a run's design looks like as numbers: the parameters plotted against error and its per-block widths.
 import type { AnyNetConfig } from '../space/config.ts';
-import type { RunRecord } from '../store/types.ts';
+import type { RunRecord } from '../core/types.ts';
 
 /** Names of the parameters the report plots error against, in display order. */
 export type ParameterName = 'depth' | 'width' | 'w0' | 'wa' | 'wm' | 'g' | 'b';

@@ -1,7 +1,7 @@
 // analyzeSweep: a stored sweep in, every number the report shows out (typed, JSON-able, no I/O, no randomness
 // beyond the seeded bootstraps).
-import type { RunRecord, RunStatus, StatusCounts, SweepRecord, TrainSettings } from '../store/types.ts';
-export type { StatusCounts } from '../store/types.ts';
+import type { RunRecord, RunStatus, StatusCounts, SweepRecord, TrainSettings } from '../core/types.ts';
+export type { StatusCounts } from '../core/types.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { bootstrapEdfBand, edf, normalizedEdf, type BandPoint, type EdfPoint } from './edf.ts';

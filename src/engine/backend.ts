@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import type { BackendName } from '../store/types.ts';
+import type { BackendName } from '../core/types.ts';
 import { registerEngineKernels } from './kernels.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from './options.ts';
 import { simdModule } from './simd.ts';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { buildAnyNet } from '../model/anynet.ts';
-import type { BackendName } from '../store/types.ts';
+import type { BackendName } from '../core/types.ts';
 import { initBackend } from './backend.ts';
 import { SPEED_DEFAULTS, type SpeedOptions } from './options.ts';
 import { sgd } from './sgd.ts';

@@ -3,7 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Config } from 'vega-lite';
 import type { EdfPoint } from '../analysis/edf.ts';
 import type { SweepAnalysis } from '../analysis/sweep.ts';
-import type { RunStatus } from '../store/types.ts';
+import type { RunStatus } from '../core/types.ts';
 import { percent } from './format.ts';
 
 /** Chart name (also the SVG's file name without `.svg`) -> its vega-lite spec, in page order. */

@@ -2,7 +2,7 @@
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { readStore } from '../store/store.ts';
-import type { RunRecord, SweepRecord } from '../store/types.ts';
+import type { RunRecord, SweepRecord } from '../core/types.ts';
 
 /** The whole sweep `name` from the database at `dbPath`; the store's NetspaceErrors name a missing file or sweep. */
 export function loadSweep(dbPath: string, name: string): SweepRecord {

@@ -4,7 +4,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { analyzeSweep, parseAnalysisOptions, type AnalysisOptions, type SweepAnalysis } from '../analysis/sweep.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import type { SweepRecord } from '../store/types.ts';
+import type { SweepRecord } from '../core/types.ts';
 import { chartSpecs, type ChartSpecs } from './charts.ts';
 import { reportPage } from './html.ts';
 import { renderSvg } from './render.ts';
@@ -12,7 +12,7 @@ import { renderSvg } from './render.ts';
 /*
  * The pipeline, one type per stage:
  *
- *   SweepRecord          the sweep as the store reads it (src/store/types.ts), finished or still running
+ *   SweepRecord          the sweep as the store reads it (src/core/types.ts), finished or still running
  *     | analyzeSweep      (src/analysis: pure, seeded; EDFs, bands, normalised EDFs, KS tests, good ranges)
  *     v
  *   SweepAnalysis        every number the page shows; --json writes exactly this

@@ -1,31 +1,9 @@
 // The AnyNet model config: plain JSON-able data that the builder, the complexity counter and the store all share.
 import { messages, specError } from '../messages.ts';
+import type { AnyNetConfig, StageConfig } from '../core/types.ts';
 import { checkKeys, isRecord } from './document.ts';
 
-/** One stage of an AnyNet: `depth` residual bottleneck blocks of the same width (d2l chapter, paper section 3.1). */
-export interface StageConfig {
-  /** Number of blocks, d_i (>= 1). The first block has stride 2 and a projection shortcut. */
-  depth: number;
-  /** Output channels of every block in the stage, w_i. */
-  width: number;
-  /** Channels per group of the 3x3 convolution, g_i; groups = bottleneck width / groupWidth. */
-  groupWidth: number;
-  /** Bottleneck width = round(width * bottleneckMultiplier); the paper's ratio is b_i = 1 / multiplier. */
-  bottleneckMultiplier: number;
-}
-
-/** A whole AnyNet: stem (3x3 conv stride 2, BN, ReLU), stages, head (global average pool, linear). */
-export interface AnyNetConfig {
-  /** Channels of the input images (1 for Fashion-MNIST, 3 for ImageNet). */
-  inputChannels: number;
-  /** Output channels of the stem convolution. */
-  stemWidth: number;
-  /** Outputs of the final linear layer. */
-  numClasses: number;
-  /** Whether convolutions carry a bias: true in the d2l chapter, false in pycls. */
-  convBias: boolean;
-  stages: StageConfig[];
-}
+export type { AnyNetConfig, StageConfig };
 
 /** Python 3's round(): halves go to the even neighbour. The chapter computes int(round(w * bot_mul)) with it. */
 export function roundHalfEven(x: number): number {

@@ -2,7 +2,7 @@
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { readStore } from './store.ts';
-import type { RunRecord, SweepRecord } from './types.ts';
+import type { RunRecord, SweepRecord } from '../core/types.ts';
 
 export type ExportFormat = 'csv' | 'json';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json'];

@@ -1,6 +1,6 @@
 // The SQLite schema of a netspace database and its migrations, versioned through PRAGMA user_version.
 import type BetterSqlite3 from 'better-sqlite3';
-import { RUN_STATUSES } from './types.ts';
+import { RUN_STATUSES } from '../core/types.ts';
 
 /** Schema version this code writes; a database with a higher user_version is refused. */
 export const SCHEMA_VERSION = 1;

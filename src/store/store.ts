@@ -5,7 +5,6 @@ import Database from 'better-sqlite3';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { AnyNetConfig } from '../space/config.ts';
-import type { TrainResult } from '../train/types.ts';
 import { currentOwner, isOwnerAlive, type SweepOwner } from './owner.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion, type SqliteDatabase } from './schema.ts';
 import type {
@@ -15,10 +14,11 @@ import type {
   RunStatus,
   StatusCounts,
   SweepRecord,
+  TrainResult,
   TrainSettings,
-} from './types.ts';
+} from '../core/types.ts';
 
-export type { StatusCounts } from './types.ts';
+export type { StatusCounts } from '../core/types.ts';
 
 /** One sampled config to be trained, as the sweep hands it to the store: a run before the store gives it an id. */
 export type NewRun = Pick<RunRecord, 'space' | 'configKey' | 'config' | 'sampled' | 'flops' | 'params' | 'acts' | 'seed' | 'settings'>;

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { FashionMnist } from '../data/index.ts';
-import type { BackendName, EpochRecord } from '../store/types.ts';
-import type { BatchProgress, TrainRequest, TrainResult } from './types.ts';
+import type { BackendName, EpochRecord, TrainResult } from '../core/types.ts';
+import type { BatchProgress, TrainRequest } from './types.ts';
 import type { WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
 
 /** The worker file piscina loads: a .mjs shim that registers tsx, since new threads start without it. */

@@ -1,6 +1,6 @@
 // Progress of training runs, for sweep and train: bars on a terminal, plain lines in a log, JSON lines with --json.
 import cliProgress from 'cli-progress';
-import type { EpochRecord } from '../store/types.ts';
+import type { EpochRecord } from '../core/types.ts';
 
 /** Final statuses of a run. */
 export type EndStatus = 'done' | 'failed' | 'diverged';

@@ -5,7 +5,7 @@ import { messages } from '../messages.ts';
 import { canonicalKey } from '../space/key.ts';
 import type { AnyNetConfig } from '../space/config.ts';
 import { readStore } from '../store/store.ts';
-import type { RunRecord, TrainSettings } from '../store/types.ts';
+import type { RunRecord, TrainSettings } from '../core/types.ts';
 import { runSweep, type RunSweepOptions, type SweepSummary } from './sweep.ts';
 import type { BackendRequest } from '../engine/options.ts';
 import type { SweepSpec } from './sweep-spec.ts';

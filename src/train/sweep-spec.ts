@@ -18,7 +18,7 @@ import { canonicalKey, hashString } from '../space/key.ts';
 import { parseComplexityRange, sampleConfigs } from '../space/sampler.ts';
 import { parseSpaceSpec, type SpaceSpec } from '../space/spec.ts';
 import type { NewRun } from '../store/store.ts';
-import type { TrainSettings } from '../store/types.ts';
+import type { TrainSettings } from '../core/types.ts';
 
 /** A complexity bound pair: [low, high], either end null for open. Units as counted by src/space/complexity.ts. */
 export type Range = [number | null, number | null];

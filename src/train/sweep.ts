@@ -4,7 +4,7 @@ import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
-import type { BackendName, RunRecord } from '../store/types.ts';
+import type { BackendName, RunRecord } from '../core/types.ts';
 import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from './pool.ts';
 import { createProgressReporter, type ProgressReporter } from './progress.ts';
 import {

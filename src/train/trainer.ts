@@ -5,8 +5,8 @@ import { initBackend } from '../engine/backend.ts';
 import { sgd } from '../engine/sgd.ts';
 import { trainStep } from '../engine/train-step.ts';
 import { buildAnyNet, type AnyNetModel } from '../model/anynet.ts';
-import type { EpochRecord } from '../store/types.ts';
-import type { TrainHooks, TrainRequest, TrainResult } from './types.ts';
+import type { EpochRecord, TrainResult } from '../core/types.ts';
+import type { TrainHooks, TrainRequest } from './types.ts';
 
 /** Images per forward pass during validation (no gradients, so larger than a training batch). */
 const VALIDATION_BATCH = 256;

@@ -1,6 +1,6 @@
 // What the trainer takes and gives: one config + settings in, one result out (a status, never an exception).
 import type { AnyNetConfig } from '../space/config.ts';
-import type { BackendName, EpochRecord, TrainSettings } from '../store/types.ts';
+import type { BackendName, EpochRecord, TrainSettings } from '../core/types.ts';
 
 /** Everything one training run needs besides the data. */
 export interface TrainRequest {
@@ -31,15 +31,3 @@ export interface TrainHooks {
   onBatch?: (progress: BatchProgress) => void;
 }
 
-/** How a run ended. */
-export interface TrainResult {
-  status: 'done' | 'failed' | 'diverged';
-  epochs: EpochRecord[];
-  /** 1 - validation accuracy of the last epoch; null unless done. */
-  finalError: number | null;
-  /** Why it failed or diverged. */
-  errorText: string | null;
-  backend: BackendName;
-  /** Wall time of the whole run, seconds; for a resumed run, the stored epochs' seconds plus this attempt's. */
-  seconds: number;
-}

@@ -3,9 +3,9 @@ import { threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { FashionMnist } from '../data/index.ts';
 import { initBackend } from '../engine/backend.ts';
 import { messages } from '../messages.ts';
-import type { BackendName, EpochRecord } from '../store/types.ts';
+import type { BackendName, EpochRecord, TrainResult } from '../core/types.ts';
 import { trainModel } from './trainer.ts';
-import type { BatchProgress, TrainRequest, TrainResult } from './types.ts';
+import type { BatchProgress, TrainRequest } from './types.ts';
 
 /** What the pool gives every worker at start (piscina's workerData): the dataset is shared memory, not a copy. */
 export interface WorkerSetup {

@@ -4,7 +4,7 @@ import { edf } from '../../src/analysis/edf.ts';
 import { ksTwoSample } from '../../src/analysis/ks.ts';
 import { PARAMETERS, blockWidths, widthFit } from '../../src/analysis/parameters.ts';
 import { analyzeSweep, autoBins, parseAnalysisOptions } from '../../src/analysis/sweep.ts';
-import type { RunRecord, SweepRecord } from '../../src/store/types.ts';
+import type { RunRecord, SweepRecord } from '../../src/core/types.ts';
 import { makeSweep } from '../report/sweep-fixture.ts';
 
 const FAST = { bandResamples: 200, goodRangeResamples: 300 };

@@ -1,5 +1,5 @@
 // Writes a sweep into a real netspace database through the store's writer API, the way a sweep run does.
-import type { RunRecord, SweepRecord } from '../../src/store/types.ts';
+import type { RunRecord, SweepRecord } from '../../src/core/types.ts';
 import { openStore } from '../../src/store/store.ts';
 
 /**

@@ -1,6 +1,6 @@
 // Builds plausible sweeps for the report tests: two or three spaces, every run status, epochs that converge.
 import type { AnyNetConfig } from '../../src/space/config.ts';
-import type { EpochRecord, RunRecord, RunStatus, SweepRecord, TrainSettings } from '../../src/store/types.ts';
+import type { EpochRecord, RunRecord, RunStatus, SweepRecord, TrainSettings } from '../../src/core/types.ts';
 
 export const SETTINGS: TrainSettings = { epochs: 4, resolution: 28, batchSize: 64, lr: 0.05, trainSize: 2000, valSize: 500 };
 

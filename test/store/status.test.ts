@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { exportSweep, EXPORT_COLUMNS } from '../../src/store/export.ts';
 import { formatStatus, listSweeps, sweepStatus } from '../../src/store/status.ts';
 import { openStore, type NewRun } from '../../src/store/store.ts';
-import type { EpochRecord, TrainSettings } from '../../src/store/types.ts';
+import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
 
 const settings: TrainSettings = { epochs: 2, resolution: 28, batchSize: 32, lr: 0.1, trainSize: 256, valSize: 128 };
 

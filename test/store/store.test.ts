@@ -10,8 +10,8 @@ import { NetspaceError } from '../../src/errors.ts';
 import { canonicalJson, jsonDiff, openStore, type NewRun, type Store } from '../../src/store/store.ts';
 import { currentOwner } from '../../src/store/owner.ts';
 import { SCHEMA_VERSION } from '../../src/store/schema.ts';
-import type { EpochRecord, TrainSettings } from '../../src/store/types.ts';
-import type { TrainResult } from '../../src/train/types.ts';
+import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
+import type { TrainResult } from '../../src/core/types.ts';
 
 const settings: TrainSettings = { epochs: 2, resolution: 28, batchSize: 32, lr: 0.1, trainSize: 256, valSize: 128 };
 

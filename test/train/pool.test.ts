@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
 import { PoolClosedError, TrainPool } from '../../src/train/pool.ts';
 import { FAULT_ENV } from '../../src/train/worker.ts';
-import type { EpochRecord, TrainSettings } from '../../src/store/types.ts';
+import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
 import type { TrainRequest } from '../../src/train/types.ts';
 import { tinyAnyNet } from '../model/tiny.ts';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { NetspaceError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/store.ts';
-import type { RunRecord, SweepRecord } from '../../src/store/types.ts';
+import type { RunRecord, SweepRecord } from '../../src/core/types.ts';
 import { createProgressReporter, type ProgressEvent } from '../../src/train/progress.ts';
 import { parseSweepSpec, type SweepSpec } from '../../src/train/sweep-spec.ts';
 import { runSweep } from '../../src/train/sweep.ts';

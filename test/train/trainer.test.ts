@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
-import type { TrainSettings } from '../../src/store/types.ts';
+import type { TrainSettings } from '../../src/core/types.ts';
 import { trainModel } from '../../src/train/trainer.ts';
 import type { BatchProgress } from '../../src/train/types.ts';
 import { tinyAnyNet } from '../model/tiny.ts';

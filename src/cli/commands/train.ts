@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
-import type { EpochRecord, RunRecord, TrainSettings } from '../../store/types.ts';
+import type { EpochRecord, RunRecord, TrainSettings } from '../../core/types.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
 import { dataDirOption, dbOption, downloadOption } from '../options.ts';
 

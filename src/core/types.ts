@@ -1,6 +1,30 @@
-// The shapes of what the SQLite store holds and hands back: the contract between writers (train, sweep) and
-// readers (status, export, analysis, report). The SQL lives in ./schema.ts; nothing else touches the tables.
-import type { AnyNetConfig } from '../space/config.ts';
+// Contracts every layer may import: what a run is, how it is trained, what training gives back and what the store
+// holds. The bottom of the tree (see docs/architecture.md): it imports nothing.
+
+/** One stage of an AnyNet: `depth` residual bottleneck blocks of the same width (d2l chapter, paper section 3.1). */
+export interface StageConfig {
+  /** Number of blocks, d_i (>= 1). The first block has stride 2 and a projection shortcut. */
+  depth: number;
+  /** Output channels of every block in the stage, w_i. */
+  width: number;
+  /** Channels per group of the 3x3 convolution, g_i; groups = bottleneck width / groupWidth. */
+  groupWidth: number;
+  /** Bottleneck width = round(width * bottleneckMultiplier); the paper's ratio is b_i = 1 / multiplier. */
+  bottleneckMultiplier: number;
+}
+
+/** A whole AnyNet: stem (3x3 conv stride 2, BN, ReLU), stages, head (global average pool, linear). */
+export interface AnyNetConfig {
+  /** Channels of the input images (1 for Fashion-MNIST, 3 for ImageNet). */
+  inputChannels: number;
+  /** Output channels of the stem convolution. */
+  stemWidth: number;
+  /** Outputs of the final linear layer. */
+  numClasses: number;
+  /** Whether convolutions carry a bias: true in the d2l chapter, false in pycls. */
+  convBias: boolean;
+  stages: StageConfig[];
+}
 
 /** Where a run is: pending -> running -> done | failed | diverged. A dead process's `running` goes back to pending. */
 export type RunStatus = 'pending' | 'running' | 'done' | 'failed' | 'diverged';
@@ -97,4 +121,17 @@ export interface SweepRecord {
   spec: unknown;
   createdAt: string;
   runs: RunRecord[];
+}
+
+/** How a run ended. */
+export interface TrainResult {
+  status: 'done' | 'failed' | 'diverged';
+  epochs: EpochRecord[];
+  /** 1 - validation accuracy of the last epoch; null unless done. */
+  finalError: number | null;
+  /** Why it failed or diverged. */
+  errorText: string | null;
+  backend: BackendName;
+  /** Wall time of the whole run, seconds; for a resumed run, the stored epochs' seconds plus this attempt's. */
+  seconds: number;
 }
