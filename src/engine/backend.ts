@@ -15,7 +15,7 @@ import { registerWasmKernels } from './wasm-kernels.ts';
  * Loads @tensorflow/tfjs-node-gpu, which registers the 'tensorflow' backend with tfjs-core. Unverified here: the
  * package cannot install on machines without access to its libtensorflow download. TF_FORCE_GPU_ALLOW_GROWTH must be
  * set before libtensorflow starts, or it takes all GPU memory and any other process on that GPU fails. It loads in
- * one thread per process (see TENSORFLOW_MAX_WORKERS in train/sweep-spec.ts).
+ * one thread per process (see TENSORFLOW_MAX_WORKERS in sweep/spec.ts).
  */
 async function loadTensorflow(): Promise<boolean> {
   process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportSweep, EXPORT_COLUMNS } from '../../src/store/export.ts';
-import { formatStatus, listSweeps, sweepStatus } from '../../src/store/status.ts';
+import { formatStatus } from '../../src/cli/status.ts';
+import { listSweeps, sweepStatus } from '../../src/store/status.ts';
 import { openStore, type NewRun } from '../../src/store/store.ts';
 import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
 

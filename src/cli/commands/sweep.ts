@@ -50,7 +50,7 @@ const run: CommandModule<object, RunArgs> = {
     if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) {
       throw new NetspaceError(messages.option.wholeNumber('--workers', 1, args.workers));
     }
-    const [{ createProgressReporter }, { runSweep }] = await Promise.all([import('../../train/progress.ts'), import('../../train/sweep.ts')]);
+    const [{ createProgressReporter }, { runSweep }] = await Promise.all([import('../progress.ts'), import('../../sweep/sweep.ts')]);
     const progress = createProgressReporter(args.json ? { mode: 'json', stream: process.stdout } : {});
     let summary;
     try {
@@ -96,7 +96,7 @@ const status: CommandModule<object, StatusArgs> = {
       .option('top', { type: 'number', default: 5, describe: 'how many best runs and failures to list' }),
   handler: async (args) => {
     if (!Number.isInteger(args.top) || args.top < 0) throw new NetspaceError(messages.option.wholeNumber('--top', 0, args.top));
-    const { formatStatus, listSweeps, sweepStatus } = await import('../../store/status.ts');
+    const [{ listSweeps, sweepStatus }, { formatStatus }] = await Promise.all([import('../../store/status.ts'), import('../status.ts')]);
     if (args.name === undefined) {
       const sweeps = listSweeps(args.db);
       if (args.json) process.stdout.write(`${JSON.stringify({ db: args.db, sweeps })}\n`);

@@ -95,8 +95,8 @@ export async function runTrainCommand(args: TrainArgs): Promise<void> {
   const settings = settingsFrom(args);
   const [{ resolveModelConfig }, { trainSingle }, { createProgressReporter }] = await Promise.all([
     import('../../space/presets.ts'),
-    import('../../train/single.ts'),
-    import('../../train/progress.ts'),
+    import('../../sweep/single.ts'),
+    import('../progress.ts'),
   ]);
   const config = resolveModelConfig(args.model);
   const modelName = args.model.replace(/^.*\//, '').replace(/\.json$/i, '');

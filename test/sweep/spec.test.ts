@@ -1,4 +1,4 @@
-// Tests of src/train/sweep-spec.ts: validation messages, defaults, run planning, and the shipped experiments.
+// Tests of src/sweep/spec.ts: validation messages, defaults, run planning, and the shipped experiments.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import {
   planRuns,
   sweepIdentity,
   SWEEP_TRAIN_DEFAULTS,
-} from '../../src/train/sweep-spec.ts';
+} from '../../src/sweep/spec.ts';
 
 const minimal = { name: 'demo', spaces: [{ space: 'AnyNetX_A', n: 3 }] };
 
@@ -28,7 +28,7 @@ function rejects(value: unknown, pattern: RegExp): void {
   });
 }
 
-describe('train/sweep-spec', () => {
+describe('sweep/spec', () => {
   it('fills the frozen defaults in a minimal spec', () => {
     const spec = parseSweepSpec(minimal, 'demo.yaml');
     assert.equal(spec.kind, 'sweep');

@@ -1,60 +1,6 @@
-// Progress of training runs, for sweep and train: bars on a terminal, plain lines in a log, JSON lines with --json.
+// Progress of training runs on the terminal: bars on a terminal, plain lines in a log, JSON lines with --json.
 import cliProgress from 'cli-progress';
-import type { EpochRecord } from '../core/types.ts';
-
-/** Final statuses of a run. */
-export type EndStatus = 'done' | 'failed' | 'diverged';
-
-/**
- * What happens during a sweep (or a single `netspace train`, which sends no sweep events), in order: sweep-start,
- * then per worker slot run-start, batch..., epoch, ..., run-end; then sweep-end. `worker` is the slot number, 1-based.
- */
-export type ProgressEvent =
-  | {
-      type: 'sweep-start';
-      sweep: string;
-      /** Runs of the sweep and how many of them were already finished before this process started. */
-      total: number;
-      done: number;
-      failed: number;
-      diverged: number;
-      workers: number;
-      backend: string;
-      /** Why the sweep runs differently from what was asked (e.g. fewer workers), when it does. */
-      note?: string;
-    }
-  | { type: 'run-start'; worker: number; runId: number; label: string; epochs: number; resumedAt: number }
-  | {
-      type: 'batch';
-      worker: number;
-      runId: number;
-      epoch: number;
-      epochs: number;
-      batch: number;
-      batches: number;
-      /** Running mean training loss of the epoch. */
-      loss: number;
-      imagesPerSecond: number;
-    }
-  | { type: 'epoch'; worker: number; runId: number; epochs: number; record: EpochRecord }
-  | {
-      type: 'run-end';
-      worker: number;
-      runId: number;
-      label: string;
-      status: EndStatus;
-      finalError: number | null;
-      errorText: string | null;
-      /** Wall time of the run, seconds. */
-      seconds: number;
-    }
-  | { type: 'sweep-end'; sweep: string; interrupted: boolean; released: number };
-
-/** Receives progress events; `close` restores the terminal (bars) and must be called once at the end. */
-export interface ProgressReporter {
-  emit(event: ProgressEvent): void;
-  close(): void;
-}
+import { SILENT_PROGRESS, type EndStatus, type ProgressEvent, type ProgressReporter } from '../sweep/progress.ts';
 
 export type ProgressMode = 'bars' | 'plain' | 'json' | 'silent';
 
@@ -369,8 +315,6 @@ class BarReporter implements ProgressReporter {
   }
 }
 
-const silent: ProgressReporter = Object.freeze({ emit: () => {}, close: () => {} });
-
 /** The reporter for `mode` ('auto': bars on a terminal, plain lines otherwise). */
 export function createProgressReporter(options: ProgressOptions = {}): ProgressReporter {
   const stream = options.stream ?? process.stderr;
@@ -380,7 +324,7 @@ export function createProgressReporter(options: ProgressOptions = {}): ProgressR
     bars: () => new BarReporter(stream, now),
     plain: () => new PlainReporter(stream, now),
     json: () => new JsonReporter(stream, now, options.batchIntervalMs ?? DEFAULTS.batchIntervalMs),
-    silent: () => silent,
+    silent: () => SILENT_PROGRESS,
   };
   return makers[mode]();
 }

@@ -5,8 +5,8 @@ import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
 import type { BackendName, RunRecord } from '../core/types.ts';
-import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from './pool.ts';
-import { createProgressReporter, type ProgressReporter } from './progress.ts';
+import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
+import { SILENT_PROGRESS, type ProgressReporter } from './progress.ts';
 import {
   TENSORFLOW_MAX_WORKERS,
   defaultWorkers,
@@ -15,7 +15,7 @@ import {
   sweepIdentity,
   usesTensorflow,
   type SweepSpec,
-} from './sweep-spec.ts';
+} from './spec.ts';
 
 export interface RunSweepOptions {
   /** SQLite file; created with its folder's permission when missing. */
@@ -29,7 +29,7 @@ export interface RunSweepOptions {
   /** Fashion-MNIST folder (see loadFashionMnist); downloads are allowed unless `download` is false. */
   dataDir?: string;
   download?: boolean;
-  /** Where progress goes (default: bars or lines on stderr). */
+  /** Where progress goes (default: nowhere; the CLI passes its bars or lines). */
   progress?: ProgressReporter;
   /** Aborting stops the sweep cleanly: no new runs, in-flight runs back to pending. */
   signal?: AbortSignal;
@@ -164,7 +164,7 @@ async function trainPending(
   options.signal?.addEventListener('abort', forward, { once: true });
   if (options.signal?.aborted) forward();
   const removeSignals = options.handleSignals ? signalAbort(controller) : () => {};
-  const progress = options.progress ?? createProgressReporter();
+  const progress = options.progress ?? SILENT_PROGRESS;
   let pool: TrainPool | null = null;
   const started = performance.now();
   try {
@@ -250,7 +250,6 @@ async function trainPending(
     await pool?.destroy();
     // Anything still marked running by this process (an internal error cut the sweep short) can run again.
     store.resetRunning(sweep.id);
-    if (!options.progress) progress.close();
   }
   summary.seconds = (performance.now() - started) / 1000;
   summary.modelsPerHour = summary.seconds > 0 ? (summary.trained / summary.seconds) * 3600 : 0;

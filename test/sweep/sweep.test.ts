@@ -1,4 +1,4 @@
-// Tests of src/train/sweep.ts: real sweeps of tiny models in real worker threads into a real SQLite file.
+// Tests of src/sweep/sweep.ts: real sweeps of tiny models in real worker threads into a real SQLite file.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,9 +8,10 @@ import Database from 'better-sqlite3';
 import { NetspaceError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/store.ts';
 import type { RunRecord, SweepRecord } from '../../src/core/types.ts';
-import { createProgressReporter, type ProgressEvent } from '../../src/train/progress.ts';
-import { parseSweepSpec, type SweepSpec } from '../../src/train/sweep-spec.ts';
-import { runSweep } from '../../src/train/sweep.ts';
+import { createProgressReporter } from '../../src/cli/progress.ts';
+import type { ProgressEvent } from '../../src/sweep/progress.ts';
+import { parseSweepSpec, type SweepSpec } from '../../src/sweep/spec.ts';
+import { runSweep } from '../../src/sweep/sweep.ts';
 import { FAULT_ENV } from '../../src/train/worker.ts';
 
 /** A one-stage space with four possible configs (widths 8..32), small enough to train in a second. */
@@ -70,7 +71,7 @@ function assertConsistent(run: RunRecord, db: Database.Database): void {
   assert.equal(checkpoint.n, 0, `${where}: a finished run keeps no checkpoint`);
 }
 
-describe('train/sweep', () => {
+describe('sweep/sweep', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'netspace-sweep-'));
@@ -245,7 +246,7 @@ describe('train/sweep', () => {
     const db = join(dir, 'held.db');
     const spec = tinySpec({ spaces: [{ space: tinySpace, n: 1 }] });
     const store = openStore(db);
-    const { id } = store.openSweep('tiny', (await import('../../src/train/sweep-spec.ts')).sweepIdentity(spec));
+    const { id } = store.openSweep('tiny', (await import('../../src/sweep/spec.ts')).sweepIdentity(spec));
     // The test runner's parent process is alive and is not this process.
     store.claimSweep(id, { pid: process.ppid, host: (await import('node:os')).hostname(), token: '' });
     store.close();
