@@ -1,4 +1,5 @@
 // The one catalogue of user-facing error messages: every NetspaceError netspace throws is worded here, nowhere else.
+import { count, share } from './core/format.ts';
 import { NetspaceError } from './errors.ts';
 
 /** A value as the user wrote it: strings quoted, everything else as JSON. */
@@ -42,14 +43,8 @@ export function specError(source: string, path: string, problem: string): never 
 
 const hex32 = (value: number): string => `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-const count = (n: number): string => n.toLocaleString('en-US');
 const oneOfHint = (value: unknown, options: readonly string[]): string => (typeof value === 'string' ? didYouMean(value, options) : '');
 
-/** Share of `part` in `whole`, rounded so that 99.6% does not read as 100% (that would claim nothing got through). */
-function percent(part: number, whole: number): string {
-  const p = (100 * part) / whole;
-  return `${p >= 99.5 && part < whole ? p.toFixed(1) : p.toFixed(0)}%`;
-}
 
 // `spec` and `option` come first: other sections build on their wording.
 const spec = {
@@ -207,7 +202,7 @@ export const messages = freezeSections({
       }; ${reasons}. Widen the ranges, ask for fewer configs or allow more attempts.`,
     /** One constraint in `rejections`; `reached` is null for a constraint every draw meets first (out of `draws`). */
     rejectedBy: (label: string, rejected: number, reached: number | null, draws: number) =>
-      `${show(label)} (${count(rejected)} of ${reached === null ? `${count(draws)} draws` : `the ${count(reached)} that reached it`}, ${percent(rejected, reached ?? draws)})`,
+      `${show(label)} (${count(rejected)} of ${reached === null ? `${count(draws)} draws` : `the ${count(reached)} that reached it`}, ${share(rejected, reached ?? draws)})`,
     /** `ranked`: rejectedBy texts, the constraint that rejected the most first. */
     rejections: (ranked: readonly string[]) =>
       ranked.length === 0

@@ -1,6 +1,7 @@
 // analyzeSweep: a stored sweep in, every number the report shows out (typed, JSON-able, no I/O, no randomness
 // beyond the seeded bootstraps).
-import type { RunRecord, RunStatus, StatusCounts, SweepRecord, TrainSettings } from '../core/types.ts';
+import { percent } from '../core/format.ts';
+import { countStatuses, type RunRecord, type StatusCounts, type SweepRecord, type TrainSettings } from '../core/types.ts';
 export type { StatusCounts } from '../core/types.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
@@ -207,19 +208,6 @@ export function autoBins(n: number): number {
   return Math.max(1, Math.min(10, Math.floor(Math.sqrt(n))));
 }
 
-function emptyCounts(): StatusCounts {
-  return { total: 0, pending: 0, running: 0, done: 0, failed: 0, diverged: 0 };
-}
-
-function count(runs: readonly RunRecord[]): StatusCounts {
-  const counts = emptyCounts();
-  for (const run of runs) {
-    counts.total++;
-    counts[run.status satisfies RunStatus]++;
-  }
-  return counts;
-}
-
 /** A done run whose error can be used: finite and within 0..1. */
 function scored(run: RunRecord): run is RunRecord & { finalError: number } {
   return run.status === 'done' && typeof run.finalError === 'number' && Number.isFinite(run.finalError);
@@ -248,9 +236,6 @@ function curveOf(run: RunRecord & { finalError: number }): CurveSeries {
   };
 }
 
-function percent(x: number): string {
-  return `${(x * 100).toFixed(2)}%`;
-}
 
 /** A run's training recipe in a few words, e.g. "3 epochs at 28x28 on 6000 images, batch 128, lr 0.05". */
 function describeSettings(s: TrainSettings): string {
@@ -270,7 +255,7 @@ export function analyzeSweep(sweep: SweepRecord, options?: AnalysisOptions): Swe
   const bySpace = new Map(spaceNames.map((s) => [s, finished.filter((r) => r.space === s)]));
   const notes: string[] = [];
 
-  const counts = count(runs);
+  const counts = countStatuses(runs);
   const unscoredDone = runs.filter((r) => r.status === 'done' && !scored(r)).length;
   if (runs.length === 0) notes.push('This sweep has no runs yet.');
   else if (finished.length === 0) notes.push('No finished runs yet: the charts of errors appear once runs are done.');
@@ -297,7 +282,7 @@ export function analyzeSweep(sweep: SweepRecord, options?: AnalysisOptions): Swe
     const best = [...done].sort((a, b) => a.finalError - b.finalError || a.id - b.id)[0];
     return {
       space,
-      counts: count(runs.filter((r) => r.space === space)),
+      counts: countStatuses(runs.filter((r) => r.space === space)),
       n: done.length,
       minError: errors.length > 0 ? Math.min(...errors) : null,
       medianError: errors.length > 0 ? median(errors) : null,

@@ -1,5 +1,6 @@
 // Progress of training runs on the terminal: bars on a terminal, plain lines in a log, JSON lines with --json.
 import cliProgress from 'cli-progress';
+import { percent } from '../core/format.ts';
 import { SILENT_PROGRESS, type EndStatus, type ProgressEvent, type ProgressReporter } from '../sweep/progress.ts';
 
 export type ProgressMode = 'bars' | 'plain' | 'json' | 'silent';
@@ -78,10 +79,8 @@ class SweepTally {
   }
 }
 
-const percent = (error: number | null): string => (error === null ? '-' : `${(error * 100).toFixed(2)}%`);
-
 function endText(e: Extract<ProgressEvent, { type: 'run-end' }>): string {
-  if (e.status === 'done') return `done, error ${percent(e.finalError)} in ${formatDuration(e.seconds)}`;
+  if (e.status === 'done') return `done, error ${percent(e.finalError, 2, '-')} in ${formatDuration(e.seconds)}`;
   return `${e.status}: ${e.errorText ?? 'no reason given'}`;
 }
 

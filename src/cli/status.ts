@@ -1,8 +1,7 @@
 // `sweep status` on the terminal: the status the store reads (store/status.ts), as lines of text.
+import { count, percent } from '../core/format.ts';
 import type { StatusCounts } from '../core/types.ts';
 import type { SweepStatus } from '../store/status.ts';
-
-const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
 
 function countsLine(c: StatusCounts): string {
   return `${c.total} runs: ${c.done} done, ${c.failed} failed, ${c.diverged} diverged, ${c.running} running, ${c.pending} pending`;
@@ -23,7 +22,7 @@ export function formatStatus(s: SweepStatus): string {
   if (s.best.length > 0) {
     lines.push('  best runs:');
     for (const r of s.best) {
-      lines.push(`    #${r.id} ${r.space} error ${pct(r.finalError)} (${r.epochs} epochs, ${r.flops.toLocaleString('en-US')} flops, ${r.params.toLocaleString('en-US')} params) ${r.configKey}`);
+      lines.push(`    #${r.id} ${r.space} error ${percent(r.finalError, 2, '-')} (${r.epochs} epochs, ${count(r.flops)} flops, ${count(r.params)} params) ${r.configKey}`);
     }
   }
   if (s.failures.length > 0) {

@@ -135,3 +135,28 @@ export interface TrainResult {
   /** Wall time of the whole run, seconds; for a resumed run, the stored epochs' seconds plus this attempt's. */
   seconds: number;
 }
+
+/**
+ * Counts by status of `items`, each a run (counted once) or a `GROUP BY status` row with its count `n`; `key` splits
+ * them into groups (e.g. by design space), in order of first appearance. The one place statuses are tallied.
+ */
+export function countStatuses<T extends { status: RunStatus; n?: number }>(items: Iterable<T>): StatusCounts;
+export function countStatuses<T extends { status: RunStatus; n?: number }>(items: Iterable<T>, key: (item: T) => string): Record<string, StatusCounts>;
+export function countStatuses<T extends { status: RunStatus; n?: number }>(
+  items: Iterable<T>,
+  key?: (item: T) => string,
+): StatusCounts | Record<string, StatusCounts> {
+  const groups: Record<string, StatusCounts> = {};
+  const all = emptyCounts();
+  for (const item of items) {
+    const counts = key === undefined ? all : (groups[key(item)] ??= emptyCounts());
+    const n = item.n ?? 1;
+    counts[item.status] += n;
+    counts.total += n;
+  }
+  return key === undefined ? all : groups;
+}
+
+function emptyCounts(): StatusCounts {
+  return { total: 0, pending: 0, running: 0, done: 0, failed: 0, diverged: 0 };
+}

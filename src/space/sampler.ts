@@ -2,7 +2,8 @@
 import type { AnyNetConfig, StageConfig } from './config.ts';
 import { adjustStages } from './compatibility.ts';
 import { complexity, type Complexity } from './complexity.ts';
-import { compileDistribution, createRng, MAX_SEED, type Draw, type RandomGenerator } from './distributions.ts';
+import { createRng, MAX_SEED, type RandomGenerator } from '../core/random.ts';
+import { compileDistribution, type Draw } from './distributions.ts';
 import { canonicalKey } from './key.ts';
 import { regnetConfig, regnetWidths } from './regnet.ts';
 import { isNetspaceError, NetspaceError } from '../errors.ts';

@@ -7,15 +7,16 @@ import { messages } from '../messages.ts';
 import type { AnyNetConfig } from '../space/config.ts';
 import { currentOwner, isOwnerAlive, type SweepOwner } from './owner.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion, type SqliteDatabase } from './schema.ts';
-import type {
-  BackendName,
-  EpochRecord,
-  RunRecord,
-  RunStatus,
-  StatusCounts,
-  SweepRecord,
-  TrainResult,
-  TrainSettings,
+import {
+  countStatuses,
+  type BackendName,
+  type EpochRecord,
+  type RunRecord,
+  type RunStatus,
+  type StatusCounts,
+  type SweepRecord,
+  type TrainResult,
+  type TrainSettings,
 } from '../core/types.ts';
 
 export type { StatusCounts } from '../core/types.ts';
@@ -227,10 +228,6 @@ function toRunSummary(row: RunRow): Omit<RunRecord, 'epochs'> {
   };
 }
 
-function emptyCounts(): StatusCounts {
-  return { total: 0, pending: 0, running: 0, done: 0, failed: 0, diverged: 0 };
-}
-
 const now = (): string => new Date().toISOString();
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -358,12 +355,7 @@ class SqliteStore implements Store {
     const rows = this.#db
       .prepare('SELECT status, COUNT(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status')
       .all(sweep.id) as { status: RunStatus; n: number }[];
-    const counts = emptyCounts();
-    for (const row of rows) {
-      counts[row.status] = row.n;
-      counts.total += row.n;
-    }
-    return counts;
+    return countStatuses(rows);
   }
 
   statusBySpace(name: string): Record<string, StatusCounts> {
@@ -374,13 +366,7 @@ class SqliteStore implements Store {
          GROUP BY space, status ORDER BY first`,
       )
       .all(sweep.id) as { space: string; status: RunStatus; n: number }[];
-    const out: Record<string, StatusCounts> = {};
-    for (const row of rows) {
-      const counts = (out[row.space] ??= emptyCounts());
-      counts[row.status] = row.n;
-      counts.total += row.n;
-    }
-    return out;
+    return countStatuses(rows, (row) => row.space);
   }
 
   bestRuns(name: string, limit: number): RunSummary[] {

@@ -1,5 +1,6 @@
 // Runs a sweep: plan the runs, store them, train the pending ones in the pool, commit every epoch as it ends.
 import { loadFashionMnist } from '../data/index.ts';
+import { si } from '../core/format.ts';
 import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
@@ -64,16 +65,8 @@ export interface SweepSummary {
   modelsPerHour: number;
 }
 
-/** Shows a count as 1.2k / 3.4M. */
-function short(x: number): string {
-  if (x >= 1e9) return `${(x / 1e9).toFixed(1)}G`;
-  if (x >= 1e6) return `${(x / 1e6).toFixed(1)}M`;
-  if (x >= 1e3) return `${(x / 1e3).toFixed(1)}k`;
-  return String(Math.round(x));
-}
-
 function runLabel(run: RunRecord): string {
-  return `${run.space} (${short(run.flops)} flops, ${short(run.params)} params)`;
+  return `${run.space} (${si(run.flops)} flops, ${si(run.params)} params)`;
 }
 
 /** An AbortSignal fired by the first SIGINT or SIGTERM; a second SIGINT exits at once with code 130. */
