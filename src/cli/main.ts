@@ -2,7 +2,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { isNetspaceError } from '../errors.ts';
 
 const commandDir = fileURLToPath(new URL('./commands/', import.meta.url));
@@ -25,7 +24,17 @@ function reportFailure(error: unknown): never {
   process.exit(70);
 }
 
-export async function main(argv: string[]): Promise<void> {
+/**
+ * What a program embedding the CLI may hand its commands besides the command line (tests: a worker with planted
+ * faults); yargs merges it into every command's arguments, and no flag can set it.
+ */
+export interface CliContext {
+  /** The pool's worker module for commands that train (TrainPoolOptions.worker). */
+  poolWorker?: string;
+}
+
+/** Parses `argv` (without node and the script) and runs the command; exits the process on errors. */
+export async function main(argv: string[], context: CliContext = {}): Promise<void> {
   const cli = yargs(argv)
     .scriptName('netspace')
     .version(`${version} (${compiled ? 'built, dist/' : 'from source, through tsx'})`)
@@ -41,10 +50,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(2);
     });
   try {
-    await cli.parseAsync();
+    await cli.parseAsync(argv, context);
   } catch (error) {
     reportFailure(error);
   }
 }
 
-await main(hideBin(process.argv));

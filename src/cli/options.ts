@@ -15,3 +15,8 @@ export const downloadOption = {
   default: true,
   describe: 'download Fashion-MNIST to ./data/fashion-mnist when no copy is found (--no-download forbids it)',
 } as const;
+
+/** The pool settings a command that trains takes from the CLI's context (CliContext in main.ts), if any. */
+export function poolFromContext(args: { poolWorker?: string }): { pool?: { worker: string } } {
+  return args.poolWorker === undefined ? {} : { pool: { worker: args.poolWorker } };
+}

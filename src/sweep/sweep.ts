@@ -37,8 +37,8 @@ export interface RunSweepOptions {
   /** Install SIGINT/SIGTERM handlers for the sweep's duration (the CLI does): the first stops cleanly, a second
    *  Ctrl-C exits at once (the database stays consistent either way). */
   handleSignals?: boolean;
-  /** Thread settings passed to the pool (tests: heap limits, planted faults). */
-  pool?: Pick<TrainPoolOptions, 'resourceLimits' | 'env'>;
+  /** Thread settings passed to the pool (tests: heap limits, a worker with planted faults). */
+  pool?: Pick<TrainPoolOptions, 'resourceLimits' | 'env' | 'worker'>;
 }
 
 /** How a sweep invocation ended. */

@@ -7,7 +7,7 @@ import type { BackendName, EpochRecord, TrainResult } from '../core/types.ts';
 import type { BatchProgress, TrainRequest } from './types.ts';
 import type { WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
 
-/** The worker file piscina loads: a .mjs shim that registers tsx, since new threads start without it. */
+/** The worker file piscina loads: a .mjs shim that loads the task module (registering tsx when it is TypeScript). */
 const WORKER_FILE = new URL('./worker-shim.mjs', import.meta.url).href;
 
 export interface TrainPoolOptions {
@@ -18,8 +18,13 @@ export interface TrainPoolOptions {
   backend: BackendName | 'auto';
   /** V8 heap limits per thread; a thread past them is ended and its run fails with the reason. */
   resourceLimits?: ResourceLimits;
-  /** Environment of the threads (default: this process's); tests plant NETSPACE_FAULT here. */
+  /** Environment of the threads (default: this process's). */
   env?: Record<string, string | undefined>;
+  /**
+   * URL of a module whose default export handles the tasks in place of the training worker (a .ts module is loaded
+   * through tsx). Tests pass a worker that wraps it with planted faults (test/fixtures/fault-worker.ts).
+   */
+  worker?: string;
 }
 
 /** What the pool reports about one task while it runs (on the main thread, in order per task). */
@@ -63,7 +68,7 @@ export class TrainPool {
   constructor(options: TrainPoolOptions) {
     this.size = options.workers;
     this.#requested = options.backend;
-    const workerData: WorkerSetup = { data: options.data, backend: options.backend };
+    const workerData: WorkerSetup = { data: options.data, backend: options.backend, ...(options.worker === undefined ? {} : { entry: options.worker }) };
     this.#piscina = new Piscina<WorkerTask, WorkerReply>({
       filename: WORKER_FILE,
       minThreads: options.workers,

@@ -10,6 +10,8 @@ import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/store.ts';
 
 const BIN = new URL('../../bin/netspace.js', import.meta.url).pathname;
+/** The CLI with the fault-planting worker: NETSPACE_FAULT=delay:* slows every batch, so a sweep can be caught mid-run. */
+const WITH_FAULTS = ['--import', 'tsx', new URL('../fixtures/netspace-with-faults.ts', import.meta.url).pathname];
 
 interface Finished {
   code: number | null;
@@ -19,7 +21,8 @@ interface Finished {
 }
 
 function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = env.NETSPACE_FAULT === undefined ? [BIN] : WITH_FAULTS;
+  const child = spawn(process.execPath, [...entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
@@ -133,7 +136,7 @@ describe('cli sweep', () => {
   });
 
   it('survives kill -9 mid-sweep: readers and a second writer meanwhile, then resume trains each config once and loses no epoch', async () => {
-    // 8 batches per epoch, each followed by a 100 ms sleep (test hook): runs of 5-6 s, so that the sweep is still
+    // 8 batches per epoch, each followed by a 100 ms pause (the fault worker's delay): runs of 5-6 s, so that the sweep is still
     // going while the checks below start their own processes.
     const spec = writeSpec(dir, 'killed', 6, 32);
     const db = join(dir, 'killed.db');

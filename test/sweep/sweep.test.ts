@@ -12,7 +12,7 @@ import { createProgressReporter } from '../../src/cli/progress.ts';
 import type { ProgressEvent } from '../../src/sweep/progress.ts';
 import { parseSweepSpec, type SweepSpec } from '../../src/sweep/spec.ts';
 import { runSweep } from '../../src/sweep/sweep.ts';
-import { FAULT_ENV } from '../../src/train/worker.ts';
+import { FAULT_ENV, FAULT_WORKER } from '../fixtures/fault-worker.ts';
 
 /** A one-stage space with four possible configs (widths 8..32), small enough to train in a second. */
 const tinySpace = {
@@ -149,7 +149,7 @@ describe('sweep/sweep', () => {
     const db = join(dir, 'faults.db');
     const spec = tinySpec();
     const env = { ...process.env, [FAULT_ENV]: 'throw:2,exit:tiny:in1_stem8_out10_bias_d1w24' };
-    const summary = await runSweep(spec, { db, progress: recorder().progress, download: false, pool: { env } });
+    const summary = await runSweep(spec, { db, progress: recorder().progress, download: false, pool: { env, worker: FAULT_WORKER } });
     assert.deepEqual(summary.counts, { total: 6, pending: 0, running: 0, done: 4, failed: 2, diverged: 0 });
     const store = openStore(db, { readonly: true });
     const raw = new Database(db, { readonly: true });

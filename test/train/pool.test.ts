@@ -3,7 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
 import { PoolClosedError, TrainPool } from '../../src/train/pool.ts';
-import { FAULT_ENV } from '../../src/train/worker.ts';
+import { FAULT_ENV, FAULT_WORKER } from '../fixtures/fault-worker.ts';
 import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
 import type { TrainRequest } from '../../src/train/types.ts';
 import { tinyAnyNet } from '../model/tiny.ts';
@@ -21,7 +21,7 @@ describe('train/pool', () => {
   describe('two threads', () => {
     let pool: TrainPool;
     before(() => {
-      pool = new TrainPool({ workers: 2, data, backend: 'wasm', env: { ...process.env, [FAULT_ENV]: 'throw:3,exit:4,throw:faulty-,abort:8' } });
+      pool = new TrainPool({ workers: 2, data, backend: 'wasm', worker: FAULT_WORKER, env: { ...process.env, [FAULT_ENV]: 'throw:3,exit:4,throw:faulty-,abort:8' } });
     });
     after(() => pool.destroy());
 
@@ -94,7 +94,7 @@ describe('train/pool', () => {
       data,
       backend: 'wasm',
       resourceLimits: { maxOldGenerationSizeMb: 128 },
-      env: { ...process.env, [FAULT_ENV]: 'oom:1' },
+      worker: FAULT_WORKER, env: { ...process.env, [FAULT_ENV]: 'oom:1' },
     });
     try {
       const oom = await pool.run(1, 'key-1', request(1, 1));
@@ -133,7 +133,7 @@ describe('train/pool replacing threads', () => {
   let pool: TrainPool;
   before(async () => {
     data = await loadFashionMnist({ download: false });
-    pool = new TrainPool({ workers: 2, data, backend: 'wasm', env: { ...process.env, [FAULT_ENV]: 'throw:thrower-,exit:exiter-' } });
+    pool = new TrainPool({ workers: 2, data, backend: 'wasm', worker: FAULT_WORKER, env: { ...process.env, [FAULT_ENV]: 'throw:thrower-,exit:exiter-' } });
   });
   after(() => pool.destroy());
 

@@ -5,7 +5,7 @@ import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
 import type { ExportFormat } from '../../store/export.ts';
-import { dataDirOption, dbOption, downloadOption } from '../options.ts';
+import { dataDirOption, dbOption, downloadOption, poolFromContext } from '../options.ts';
 
 interface RunArgs {
   spec: string;
@@ -16,6 +16,8 @@ interface RunArgs {
   json: boolean;
   dataDir?: string;
   download: boolean;
+  /** From the CLI's context, not a flag (CliContext). */
+  poolWorker?: string;
 }
 
 interface StatusArgs {
@@ -60,6 +62,7 @@ const run: CommandModule<object, RunArgs> = {
         download: args.download,
         handleSignals: true,
         progress,
+        ...poolFromContext(args),
         ...(args.workers !== undefined ? { workers: args.workers } : {}),
         ...(args.backend !== undefined ? { backend: args.backend } : {}),
         ...(args.dataDir !== undefined ? { dataDir: args.dataDir } : {}),

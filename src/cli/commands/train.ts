@@ -2,9 +2,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
+import { percent } from '../../core/format.ts';
 import type { EpochRecord, RunRecord, TrainSettings } from '../../core/types.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
-import { dataDirOption, dbOption, downloadOption } from '../options.ts';
+import { dataDirOption, dbOption, downloadOption, poolFromContext } from '../options.ts';
 
 export interface TrainArgs {
   model: string;
@@ -21,6 +22,8 @@ export interface TrainArgs {
   json: boolean;
   dataDir?: string;
   download: boolean;
+  /** From the CLI's context, not a flag (CliContext). */
+  poolWorker?: string;
 }
 
 /** The options `train` takes, with `defaults` (the chapter's recipe for `baseline`, quick ones for `train`). */
@@ -85,7 +88,7 @@ export function formatEpochs(epochs: readonly EpochRecord[]): string {
 
 function describeRun(run: RunRecord, sweep: string): string {
   const status = run.status === 'done'
-    ? `done: validation error ${((run.finalError ?? 0) * 100).toFixed(2)}% after ${run.epochs.length} epochs`
+    ? `done: validation error ${percent(run.finalError)} after ${run.epochs.length} epochs`
     : `${run.status}${run.errorText ? `: ${run.errorText}` : ''}`;
   return `run ${run.id} (${sweep}, backend ${run.backend ?? '?'}, ${(run.seconds ?? 0).toFixed(0)} s): ${status}`;
 }
@@ -108,7 +111,7 @@ export async function runTrainCommand(args: TrainArgs): Promise<void> {
   try {
     result = await trainSingle(
       { modelName, config, settings, seed: args.seed, backend: args.backend },
-      { db: args.db, download: args.download, handleSignals: true, progress, ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }) },
+      { db: args.db, download: args.download, handleSignals: true, progress, ...poolFromContext(args), ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }) },
     );
   } finally {
     progress.close();
