@@ -42,6 +42,8 @@ class SweepTally {
   done = 0;
   failed = 0;
   diverged = 0;
+  stopped = 0;
+  paused = 0;
   /** Runs finished by this process (the rate counts these only: earlier ones took unknown time). */
   finishedHere = 0;
   started: number;
@@ -50,8 +52,9 @@ class SweepTally {
     this.started = now;
   }
 
+  /** Runs that reached a final status (a paused run continues later). */
   get finished(): number {
-    return this.done + this.failed + this.diverged;
+    return this.done + this.failed + this.diverged + this.stopped;
   }
 
   /** Models per hour finished by this process. */
@@ -68,12 +71,14 @@ class SweepTally {
 
   end(status: EndStatus): void {
     this[status] += 1;
-    this.finishedHere += 1;
+    if (status !== 'paused') this.finishedHere += 1;
   }
 
   line(now: number): string {
     const parts = [`${this.finished}/${this.total} runs`, `done ${this.done}`, `failed ${this.failed}`];
     if (this.diverged > 0) parts.push(`diverged ${this.diverged}`);
+    if (this.stopped > 0) parts.push(`stopped ${this.stopped}`);
+    if (this.paused > 0) parts.push(`paused ${this.paused}`);
     parts.push(`${this.rate(now).toFixed(1)} models/h`, `ETA ${formatDuration(this.eta(now))}`);
     return parts.join(' | ');
   }
@@ -81,6 +86,8 @@ class SweepTally {
 
 function endText(e: Extract<ProgressEvent, { type: 'run-end' }>): string {
   if (e.status === 'done') return `done, error ${percent(e.finalError, 2, '-')} in ${formatDuration(e.seconds)}`;
+  if (e.status === 'stopped') return `stopped by its schedule, error ${percent(e.finalError, 2, '-')}`;
+  if (e.status === 'paused') return 'paused by its schedule (continues if promoted)';
   return `${e.status}: ${e.errorText ?? 'no reason given'}`;
 }
 

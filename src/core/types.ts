@@ -123,11 +123,20 @@ export interface SweepRecord {
   runs: RunRecord[];
 }
 
-/** How a run ended. */
+/**
+ * What a run does after an epoch, as its schedule decides (sweep/schedule.ts): train on, pause at this epoch (its
+ * checkpoint kept, to continue when promoted) or stop here for good.
+ */
+export type EpochDecision = 'continue' | 'pause' | 'stop';
+
+/**
+ * How a training attempt ended: done (all its epochs), paused or stopped by its schedule after an epoch, failed, or
+ * diverged (a loss that is not a finite number).
+ */
 export interface TrainResult {
-  status: 'done' | 'failed' | 'diverged';
+  status: 'done' | 'paused' | 'stopped' | 'failed' | 'diverged';
   epochs: EpochRecord[];
-  /** 1 - validation accuracy of the last epoch; null unless done. */
+  /** 1 - validation accuracy of the last epoch; null unless done or stopped. */
   finalError: number | null;
   /** Why it failed or diverged. */
   errorText: string | null;

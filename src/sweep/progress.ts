@@ -1,9 +1,9 @@
 // What happens during a sweep, as data: the events a sweep emits for whoever shows progress (the CLI renders them as
 // bars, plain lines or JSON lines: src/cli/progress.ts).
-import type { EpochRecord } from '../core/types.ts';
+import type { EpochRecord, TrainResult } from '../core/types.ts';
 
-/** Final statuses of a run. */
-export type EndStatus = 'done' | 'failed' | 'diverged';
+/** How a run's attempt ended (TrainResult's status): paused runs continue later, the others are final. */
+export type EndStatus = TrainResult['status'];
 
 /**
  * What happens during a sweep (or a single `netspace train`, which sends no sweep events), in order: sweep-start,

@@ -5,9 +5,10 @@ import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
-import type { BackendName, RunRecord } from '../core/types.ts';
+import type { RunRecord, TrainResult } from '../core/types.ts';
 import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
-import { SILENT_PROGRESS, type ProgressReporter } from './progress.ts';
+import { SILENT_PROGRESS, type ProgressEvent, type ProgressReporter } from './progress.ts';
+import { queueScheduler, type Scheduler } from './schedule.ts';
 import {
   TENSORFLOW_MAX_WORKERS,
   defaultWorkers,
@@ -119,22 +120,132 @@ interface OpenedSweep {
   added: number;
 }
 
-async function trainPending(
-  store: Store,
-  sweep: OpenedSweep,
-  spec: SweepSpec,
-  backend: BackendRequest,
-  options: RunSweepOptions,
-): Promise<SweepSummary> {
-  const queue = store.pendingRuns(sweep.id);
-  const before = store.statusCounts(sweep.name);
-  let wanted = options.workers ?? (spec.workers === 'auto' ? defaultWorkers(backend) : spec.workers);
+/**
+ * Threads for this sweep: the option, else the spec's, else one per core (one with tensorflow), never more than there
+ * are runs; `note` says why fewer run than were asked for.
+ */
+function chooseWorkers(spec: SweepSpec, backend: BackendRequest, asked: number | undefined, runs: number): { workers: number; note?: string } {
+  let wanted = asked ?? (spec.workers === 'auto' ? defaultWorkers(backend) : spec.workers);
   let note: string | undefined;
   if (wanted > TENSORFLOW_MAX_WORKERS && usesTensorflow(backend)) {
     note = messages.train.tensorflowThreads(wanted, TENSORFLOW_MAX_WORKERS);
     wanted = TENSORFLOW_MAX_WORKERS;
   }
-  const workers = Math.max(1, Math.min(wanted, queue.length));
+  return { workers: Math.max(1, Math.min(wanted, runs)), ...(note === undefined ? {} : { note }) };
+}
+
+/** One AbortController for the sweep: aborted by the caller's signal or (with `handleSignals`) by Ctrl-C. */
+function stopSwitch(options: RunSweepOptions): { controller: AbortController; dispose: () => void } {
+  const controller = new AbortController();
+  const forward = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', forward, { once: true });
+  if (options.signal?.aborted) forward();
+  const removeSignals = options.handleSignals ? signalAbort(controller) : () => {};
+  return {
+    controller,
+    dispose: () => {
+      options.signal?.removeEventListener('abort', forward);
+      removeSignals();
+    },
+  };
+}
+
+/**
+ * Gives runs to `slots` workers as the scheduler hands them out, until it has none left or `signal` aborts. A slot
+ * told to 'wait' sleeps until another slot's run ends; with no run in flight, 'wait' means nothing more can start.
+ */
+async function drain(
+  scheduler: Scheduler,
+  slots: number,
+  signal: AbortSignal,
+  train: (slot: number, run: RunRecord) => Promise<void>,
+): Promise<void> {
+  let inFlight = 0;
+  let wake = (): void => {};
+  let changed = new Promise<void>((resolve) => (wake = resolve));
+  const slot = async (n: number): Promise<void> => {
+    while (!signal.aborted) {
+      const run = scheduler.next();
+      if (run === null) return;
+      if (run === 'wait') {
+        if (inFlight === 0) return;
+        await changed;
+        continue;
+      }
+      inFlight += 1;
+      try {
+        await train(n, run);
+      } finally {
+        inFlight -= 1;
+        const woken = wake;
+        changed = new Promise<void>((resolve) => (wake = resolve));
+        woken();
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: slots }, (_, i) => slot(i + 1)));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}
+
+/** What trainRun needs besides the run: where to store, whom to ask, whom to tell. */
+interface RunContext {
+  store: Store;
+  pool: TrainPool;
+  scheduler: Scheduler;
+  progress: ProgressReporter;
+  backend: BackendRequest;
+}
+
+/**
+ * Trains one run on a pool thread and stores it as it goes: its resume point, each epoch with its checkpoint (then
+ * the scheduler decides whether it goes on), and its end. Returns the result, or null when the run went back to
+ * pending (the pool closed, or a thread could not start: then `fatal` holds why).
+ */
+async function trainRun(ctx: RunContext, slot: number, run: RunRecord, fatal: (reason: string) => void): Promise<TrainResult | null> {
+  const { store, progress } = ctx;
+  const resume = store.takeResumePoint(run.id);
+  store.markRunning(run.id, ctx.backend === 'auto' ? null : ctx.backend);
+  const label = runLabel(run);
+  const epochs = run.settings.epochs;
+  progress.emit({ type: 'run-start', worker: slot, runId: run.id, label, epochs, resumedAt: resume?.epochs.length ?? 0 });
+  try {
+    const request = { config: run.config, settings: run.settings, seed: run.seed, backend: ctx.backend, ...(resume ? { resume } : {}) };
+    const result = await ctx.pool.run(run.id, run.configKey, request, {
+      onBatch: (p) => progress.emit({ type: 'batch', worker: slot, runId: run.id, epochs, ...p }),
+      onEpoch: (record, checkpoint) => {
+        if (!store.recordEpoch(run.id, record, checkpoint)) return 'stop';
+        progress.emit({ type: 'epoch', worker: slot, runId: run.id, epochs, record });
+        return ctx.scheduler.afterEpoch(run, record);
+      },
+    });
+    store.finishRun(run.id, result);
+    progress.emit({ type: 'run-end', worker: slot, runId: run.id, label, ...endOf(result) });
+    ctx.scheduler.ended(run, result);
+    return result;
+  } catch (error) {
+    if (error instanceof WorkerStartupError) fatal(error.message);
+    else if (!(error instanceof PoolClosedError)) throw error;
+    store.releaseRun(run.id);
+    ctx.scheduler.ended(run, null);
+    return null;
+  }
+}
+
+/** The run-end event's view of a result. */
+function endOf(result: TrainResult): Pick<Extract<ProgressEvent, { type: 'run-end' }>, 'status' | 'finalError' | 'errorText' | 'seconds'> {
+  return { status: result.status, finalError: result.finalError, errorText: result.errorText, seconds: result.seconds };
+}
+
+/**
+ * Trains the sweep's pending runs: chooses the workers, loads the data, starts the pool, drains the schedule through
+ * it and stores every epoch and end. A Ctrl-C (or `options.signal`) stops it cleanly: no new runs, in-flight runs
+ * back to pending with their epochs. A thread that cannot train at all stops the sweep with a NetspaceError.
+ */
+async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, backend: BackendRequest, options: RunSweepOptions): Promise<SweepSummary> {
+  const pending = store.pendingRuns(sweep.id);
+  const before = store.statusCounts(sweep.name);
+  const { workers, note } = chooseWorkers(spec, backend, options.workers, pending.length);
   const summary: SweepSummary = {
     sweep: sweep.name,
     db: store.path,
@@ -150,13 +261,9 @@ async function trainPending(
     seconds: 0,
     modelsPerHour: 0,
   };
-  if (queue.length === 0) return summary;
+  if (pending.length === 0) return summary;
 
-  const controller = new AbortController();
-  const forward = (): void => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', forward, { once: true });
-  if (options.signal?.aborted) forward();
-  const removeSignals = options.handleSignals ? signalAbort(controller) : () => {};
+  const { controller, dispose } = stopSwitch(options);
   const progress = options.progress ?? SILENT_PROGRESS;
   let pool: TrainPool | null = null;
   const started = performance.now();
@@ -166,80 +273,22 @@ async function trainPending(
     pool = new TrainPool({ workers, data, backend, ...options.pool });
     const activePool = pool;
     controller.signal.addEventListener('abort', () => void activePool.destroy(), { once: true });
-    progress.emit({
-      type: 'sweep-start',
-      sweep: sweep.name,
-      total: before.total,
-      done: before.done,
-      failed: before.failed,
-      diverged: before.diverged,
-      workers,
-      backend,
-      ...(note === undefined ? {} : { note }),
-    });
-    const concrete: BackendName | null = backend === 'auto' ? null : backend;
+    progress.emit({ type: 'sweep-start', sweep: sweep.name, ...pick(before), workers, backend, ...(note === undefined ? {} : { note }) });
     let fatal: string | null = null;
-
-    const trainOne = async (slot: number, run: RunRecord): Promise<void> => {
-      const resume = store.takeResumePoint(run.id);
-      store.markRunning(run.id, concrete);
-      const label = runLabel(run);
-      const epochs = run.settings.epochs;
-      progress.emit({ type: 'run-start', worker: slot, runId: run.id, label, epochs, resumedAt: resume?.epochs.length ?? 0 });
-      try {
-        const result = await activePool.run(
-          run.id,
-          run.configKey,
-          { config: run.config, settings: run.settings, seed: run.seed, backend, ...(resume ? { resume } : {}) },
-          {
-            onBatch: (p) => progress.emit({ type: 'batch', worker: slot, runId: run.id, epochs, ...p }),
-            onEpoch: (record, checkpoint) => {
-              if (store.recordEpoch(run.id, record, checkpoint)) {
-                progress.emit({ type: 'epoch', worker: slot, runId: run.id, epochs, record });
-              }
-            },
-          },
-        );
-        store.finishRun(run.id, result);
-        summary.trained += 1;
-        progress.emit({
-          type: 'run-end',
-          worker: slot,
-          runId: run.id,
-          label,
-          status: result.status,
-          finalError: result.finalError,
-          errorText: result.errorText,
-          seconds: result.seconds,
-        });
-      } catch (error) {
-        if (error instanceof WorkerStartupError) {
-          fatal ??= error.message;
-          controller.abort(error);
-        } else if (!(error instanceof PoolClosedError)) {
-          throw error;
-        }
-        store.releaseRun(run.id);
-        summary.released += 1;
-      }
-    };
-
-    const slot = async (n: number): Promise<void> => {
-      for (let run = queue.shift(); run !== undefined && !controller.signal.aborted; run = queue.shift()) {
-        await trainOne(n, run);
-      }
-    };
-    const results = await Promise.allSettled(Array.from({ length: workers }, (_, i) => slot(i + 1)));
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
-    if (fatal !== null) {
-      throw new NetspaceError(messages.train.cannotTrain(sweep.name, fatal));
-    }
+    const ctx: RunContext = { store, pool, scheduler: queueScheduler(pending), progress, backend };
+    await drain(ctx.scheduler, workers, controller.signal, async (slot, run) => {
+      const result = await trainRun(ctx, slot, run, (reason) => {
+        fatal ??= reason;
+        controller.abort(new Error(reason));
+      });
+      if (result === null) summary.released += 1;
+      else summary.trained += 1;
+    });
+    if (fatal !== null) throw new NetspaceError(messages.train.cannotTrain(sweep.name, fatal));
     summary.interrupted = controller.signal.aborted;
     progress.emit({ type: 'sweep-end', sweep: sweep.name, interrupted: summary.interrupted, released: summary.released });
   } finally {
-    options.signal?.removeEventListener('abort', forward);
-    removeSignals();
+    dispose();
     await pool?.destroy();
     // Anything still marked running by this process (an internal error cut the sweep short) can run again.
     store.resetRunning(sweep.id);
@@ -248,4 +297,9 @@ async function trainPending(
   summary.modelsPerHour = summary.seconds > 0 ? (summary.trained / summary.seconds) * 3600 : 0;
   summary.counts = store.statusCounts(sweep.name);
   return summary;
+}
+
+/** The counts a sweep-start event carries. */
+function pick(counts: StatusCounts): { total: number; done: number; failed: number; diverged: number } {
+  return { total: counts.total, done: counts.done, failed: counts.failed, diverged: counts.diverged };
 }

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { FashionMnist } from '../data/index.ts';
-import type { BackendName, EpochRecord, TrainResult } from '../core/types.ts';
+import type { BackendName, EpochDecision, EpochRecord, TrainResult } from '../core/types.ts';
 import type { BatchProgress, TrainRequest } from './types.ts';
-import type { WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
+import type { DecisionMessage, WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
 
 /** The worker file piscina loads: a .mjs shim that loads the task module (registering tsx when it is TypeScript). */
 const WORKER_FILE = new URL('./worker-shim.mjs', import.meta.url).href;
@@ -31,7 +31,8 @@ export interface TrainPoolOptions {
 export interface TaskCallbacks {
   onStart?: (backend: BackendName) => void;
   onBatch?: (progress: BatchProgress) => void;
-  onEpoch?: (epoch: EpochRecord, checkpoint: Uint8Array) => void;
+  /** The answer goes back to the worker, which waits for it before training on (none: go on). */
+  onEpoch?: (epoch: EpochRecord, checkpoint: Uint8Array) => EpochDecision | void;
 }
 
 /** Raised by `run` for tasks cut short by `destroy` (Ctrl-C): their runs are not failed, they go back to pending. */
@@ -117,9 +118,11 @@ export class TrainPool {
         case 'batch':
           callbacks.onBatch?.(message.progress);
           break;
-        case 'epoch':
-          callbacks.onEpoch?.(message.epoch, message.checkpoint);
+        case 'epoch': {
+          const decision = callbacks.onEpoch?.(message.epoch, message.checkpoint) ?? 'continue';
+          port1.postMessage({ type: 'decision', decision } satisfies DecisionMessage);
           break;
+        }
       }
     });
     try {

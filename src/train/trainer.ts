@@ -53,20 +53,21 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
   const result = (status: TrainResult['status'], errorText: string | null): TrainResult => ({
     status,
     epochs,
-    finalError: status === 'done' && epochs.length > 0 ? 1 - epochs[epochs.length - 1]!.valAccuracy : null,
+    finalError: (status === 'done' || status === 'stopped') && epochs.length > 0 ? 1 - epochs[epochs.length - 1]!.valAccuracy : null,
     errorText,
     backend,
     seconds: earlierSeconds + (performance.now() - started) / 1000,
   });
 
   let model: AnyNetModel | null = null;
+  let optimizer: tf.Optimizer | null = null;
   try {
     model = buildAnyNet(request.config, { seed });
     if (request.resume) {
       const c = request.resume.checkpoint;
       model.loadWeights(new Float32Array(c.buffer, c.byteOffset, c.byteLength / 4));
     }
-    const optimizer = sgd(settings.lr);
+    optimizer = sgd(settings.lr);
     const trainIdx = stratifiedSubset(data.train.labels, settings.trainSize, seed);
     const valIdx = stratifiedSubset(data.test.labels, settings.valSize, seed + 1);
     const { resolution, batchSize } = settings;
@@ -110,15 +111,16 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
       };
       epochs.push(record);
       const weights = model.saveWeights();
-      hooks.onEpoch?.(record, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
+      const decision = (await hooks.onEpoch?.(record, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength))) ?? 'continue';
+      if (decision !== 'continue' && epoch < settings.epochs) return result(decision === 'pause' ? 'paused' : 'stopped', null);
       await breathe();
     }
-    optimizer.dispose();
     return result('done', null);
   } catch (error) {
     if (error instanceof Diverged) return result('diverged', error.message);
     return result('failed', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   } finally {
+    optimizer?.dispose();
     model?.dispose();
   }
 }

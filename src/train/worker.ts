@@ -1,9 +1,10 @@
 // The pool's worker: loads the backend once, then trains one config per task and reports through the task's port.
+import { once } from 'node:events';
 import { threadId, workerData, type MessagePort } from 'node:worker_threads';
 import type { FashionMnist } from '../data/index.ts';
 import { initBackend } from '../engine/backend.ts';
 import { messages } from '../messages.ts';
-import type { BackendName, EpochRecord, TrainResult } from '../core/types.ts';
+import type { BackendName, EpochDecision, EpochRecord, TrainResult } from '../core/types.ts';
 import { trainModel } from './trainer.ts';
 import type { BatchProgress, TrainRequest } from './types.ts';
 
@@ -23,13 +24,20 @@ export interface WorkerTask {
   port: MessagePort;
 }
 
-/** Messages on a task's port, in the order they are sent. */
+/** Messages on a task's port from the worker, in the order they are sent. */
 export type WorkerMessage =
   | { type: 'start'; threadId: number; backend: BackendName }
   | { type: 'batch'; progress: BatchProgress }
+  /** The worker waits for a `decision` after each of these. */
   | { type: 'epoch'; epoch: EpochRecord; checkpoint: Uint8Array }
   /** Last message of a task that returns: everything before it has been delivered when it arrives. */
   | { type: 'end' };
+
+/** The answer to an `epoch` message, from the main thread once the epoch is stored. */
+export interface DecisionMessage {
+  type: 'decision';
+  decision: EpochDecision;
+}
 
 /**
  * A task's answer: the result, and whether this thread should be replaced (its backend may be unusable); or, when
@@ -76,9 +84,11 @@ export function createTrainTask(setup: WorkerSetup, intercept: TaskInterceptor =
           port.postMessage({ type: 'batch', progress } satisfies WorkerMessage);
         },
         onEpoch: (epoch, checkpoint) => {
+          const answer = once(port, 'message').then(([message]) => (message as DecisionMessage).decision);
           // A copy that this thread gives away: the trainer's bytes may be a view of memory it keeps using.
           const copy = checkpoint.slice();
           port.postMessage({ type: 'epoch', epoch, checkpoint: copy } satisfies WorkerMessage, [copy.buffer]);
+          return answer;
         },
       });
       // A failed run may leave the wasm heap aborted or TF.js tensors behind: the next run gets a fresh thread.

@@ -56,6 +56,24 @@ describe('train/pool', () => {
       assert.equal(pool.threadIds.length, 2);
     });
 
+    it('lets the main thread decide after each epoch: a run told to pause or stop ends there, one told to go on does not', async () => {
+      const decided: [number, number][] = [];
+      const [paused, stopped, onward] = await Promise.all(
+        (['pause', 'stop', 'continue'] as const).map((decision, i) =>
+          pool.run(20 + i, `decide-${decision}`, request(20 + i, 3), {
+            onEpoch: (e) => {
+              decided.push([20 + i, e.epoch]);
+              return e.epoch === 1 ? decision : 'continue';
+            },
+          }),
+        ),
+      );
+      assert.deepEqual([paused!.status, paused!.epochs.length, paused!.finalError], ['paused', 1, null]);
+      assert.deepEqual([stopped!.status, stopped!.epochs.length, stopped!.finalError], ['stopped', 1, 1 - stopped!.epochs[0]!.valAccuracy]);
+      assert.deepEqual([onward!.status, onward!.epochs.map((e) => e.epoch)], ['done', [1, 2, 3]]);
+      assert.deepEqual(decided.filter(([run]) => run !== 22).sort(), [[20, 1], [21, 1]]);
+    });
+
     it('turns a throwing task and an exiting thread into failed results, replaces the threads and goes on', async () => {
       const before = pool.threadIds;
       const [threw, exited, fine] = await Promise.all([

@@ -55,7 +55,7 @@ describe('train/trainer', () => {
     const settings = { ...SETTINGS, epochs: 2, trainSize: 256 };
     const checkpoints: Uint8Array[] = [];
     const whole = await trainModel({ config: TINY, settings, seed: 5, backend: 'wasm' }, data, {
-      onEpoch: (_e, c) => checkpoints.push(c.slice()),
+      onEpoch: (_e, c) => void checkpoints.push(c.slice()),
     });
     const resumed = await trainModel(
       { config: TINY, settings, seed: 5, backend: 'wasm', resume: { epochs: whole.epochs.slice(0, 1), checkpoint: checkpoints[0]! } },
