@@ -1,5 +1,5 @@
 // What a run's design looks like as numbers: the parameters plotted against error and its per-block widths.
-import type { AnyNetConfig } from '../space/config.ts';
+import { bottleneckRatio, type AnyNetConfig } from '../space/config.ts';
 import type { RunRecord } from '../core/types.ts';
 
 /** Names of the parameters the report plots error against, in display order. */
@@ -15,8 +15,6 @@ export interface ParameterDef {
   /** The run's value, or null when the run's space does not have this parameter. */
   read: (run: RunRecord) => number | null;
 }
-
-const ratio = (multiplier: number): number => 1 / multiplier;
 
 function sampledNumber(run: RunRecord, key: string): number | null {
   const value = run.sampled[key];
@@ -35,7 +33,7 @@ export const PARAMETERS: readonly ParameterDef[] = [
   { name: 'wa', label: 'slope wa (channels per block)', log: true, read: (r) => sampledNumber(r, 'wa') },
   { name: 'wm', label: 'width multiplier wm', log: false, read: (r) => sampledNumber(r, 'wm') },
   { name: 'g', label: 'group width g (widest, channels)', log: true, read: (r) => Math.max(...r.config.stages.map((s) => s.groupWidth)) },
-  { name: 'b', label: 'bottleneck ratio b (largest)', log: true, read: (r) => Math.max(...r.config.stages.map((s) => ratio(s.bottleneckMultiplier))) },
+  { name: 'b', label: 'bottleneck ratio b (largest)', log: true, read: (r) => Math.max(...r.config.stages.map((s) => bottleneckRatio(s.bottleneckMultiplier))) },
 ];
 
 /** Output width of every block, first to last: stage i's width repeated d_i times. */

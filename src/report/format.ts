@@ -1,5 +1,5 @@
 // How numbers, configs and text appear on the page and in chart labels.
-import type { AnyNetConfig } from '../space/config.ts';
+import { bottleneckRatio, type AnyNetConfig } from '../space/config.ts';
 
 export { percent, si } from '../core/format.ts';
 
@@ -21,7 +21,7 @@ export function pValue(p: number): string {
 /** The per-stage lists of a config, as the paper writes them: d_i, w_i, g_i, b_i. */
 export function describeConfig(config: AnyNetConfig): string {
   const list = (f: (s: AnyNetConfig['stages'][number]) => number): string => `[${config.stages.map((s) => value(f(s))).join(', ')}]`;
-  return `d ${list((s) => s.depth)} · w ${list((s) => s.width)} · g ${list((s) => s.groupWidth)} · b ${list((s) => 1 / s.bottleneckMultiplier)}`;
+  return `d ${list((s) => s.depth)} · w ${list((s) => s.width)} · g ${list((s) => s.groupWidth)} · b ${list((s) => bottleneckRatio(s.bottleneckMultiplier))}`;
 }
 
 /** The scalar sampled parameters worth quoting beside a config (RegNet's w0, wa, wm), or "". */

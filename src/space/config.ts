@@ -14,6 +14,20 @@ export function roundHalfEven(x: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
+/**
+ * The paper's bottleneck ratio b_i of a config's multiplier: b = width / bottleneck width = 1 / multiplier. Spaces
+ * and reports speak of b (the paper's name); configs store the chapter's multiplier (its `bot_mul`); these two
+ * functions are the one place the two meet.
+ */
+export function bottleneckRatio(multiplier: number): number {
+  return 1 / multiplier;
+}
+
+/** The config's multiplier for the paper's bottleneck ratio b: 1 / b (see bottleneckRatio). */
+export function bottleneckMultiplier(ratio: number): number {
+  return 1 / ratio;
+}
+
 /** Channels inside a block's bottleneck: round(width * multiplier) as the chapter computes it. */
 export function bottleneckWidth(stage: StageConfig): number {
   return roundHalfEven(stage.width * stage.bottleneckMultiplier);

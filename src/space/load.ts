@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { builtinSpaces } from './builtins.ts';
+import { bottleneckMultiplier } from './config.ts';
 import type { RegNetParams } from './regnet.ts';
 import { sampleConfigs, type SampleOptions, type SampledConfig } from './sampler.ts';
 import { parseSpaceSpec, type SpaceSpec } from './spec.ts';
@@ -87,6 +88,6 @@ export function parseRegNetArgument(text: string): RegNetParams {
   }
   const { depth, w0, wa, wm, groupWidth, b } = values as Required<typeof values>;
   if (b !== undefined && b <= 0) throw new NetspaceError(messages.space.regnetRatio(text, b));
-  return { depth, w0, wa, wm, groupWidth, bottleneckMultiplier: b === undefined ? 1 : 1 / b };
+  return { depth, w0, wa, wm, groupWidth, bottleneckMultiplier: b === undefined ? 1 : bottleneckMultiplier(b) };
 }
 

@@ -1,5 +1,5 @@
 // The seeded sampler: draws configs from a design space, rejects those outside its constraints, removes duplicates.
-import type { AnyNetConfig, StageConfig } from './config.ts';
+import { bottleneckMultiplier, bottleneckRatio, type AnyNetConfig, type StageConfig } from './config.ts';
 import { adjustStages } from './compatibility.ts';
 import { complexity, type Complexity } from './complexity.ts';
 import { createRng, MAX_SEED, type RandomGenerator } from '../core/random.ts';
@@ -69,7 +69,7 @@ const PLURAL: Record<AnyNetParam, string> = {
 const STAGE_VALUE: Record<AnyNetParam, (stage: StageConfig) => number> = {
   depth: (s) => s.depth,
   width: (s) => s.width,
-  bottleneckRatio: (s) => 1 / s.bottleneckMultiplier,
+  bottleneckRatio: (s) => bottleneckRatio(s.bottleneckMultiplier),
   groupWidth: (s) => s.groupWidth,
 };
 
@@ -121,7 +121,7 @@ function anyNetDrawer(space: AnyNetSpace): Drawer {
       depth,
       width: values.width[i]!,
       groupWidth: values.groupWidth[i]!,
-      bottleneckMultiplier: 1 / values.bottleneckRatio[i]!,
+      bottleneckMultiplier: bottleneckMultiplier(values.bottleneckRatio[i]!),
     }));
     const stages = unlessIncompatible(() => adjustStages(raw));
     if (stages === null) return { rejectedBy: COMPATIBLE };
@@ -152,7 +152,7 @@ function regNetXDrawer(space: RegNetXSpace): Drawer {
     // pycls check_regnet_constraints: a draw whose widths skip an exponent s_j has fewer stages than its wm implies.
     if (widths.widths.length !== widths.totalStages) return { rejectedBy: 'no skipped RegNet stage' };
     if (widths.widths.length !== space.stages) return { rejectedBy: stageCount };
-    const config = unlessIncompatible(() => regnetConfig(widths, sampled.groupWidth, 1 / sampled.bottleneckRatio, space));
+    const config = unlessIncompatible(() => regnetConfig(widths, sampled.groupWidth, bottleneckMultiplier(sampled.bottleneckRatio), space));
     return config === null ? { rejectedBy: COMPATIBLE } : { config, sampled };
   };
 }
