@@ -321,6 +321,12 @@ export const messages = freezeSections({
     backendMissing: (backend: string) =>
       `--backend ${backend}: @tensorflow/tfjs-node-gpu is not installed or does not load here; use --backend wasm (or auto)`,
     backendInit: (backend: string) => `--backend ${backend}: TF.js could not initialise the ${backend} backend`,
+    heapFull: (bytes: number, limit: number) =>
+      `the wasm heap is full (its limit is ${limit / 2 ** 30} GB): no room for ${(bytes / 2 ** 20).toFixed(1)} MB more. ` +
+      'Train with a smaller batch, or split each batch into micro-batches (--micro-batch N, or train.microBatch in a sweep spec)',
+    heapExhausted: (error: string) =>
+      `the wasm heap ran out near its 4 GB limit (${error}). ` +
+      'Train with a smaller batch, or split each batch into micro-batches (--micro-batch N, or train.microBatch in a sweep spec)',
   },
 
   /** Analysis options and inputs (src/analysis); `source` names the function or the options object. */

@@ -26,19 +26,23 @@ export interface AnyNetConfig {
   stages: StageConfig[];
 }
 
-/** Where a run is: pending -> running -> done | failed | diverged. A dead process's `running` goes back to pending. */
-export type RunStatus = 'pending' | 'running' | 'done' | 'failed' | 'diverged';
-export const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'done', 'failed', 'diverged'];
+/**
+ * Where a run is: pending -> running -> done | failed | diverged, or, under a schedule (sweep/schedule.ts), paused at
+ * a rung (waiting to be promoted: it continues from its checkpoint) or stopped there for good. A dead process's
+ * `running` goes back to pending.
+ */
+export type RunStatus = 'pending' | 'running' | 'paused' | 'done' | 'stopped' | 'failed' | 'diverged';
+export const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'paused', 'done', 'stopped', 'failed', 'diverged'];
 
 /** Runs of a sweep (or of one of its spaces) by status. */
-export interface StatusCounts {
-  total: number;
-  pending: number;
-  running: number;
-  done: number;
-  failed: number;
-  diverged: number;
-}
+export type StatusCounts = Record<RunStatus | 'total', number>;
+
+/**
+ * Why a run failed, for machines: its memory ran out (the wasm heap or the thread's), its loss diverged, its worker
+ * crashed, its backend did not load, a setting of the user's cannot train it, or something inside netspace broke.
+ */
+export type FailureKind = 'out-of-memory' | 'diverged' | 'worker-crash' | 'backend-load' | 'user-setting' | 'internal';
+export const FAILURE_KINDS: readonly FailureKind[] = ['out-of-memory', 'diverged', 'worker-crash', 'backend-load', 'user-setting', 'internal'];
 
 /** TF.js backend names as stored with every result. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -101,8 +105,13 @@ export interface RunRecord {
   status: RunStatus;
   /** Why a run failed or diverged; null otherwise. */
   errorText: string | null;
+  /** What kind of failure (FailureKind); null unless failed or diverged. */
+  failureKind: FailureKind | null;
   /** Backend that ran it; null while pending. */
   backend: BackendName | null;
+  /** The engine with its version and the device that trained it (TrainResult); null until known. */
+  engine: string | null;
+  device: string | null;
   /** ISO-8601 times; null until set. */
   startedAt: string | null;
   finishedAt: string | null;
@@ -140,7 +149,12 @@ export interface TrainResult {
   finalError: number | null;
   /** Why it failed or diverged. */
   errorText: string | null;
+  /** What kind of failure (diverged included); null unless failed or diverged. */
+  failureKind: FailureKind | null;
   backend: BackendName;
+  /** What computed it: the engine with its version (e.g. "TF.js 4.22.0 wasm", "TensorFlow 2.21.0") and the device. */
+  engine?: string;
+  device?: string;
   /** Wall time of the whole run, seconds; for a resumed run, the stored epochs' seconds plus this attempt's. */
   seconds: number;
 }
@@ -167,5 +181,5 @@ export function countStatuses<T extends { status: RunStatus; n?: number }>(
 }
 
 function emptyCounts(): StatusCounts {
-  return { total: 0, pending: 0, running: 0, done: 0, failed: 0, diverged: 0 };
+  return { total: 0, pending: 0, running: 0, paused: 0, done: 0, stopped: 0, failed: 0, diverged: 0 };
 }

@@ -7,6 +7,7 @@ import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { BackendName } from '../core/types.ts';
 import { registerEngineKernels } from './kernels.ts';
+import { guardWasmAllocations } from './heap.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from './options.ts';
 import { simdModule } from './simd.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
@@ -59,5 +60,14 @@ export async function initBackend(requested: BackendRequest): Promise<BackendNam
     throw new NetspaceError(messages.engine.backendInit(chosen));
   }
   await tf.ready();
+  if (chosen === 'wasm') guardWasmAllocations();
   return chosen;
+}
+
+/**
+ * What computes on `backend` in this thread, for the record of every run: the engine with its version and the device.
+ * The CPU backends run TF.js's kernels (and netspace's) on the CPU.
+ */
+export function describeRuntime(backend: BackendName): { engine: string; device: string } {
+  return { engine: `TF.js ${tf.version_core} ${backend}`, device: 'CPU' };
 }

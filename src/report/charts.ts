@@ -35,6 +35,8 @@ const STATUS_COLORS: Record<RunStatus, string> = {
   pending: '#bab0ac',
   failed: '#e15759',
   diverged: '#f28e2b',
+  paused: '#76b7b2',
+  stopped: '#9c755f',
 };
 
 const ERROR_AXIS = { title: 'top-1 validation error', format: '.0%' } as const;

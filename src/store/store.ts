@@ -11,6 +11,7 @@ import {
   countStatuses,
   type BackendName,
   type EpochRecord,
+  type FailureKind,
   type RunRecord,
   type RunStatus,
   type StatusCounts,
@@ -82,7 +83,10 @@ export interface Store {
    * false returned) unless the run is `running`, so that a message arriving after a run ended cannot revive it.
    */
   recordEpoch(runId: number, epoch: EpochRecord, checkpoint: Uint8Array | null): boolean;
-  /** running -> done | failed | diverged, with the epochs of the result not stored yet; the checkpoint is dropped. */
+  /**
+   * running -> done | stopped | paused | failed | diverged, with the epochs of the result not stored yet and the kind
+   * of a failure; the checkpoint is dropped, but for a paused run, which continues from it when promoted.
+   */
   finishRun(runId: number, result: TrainResult): void;
   /** Back to pending (Ctrl-C on an in-flight run); keeps its epochs and checkpoint so it resumes. */
   releaseRun(runId: number): void;
@@ -158,7 +162,10 @@ interface RunRow {
   settings: string;
   status: RunStatus;
   error_text: string | null;
+  failure_kind: FailureKind | null;
   backend: BackendName | null;
+  engine: string | null;
+  device: string | null;
   started_at: string | null;
   finished_at: string | null;
   seconds: number | null;
@@ -187,7 +194,7 @@ interface SweepRow {
 }
 
 const RUN_COLUMNS = `id, sweep_id, space, config_key, config, sampled, flops, params, acts, seed, settings, status,
-  error_text, backend, started_at, finished_at, seconds, final_error`;
+  error_text, failure_kind, backend, engine, device, started_at, finished_at, seconds, final_error`;
 
 /** NULL comes back from SQLite where NaN went in. */
 const orNaN = (x: number | null): number => (x === null ? Number.NaN : x);
@@ -220,7 +227,10 @@ function toRunSummary(row: RunRow): Omit<RunRecord, 'epochs'> {
     settings: JSON.parse(row.settings) as TrainSettings,
     status: row.status,
     errorText: row.error_text,
+    failureKind: row.failure_kind,
     backend: row.backend,
+    engine: row.engine,
+    device: row.device,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     seconds: row.seconds,
@@ -573,19 +583,23 @@ class SqliteStore implements Store {
       for (const e of result.epochs) this.#upsertEpoch(runId, e, false);
       this.#db
         .prepare(
-          `UPDATE runs SET status = ?, error_text = ?, backend = ?, finished_at = ?, seconds = ?, final_error = ?
-           WHERE id = ?`,
+          `UPDATE runs SET status = ?, error_text = ?, failure_kind = ?, backend = ?, engine = COALESCE(?, engine),
+           device = COALESCE(?, device), finished_at = ?, seconds = ?, final_error = ? WHERE id = ?`,
         )
         .run(
           result.status,
           result.errorText,
+          result.failureKind,
           result.backend,
-          now(),
+          result.engine ?? null,
+          result.device ?? null,
+          result.status === 'paused' ? null : now(),
           result.seconds,
-          result.status === 'done' ? finiteOrNull(result.finalError) : null,
+          result.status === 'done' || result.status === 'stopped' ? finiteOrNull(result.finalError) : null,
           runId,
         );
-      this.#db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId);
+      // A paused run continues from its checkpoint when promoted; every other end drops it.
+      if (result.status !== 'paused') this.#db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId);
     });
     finish.immediate();
   }

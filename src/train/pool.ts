@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { FashionMnist } from '../data/index.ts';
-import type { BackendName, EpochDecision, EpochRecord, TrainResult } from '../core/types.ts';
+import type { BackendName, EpochDecision, EpochRecord, FailureKind, TrainResult } from '../core/types.ts';
 import type { BatchProgress, TrainRequest } from './types.ts';
 import type { DecisionMessage, WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
 
@@ -46,12 +46,12 @@ export class WorkerStartupError extends Error {
 }
 
 /** Thread ends that piscina reports as errors, in words a user can act on. */
-function crashText(error: unknown): string {
+function crashOf(error: unknown): { text: string; kind: FailureKind } {
   const e = error as NodeJS.ErrnoException;
-  if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return `worker thread ran out of memory (${e.message})`;
+  if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return { text: `worker thread ran out of memory (${e.message})`, kind: 'out-of-memory' };
   const exited = /worker exited with code: (-?\d+)/.exec(e?.message ?? '');
-  if (exited) return `worker thread exited with code ${exited[1]} during training`;
-  return `worker thread crashed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(error)}`;
+  if (exited) return { text: `worker thread exited with code ${exited[1]} during training`, kind: 'worker-crash' };
+  return { text: `worker thread crashed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(error)}`, kind: 'worker-crash' };
 }
 
 export class TrainPool {
@@ -136,7 +136,8 @@ export class TrainPool {
     } catch (error) {
       if (error instanceof WorkerStartupError) throw error;
       if (this.#closed) throw new PoolClosedError(`run ${runId} was cut short: the training pool closed`);
-      return { status: 'failed', epochs: [], finalError: null, errorText: crashText(error), backend, seconds: 0 };
+      const crash = crashOf(error);
+      return { status: 'failed', epochs: [], finalError: null, errorText: crash.text, failureKind: crash.kind, backend, seconds: 0 };
     } finally {
       port1.close();
       this.#release();

@@ -1,11 +1,14 @@
 // The trainer: one AnyNet config + Fashion-MNIST + settings -> per-epoch metrics and a status, as the chapter trains.
 import * as tf from '@tensorflow/tfjs-core';
 import { epochOrder, fillBatch, stratifiedSubset, type FashionMnist, type Split } from '../data/index.ts';
-import { initBackend } from '../engine/backend.ts';
+import { describeRuntime, initBackend } from '../engine/backend.ts';
 import { sgd } from '../engine/sgd.ts';
 import { trainStep } from '../engine/train-step.ts';
 import { buildAnyNet, type AnyNetModel } from '../model/anynet.ts';
-import type { EpochRecord, TrainResult } from '../core/types.ts';
+import type { EpochRecord, FailureKind, TrainResult } from '../core/types.ts';
+import { isNetspaceError } from '../errors.ts';
+import { HeapFullError, wasmHeapNearlyFull } from '../engine/heap.ts';
+import { messages } from '../messages.ts';
 import type { TrainHooks, TrainRequest } from './types.ts';
 
 /** Images per forward pass during validation (no gradients, so larger than a training batch). */
@@ -13,6 +16,24 @@ const VALIDATION_BATCH = 256;
 
 /** Thrown inside the loop when the loss stops being a finite number; becomes status `diverged`. */
 class Diverged extends Error {}
+
+/** What an aborted or overrun wasm heap throws (tsconfig's lib declares no WebAssembly namespace). */
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: ErrorConstructor } }).WebAssembly.RuntimeError;
+
+/**
+ * The kind and text of a failed run's error: a full heap (ours, or the wasm backend's own allocation failing, which
+ * surfaces as a RuntimeError from inside the heap once it is at its limit) is out-of-memory with a way out; a
+ * NetspaceError is a setting of the user's that cannot train; anything else is internal.
+ */
+export function classifyFailure(error: unknown): { kind: FailureKind; text: string } {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (error instanceof HeapFullError) return { kind: 'out-of-memory', text: error.message };
+  if (error instanceof WasmRuntimeError && wasmHeapNearlyFull()) {
+    return { kind: 'out-of-memory', text: messages.engine.heapExhausted(text) };
+  }
+  if (isNetspaceError(error)) return { kind: 'user-setting', text: error.message };
+  return { kind: 'internal', text };
+}
 
 /** Lets timers, progress bars and signal handlers run between batches of a synchronous training loop. */
 const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -50,12 +71,14 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
   const epochs: EpochRecord[] = [...(request.resume?.epochs ?? [])];
   // A resumed run's time includes the epochs trained before the interruption.
   const earlierSeconds = epochs.reduce((sum, e) => sum + e.seconds, 0);
-  const result = (status: TrainResult['status'], errorText: string | null): TrainResult => ({
+  const result = (status: TrainResult['status'], errorText: string | null = null, failureKind: FailureKind | null = null): TrainResult => ({
     status,
     epochs,
     finalError: (status === 'done' || status === 'stopped') && epochs.length > 0 ? 1 - epochs[epochs.length - 1]!.valAccuracy : null,
     errorText,
+    failureKind,
     backend,
+    ...describeRuntime(backend),
     seconds: earlierSeconds + (performance.now() - started) / 1000,
   });
 
@@ -112,13 +135,14 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
       epochs.push(record);
       const weights = model.saveWeights();
       const decision = (await hooks.onEpoch?.(record, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength))) ?? 'continue';
-      if (decision !== 'continue' && epoch < settings.epochs) return result(decision === 'pause' ? 'paused' : 'stopped', null);
+      if (decision !== 'continue' && epoch < settings.epochs) return result(decision === 'pause' ? 'paused' : 'stopped');
       await breathe();
     }
-    return result('done', null);
+    return result('done');
   } catch (error) {
-    if (error instanceof Diverged) return result('diverged', error.message);
-    return result('failed', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    if (error instanceof Diverged) return result('diverged', error.message, 'diverged');
+    const { kind, text } = classifyFailure(error);
+    return result('failed', text, kind);
   } finally {
     optimizer?.dispose();
     model?.dispose();

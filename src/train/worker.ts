@@ -97,7 +97,7 @@ export function createTrainTask(setup: WorkerSetup, intercept: TaskInterceptor =
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       const requested: BackendName = setup.backend === 'auto' ? 'wasm' : setup.backend;
       const loaded = backend === null ? requested : await backend.catch(() => requested);
-      const result: TrainResult = { status: 'failed', epochs: [], finalError: null, errorText: `worker threw ${text}`, backend: loaded, seconds: 0 };
+      const result: TrainResult = { status: 'failed', epochs: [], finalError: null, errorText: `worker threw ${text}`, failureKind: 'internal', backend: loaded, seconds: 0 };
       return { result, threadId, recycle: true };
     } finally {
       port.postMessage({ type: 'end' } satisfies WorkerMessage);

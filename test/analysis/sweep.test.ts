@@ -33,7 +33,10 @@ function run(id: number, space: string, status: RunRecord['status'], finalError:
     settings: { epochs: 2, resolution: 28, batchSize: 32, lr: 0.1, trainSize: 100, valSize: 50 },
     status,
     errorText: null,
+    failureKind: status === 'failed' ? 'internal' : status === 'diverged' ? 'diverged' : null,
     backend: status === 'pending' ? null : 'cpu',
+    engine: null,
+    device: null,
     startedAt: null,
     finishedAt: null,
     seconds: null,
@@ -67,7 +70,7 @@ describe('analysis/sweep', () => {
       run(9, 'B', 'done', null), // done but no error recorded: counted, never scored
     ]);
     const a = analyzeSweep(sweep, FAST);
-    assert.deepEqual(a.counts, { total: 9, pending: 1, running: 1, done: 5, failed: 1, diverged: 1 });
+    assert.deepEqual(a.counts, { total: 9, pending: 1, running: 1, paused: 0, done: 5, stopped: 0, failed: 1, diverged: 1 });
     assert.deepEqual(a.spaces.map((s) => [s.space, s.counts.total, s.n, s.minError, s.medianError]), [
       ['A', 4, 2, 0.1, 0.2],
       ['B', 5, 2, 0.2, 0.30000000000000004],

@@ -7,7 +7,7 @@ import { buildAnyNet, type AnyNetModel } from '../../src/model/anynet.ts';
 import { REGNET32 } from '../../src/space/presets.ts';
 import { NetspaceError } from '../../src/errors.ts';
 import { values } from './values.ts';
-import { wasmHeapBytes } from '../../src/engine/speed.ts';
+import { wasmHeapBytes } from '../../src/engine/heap.ts';
 
 function batch(n: number, res: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const labels = Array.from({ length: n }, (_, i) => (i * 7 + seed) % 10);

@@ -39,6 +39,7 @@ export function writeSweepDb(path: string, sweep: SweepRecord): string {
         epochs: run.epochs,
         finalError: run.finalError,
         errorText: run.errorText,
+        failureKind: run.failureKind,
         backend: 'wasm',
         seconds: 60,
       });

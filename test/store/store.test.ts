@@ -40,7 +40,8 @@ function epoch(n: number, accuracy = 0.5): EpochRecord {
 }
 
 function result(status: TrainResult['status'], epochs: EpochRecord[], finalError: number | null): TrainResult {
-  return { status, epochs, finalError, errorText: status === 'done' ? null : `it ${status}`, backend: 'cpu', seconds: 3 };
+  const failed = status === 'failed' || status === 'diverged';
+  return { status, epochs, finalError, errorText: failed ? `it ${status}` : null, failureKind: failed ? (status === 'diverged' ? 'diverged' : 'internal') : null, backend: 'cpu', seconds: 3 };
 }
 
 describe('store/store', () => {
@@ -155,7 +156,7 @@ describe('store/store', () => {
     // Stored epochs win over the result's copy: they were committed as they ended.
     assert.deepEqual(done.epochs, [epoch(1), epoch(2)]);
     assert.equal(store.readCheckpoint(run.id), null);
-    assert.deepEqual(store.statusCounts('s'), { total: 2, pending: 1, running: 0, done: 1, failed: 0, diverged: 0 });
+    assert.deepEqual(store.statusCounts('s'), { total: 2, pending: 1, running: 0, paused: 0, done: 1, stopped: 0, failed: 0, diverged: 0 });
     assert.equal(store.recordEpoch(run.id, epoch(3), null), false, 'a finished run takes no more epochs');
     assert.equal(store.readRun(run.id).epochs.length, 2);
   });
@@ -227,7 +228,7 @@ describe('store/store', () => {
       store.finishRun(r.id, result('done', [epoch(1, 1 - errors[i]!)], errors[i]!));
     });
     assert.deepEqual(Object.keys(store.statusBySpace('s')), ['B', 'A']);
-    assert.deepEqual(store.statusBySpace('s').B, { total: 3, pending: 1, running: 0, done: 2, failed: 0, diverged: 0 });
+    assert.deepEqual(store.statusBySpace('s').B, { total: 3, pending: 1, running: 0, paused: 0, done: 2, stopped: 0, failed: 0, diverged: 0 });
     const best = store.bestRuns('s', 2);
     assert.deepEqual(best.map((r) => r.finalError), [0.1, 0.2]);
     assert.deepEqual(best.map((r) => r.space), ['A', 'B']);

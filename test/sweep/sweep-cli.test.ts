@@ -193,7 +193,7 @@ describe('cli sweep', () => {
     assert.equal(summary.type, 'summary');
     assert.deepEqual({ created: summary.created, added: summary.added }, { created: false, added: 0 });
     assert.equal(summary.reset, dead.runs.filter((r) => r.status === 'running').length);
-    assert.deepEqual(summary.counts, { total: 8, pending: 0, running: 0, done: 8, failed: 0, diverged: 0 });
+    assert.deepEqual(summary.counts, { total: 8, pending: 0, running: 0, paused: 0, done: 8, stopped: 0, failed: 0, diverged: 0 });
 
     const end = snapshot(db);
     assert.equal(new Set(end.runs.map((r) => r.config_key)).size, 8, 'each config once');

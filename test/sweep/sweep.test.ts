@@ -86,7 +86,7 @@ describe('sweep/sweep', () => {
       { created: summary.created, added: summary.added, trained: summary.trained, workers: summary.workers, interrupted: summary.interrupted },
       { created: true, added: 6, trained: 6, workers: 2, interrupted: false },
     );
-    assert.deepEqual(summary.counts, { total: 6, pending: 0, running: 0, done: 6, failed: 0, diverged: 0 });
+    assert.deepEqual(summary.counts, { total: 6, pending: 0, running: 0, paused: 0, done: 6, stopped: 0, failed: 0, diverged: 0 });
     assert.ok(summary.modelsPerHour > 0);
 
     const store = openStore(db, { readonly: true });
@@ -150,7 +150,7 @@ describe('sweep/sweep', () => {
     const spec = tinySpec();
     const env = { ...process.env, [FAULT_ENV]: 'throw:2,exit:tiny:in1_stem8_out10_bias_d1w24' };
     const summary = await runSweep(spec, { db, progress: recorder().progress, download: false, pool: { env, worker: FAULT_WORKER } });
-    assert.deepEqual(summary.counts, { total: 6, pending: 0, running: 0, done: 4, failed: 2, diverged: 0 });
+    assert.deepEqual(summary.counts, { total: 6, pending: 0, running: 0, paused: 0, done: 4, stopped: 0, failed: 2, diverged: 0 });
     const store = openStore(db, { readonly: true });
     const raw = new Database(db, { readonly: true });
     try {
@@ -203,7 +203,7 @@ describe('sweep/sweep', () => {
     }
     const { events: resumedEvents, progress: resumedProgress } = recorder();
     const resumed = await runSweep(spec, { db, progress: resumedProgress, download: false });
-    assert.deepEqual(resumed.counts, { total: 6, pending: 0, running: 0, done: 6, failed: 0, diverged: 0 });
+    assert.deepEqual(resumed.counts, { total: 6, pending: 0, running: 0, paused: 0, done: 6, stopped: 0, failed: 0, diverged: 0 });
     const resumedAt = new Map(resumedEvents.flatMap((e) => (e.type === 'run-start' ? [[e.runId, e.resumedAt]] : [])));
     const after = openStore(db, { readonly: true });
     const raw = new Database(db, { readonly: true });
@@ -235,7 +235,7 @@ describe('sweep/sweep', () => {
     assert.match(start.note ?? '', /^2 workers asked, 1 used: @tensorflow\/tfjs-node-gpu loads in one thread per process/);
     const store = openStore(db, { readonly: true });
     try {
-      assert.deepEqual(store.statusCounts('tiny'), { total: 3, pending: 3, running: 0, done: 0, failed: 0, diverged: 0 });
+      assert.deepEqual(store.statusCounts('tiny'), { total: 3, pending: 3, running: 0, paused: 0, done: 0, stopped: 0, failed: 0, diverged: 0 });
       assert.equal(store.sweepOwner('tiny'), null);
     } finally {
       store.close();
