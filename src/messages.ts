@@ -132,6 +132,16 @@ const option = {
     `--input ${text}: the model takes ${channels} input channel(s), not ${given}`,
 } as const;
 
+/** Training settings, in a spec's `train` section or as options (src/train/settings.ts names the setting). */
+const settings = {
+  wholeNumberIn: (value: unknown, min: number, max: number) => `must be a whole number from ${count(min)} to ${count(max)}, got ${show(value)}`,
+  learningRate: (value: unknown) => `must be a number in (0, 10], got ${show(value)}`,
+  microBatchAboveBatch: (micro: number, batch: number) =>
+    `is ${count(micro)}, more images than a batch holds (${count(batch)}): it must be at most the batch size`,
+  moreThanSplit: (size: number, dataset: string, split: string, limit: number) =>
+    `is ${count(size)}, but ${dataset} has ${count(limit)} ${split} images`,
+} as const;
+
 const cannotRead = (path: string, reason: string): string => `${path}: cannot be read (${reason})`;
 const badRange = (option: string, value: unknown, problem: string): string => `${option} ${show(value)} ${problem}`;
 const badRegnetArgument = (text: string, problem: string): string => `--regnet ${show(text)}: ${problem}`;
@@ -362,4 +372,5 @@ export const messages = freezeSections({
 
   /** Options as the command line (or a library caller passing them on) names them, and what the CLI itself checks. */
   option,
+  settings,
 } as const);

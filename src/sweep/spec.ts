@@ -20,6 +20,7 @@ import { parseComplexityRange, sampleConfigs } from '../space/sampler.ts';
 import { parseSpaceSpec, type SpaceSpec } from '../space/spec.ts';
 import type { NewRun } from '../store/store.ts';
 import type { TrainSettings } from '../core/types.ts';
+import { parseTrainSettings, TRAIN_DEFAULTS } from '../train/settings.ts';
 
 /** A complexity bound pair: [low, high], either end null for open. Units as counted by src/space/complexity.ts. */
 export type Range = [number | null, number | null];
@@ -62,15 +63,8 @@ export interface SweepSpec {
   workers: number | 'auto';
 }
 
-/** Training defaults of a sweep: Fashion-MNIST at its own 28 px, the chapter's batch 128, lr 0.05 and 10 epochs. */
-export const SWEEP_TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
-  epochs: 10,
-  resolution: 28,
-  batchSize: 128,
-  lr: 0.05,
-  trainSize: null,
-  valSize: null,
-});
+/** Training defaults of a sweep (train/settings.ts TRAIN_DEFAULTS). */
+export const SWEEP_TRAIN_DEFAULTS: Readonly<TrainSettings> = TRAIN_DEFAULTS;
 
 const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'spaces', 'complexity', 'train', 'workers'] as const;
 const SPACE_ENTRY_KEYS = ['space', 'model', 'name', 'n'] as const;
@@ -83,11 +77,6 @@ function integer(source: string, path: string, value: unknown, min: number, max:
     specError(source, path, messages.spec.wholeNumberIn(value, min, max));
   }
   return value;
-}
-
-function sizeOrNull(source: string, path: string, value: unknown): number | null {
-  if (value === null || value === 'all') return null;
-  return integer(source, path, value, 10, 10_000_000);
 }
 
 function range(source: string, path: string, value: unknown): Range {
@@ -144,26 +133,11 @@ function parseTrain(source: string, value: unknown): { train: TrainSettings; bac
   if (value === undefined) return { train: { ...SWEEP_TRAIN_DEFAULTS }, backend: 'auto' };
   if (!isRecord(value)) specError(source, 'train', messages.spec.notTrain(value));
   checkKeys(source, 'train', value, TRAIN_KEYS);
-  const merged = { ...SWEEP_TRAIN_DEFAULTS, ...value } as Record<string, unknown>;
-  const lr = merged.lr;
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0 || lr > 10) specError(source, 'train.lr', messages.spec.learningRate(lr));
-  const backend = value.backend ?? 'auto';
+  const { backend = 'auto', ...settings } = value;
   if (typeof backend !== 'string' || !(BACKEND_REQUESTS as readonly string[]).includes(backend)) {
     specError(source, 'train.backend', messages.spec.oneOf(backend, BACKEND_REQUESTS));
   }
-  return {
-    train: {
-      epochs: integer(source, 'train.epochs', merged.epochs, 1, 10_000),
-      resolution: integer(source, 'train.resolution', merged.resolution, 8, 1024),
-      batchSize: integer(source, 'train.batchSize', merged.batchSize, 1, 65_536),
-      lr,
-      trainSize: sizeOrNull(source, 'train.trainSize', merged.trainSize),
-      valSize: sizeOrNull(source, 'train.valSize', merged.valSize),
-      // Only when given, so that specs without it keep their identity.
-      ...(merged.microBatch == null ? {} : { microBatch: integer(source, 'train.microBatch', merged.microBatch, 1, 65_536) }),
-    },
-    backend: backend as BackendRequest,
-  };
+  return { train: parseTrainSettings(settings, SWEEP_TRAIN_DEFAULTS, { kind: 'spec', source }), backend: backend as BackendRequest };
 }
 
 /**

@@ -93,7 +93,7 @@ describe('sweep/spec', () => {
     rejects({ ...minimal, complexity: { flops: [5, 1] } }, /complexity\.flops \[5,1\] has low 5 above high 1/);
     rejects({ ...minimal, complexity: { flops: ['lots', null] } }, /complexity\.flops \["lots",null\] must hold two numbers \(4e8, or strings such as "400M" and "2\.5k"\) or null/);
     rejects({ ...minimal, complexity: { flop: [1, 2] } }, /complexity\.flop is not a known key \(did you mean "flops"\?\)/);
-    rejects({ ...minimal, train: { epochs: 0 } }, /train\.epochs must be a whole number from 1 to 10000, got 0/);
+    rejects({ ...minimal, train: { epochs: 0 } }, /train\.epochs must be a whole number from 1 to 10,000, got 0/);
     rejects({ ...minimal, train: { lr: '0.1' } }, /train\.lr must be a number in \(0, 10\], got "0\.1"/);
     rejects({ ...minimal, train: { backend: 'gpu' } }, /train\.backend must be one of auto, tensorflow, wasm, cpu, got "gpu"/);
     rejects({ ...minimal, train: { epoch: 3 } }, /train\.epoch is not a known key \(did you mean "epochs"\?\); expected one of: epochs, resolution, batchSize/);

@@ -45,30 +45,14 @@ export function trainOptions(y: Argv, defaults: { model: string; epochs: number;
     .option('download', downloadOption) as unknown as Argv<TrainArgs>;
 }
 
-function whole(name: string, value: number | undefined, min: number): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
-    throw new NetspaceError(messages.option.wholeNumber(`--${name}`, min, value));
+/** The options' training settings, through the one settings parser (src/train/settings.ts). */
+async function settingsFrom(args: TrainArgs): Promise<TrainSettings> {
+  if (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff) {
+    throw new NetspaceError(messages.option.integerIn('--seed', args.seed, 0, 0xffffffff));
   }
-}
-
-function settingsFrom(args: TrainArgs): TrainSettings {
-  whole('epochs', args.epochs, 1);
-  whole('resolution', args.resolution, 8);
-  whole('batch', args.batch, 1);
-  whole('train-size', args.trainSize, 10);
-  whole('val-size', args.valSize, 10);
-  whole('micro-batch', args.microBatch, 1);
-  whole('seed', args.seed, 0);
-  if (!Number.isFinite(args.lr) || args.lr <= 0) throw new NetspaceError(messages.option.positiveNumber('--lr', args.lr));
-  return {
-    epochs: args.epochs,
-    resolution: args.resolution,
-    batchSize: args.batch,
-    lr: args.lr,
-    trainSize: args.trainSize ?? null,
-    valSize: args.valSize ?? null,
-    ...(args.microBatch === undefined ? {} : { microBatch: args.microBatch }),
-  };
+  const { parseTrainSettings, TRAIN_DEFAULTS } = await import('../../train/settings.ts');
+  const input = { epochs: args.epochs, resolution: args.resolution, batchSize: args.batch, lr: args.lr, trainSize: args.trainSize, valSize: args.valSize, microBatch: args.microBatch };
+  return parseTrainSettings(input, TRAIN_DEFAULTS, { kind: 'options' });
 }
 
 /** The epochs as an aligned table, as the chapter's trainer reports them. */
@@ -95,7 +79,7 @@ function describeRun(run: RunRecord, sweep: string): string {
 
 /** Trains per `args` and prints; shared by `train` and `baseline`. */
 export async function runTrainCommand(args: TrainArgs): Promise<void> {
-  const settings = settingsFrom(args);
+  const settings = await settingsFrom(args);
   const [{ resolveModelConfig }, { trainSingle }, { createProgressReporter }] = await Promise.all([
     import('../../space/presets.ts'),
     import('../../sweep/single.ts'),

@@ -1,4 +1,4 @@
-// `netspace train` as a user runs it: a real database, a kill -9 in the middle and a resume, divergence, bad input.
+// `netspace train` as a user runs it: a real database, a kill -9 in the middle and a resume, a failed run, bad input.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore } from '../../../src/store/store.ts';
 
 const BIN = new URL('../../../bin/netspace.js', import.meta.url).pathname;
+/** The CLI with the fault-planting worker (test/fixtures/netspace-with-faults.ts). */
+const WITH_FAULTS = ['--import', 'tsx', new URL('../../fixtures/netspace-with-faults.ts', import.meta.url).pathname];
 const netspace = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
 function tinyModel(dir: string): string {
@@ -85,22 +87,29 @@ describe('cli/commands/train', () => {
     assert.deepEqual(run.epochs.slice(0, killed.epochs.length), killed.epochs, 'epochs stored before the kill are kept as they were');
   });
 
-  it('stores a run whose loss explodes as diverged and exits 1', () => {
+  it('stores a run that fails with its reason and kind, and exits 1 (divergence: test/train/trainer.test.ts)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'netspace-train-'));
     const db = join(dir, 'runs.db');
-    const run = netspace('train', '--model', tinyModel(dir), '--train-size', '256', '--val-size', '100', '--lr', '1e38', '--db', db);
-    assert.equal(run.status, 1);
-    assert.match(run.stdout, /diverged: training loss became (NaN|Infinity)/);
+    // The CLI with the fault-planting worker: the run's worker throws before training.
+    const run = spawnSync(process.execPath, [...WITH_FAULTS, 'train', '--model', tinyModel(dir), '--train-size', '256', '--val-size', '100', '--db', db], {
+      encoding: 'utf8',
+      env: { ...process.env, NETSPACE_FAULT: 'throw:*' },
+    });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stdout, /failed: worker threw Error: planted fault/);
     const stored = storedRun(db)!;
-    assert.equal(stored.status, 'diverged');
-    assert.match(stored.errorText ?? '', /loss became/);
+    assert.deepEqual([stored.status, stored.failureKind], ['failed', 'internal']);
   });
 
   it('names each bad option and its value, without a stack trace', () => {
     for (const [args, message] of [
-      [['--lr', '-1'], /--lr must be a positive number, got -1/],
-      [['--epochs', '0'], /--epochs must be a whole number >= 1, got 0/],
-      [['--train-size', '2.5'], /--train-size must be a whole number >= 10, got 2.5/],
+      [['--lr', '-1'], /^netspace: --lr must be a number in \(0, 10\], got -1$/m],
+      [['--lr', '1e38'], /^netspace: --lr must be a number in \(0, 10\], got 1e\+38$/m],
+      [['--epochs', '0'], /^netspace: --epochs must be a whole number from 1 to 10,000, got 0$/m],
+      [['--resolution', '5000'], /^netspace: --resolution must be a whole number from 8 to 1,024, got 5000$/m],
+      [['--train-size', '2.5'], /^netspace: --train-size must be a whole number from 10 to 10,000,000, got 2.5$/m],
+      [['--micro-batch', '200'], /^netspace: --micro-batch is 200, more images than a batch holds \(128\): it must be at most the batch size$/m],
+      [['--seed', '-1'], /^netspace: --seed must be an integer in \[0, 4,294,967,295\], got -1$/m],
       [['--model', 'nope'], /model "nope": not a preset/],
       [['--backend', 'gpu'], /Invalid values:\s+Argument: backend, Given: "gpu"/],
     ] as const) {
