@@ -322,6 +322,16 @@ export const messages = freezeSections({
       '(it uses every core, or the GPU, by itself); --backend wasm trains one model per core instead',
     /** A worker's reason for `cannotTrain`. */
     backendDoesNotLoad: (backend: string, reason: string) => `the ${backend} backend does not load: ${reason}`,
+    singleValueBatchNorm: (layer: string, shape: readonly number[]) =>
+      `batch norm ${layer} got a single value per channel in training (input [${shape.join(', ')}], NHWC): its variance ` +
+      'is 0 and PyTorch refuses this too. Choose a training size and batch size that leave at least 2 images in every batch',
+    lastBatchOfOne: (layer: string, side: number, trainSize: number, batch: number, slice: number) =>
+      `leaves a pass of ${slice} image (${count(trainSize)} training images in batches of ${batch}) while ${layer} ` +
+      `normalises a ${side}x${side} feature map: batch norm would see a single value per channel, which PyTorch refuses. ` +
+      'Choose a training size or batch size (or micro-batch) that leaves at least 2 images in every pass',
+    heapTooSmall: (runs: number, worst: string, gb: number, limit: number, microBatch: number) =>
+      `asks for about ${gb.toFixed(1)} GB of wasm heap per training pass (${worst}${runs > 1 ? ` and ${runs - 1} more run(s)` : ''}), ` +
+      `above what its ${limit} GB heap holds: use a smaller batch or split it into micro-batches (${microBatch} images or fewer per pass would fit)`,
   },
 
   /** TF.js backends and training steps (src/engine). */

@@ -43,6 +43,9 @@ export const DATA_SOURCES: Readonly<DataSources> = Object.freeze({
   envVar: DATA_DIR_ENV,
 });
 
+/** Images in the published training and test splits. */
+export const SPLIT_IMAGES = Object.freeze({ train: 60_000, test: 10_000 });
+
 /** Number of classes; labels must lie in 0..CLASS_COUNT-1. */
 export const CLASS_COUNT = 10;
 

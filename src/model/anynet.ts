@@ -1,6 +1,8 @@
 // AnyNet from a plain config: stem -> stages of bottleneck blocks with grouped convolution -> head (d2l chapter).
 import * as tf from '@tensorflow/tfjs-core';
 import { bottleneckWidth, groupCount, parseAnyNetConfig, type AnyNetConfig, type StageConfig } from '../space/config.ts';
+import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { BN_MOMENTUM, batchNormInfer, batchNormTrain, groupedConv2d, type OpPath } from './ops.ts';
 
 /** A variable with the PyTorch-style dotted name of what it holds (e.g. "stage1.block0.conv2.weight"). */
@@ -45,6 +47,8 @@ interface Conv {
 
 /** A batch-norm layer's variables: gamma and beta are trained, the running statistics are state. */
 export interface BatchNorm {
+  /** The layer's dotted name (e.g. "stage4.block0.bn2"), for messages. */
+  name: string;
   gamma: tf.Variable;
   beta: tf.Variable;
   runningMean: tf.Variable;
@@ -98,6 +102,7 @@ class Builder {
 
   batchNorm(name: string, channels: number): BatchNorm {
     return {
+      name,
       gamma: this.add(`${name}.weight`, tf.ones([channels]), true),
       beta: this.add(`${name}.bias`, tf.zeros([channels]), true),
       runningMean: this.add(`${name}.running_mean`, tf.zeros([channels]), false),
@@ -126,6 +131,8 @@ export function applyBatchNorm(bn: BatchNorm, x: tf.Tensor4D, training: boolean,
   const beta = bn.beta as tf.Tensor1D;
   if (!training) return batchNormInfer(x, gamma, beta, bn.runningMean as tf.Tensor1D, bn.runningVar as tf.Tensor1D);
   const count = x.shape[0] * x.shape[1] * x.shape[2];
+  // PyTorch refuses this ("Expected more than 1 value per channel when training"): the variance of one value is 0.
+  if (count === 1) throw new NetspaceError(messages.train.singleValueBatchNorm(bn.name, x.shape));
   return batchNormTrain(x, gamma, beta, ({ mean, variance }) => {
     // PyTorch keeps the unbiased variance in the running average: var * M / (M - 1).
     const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;

@@ -7,6 +7,9 @@ import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
 import type { RunRecord, TrainResult } from '../core/types.ts';
 import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
+import { SPLIT_IMAGES } from '../data/files.ts';
+import { checkSettingsForData, type DataLimits, type SettingsOrigin } from '../train/settings.ts';
+import { checkPlan } from './checks.ts';
 import { SILENT_PROGRESS, type ProgressEvent, type ProgressReporter } from './progress.ts';
 import { queueScheduler, type Scheduler } from './schedule.ts';
 import {
@@ -38,6 +41,8 @@ export interface RunSweepOptions {
   /** Install SIGINT/SIGTERM handlers for the sweep's duration (the CLI does): the first stops cleanly, a second
    *  Ctrl-C exits at once (the database stays consistent either way). */
   handleSignals?: boolean;
+  /** How messages name the training settings: the spec's `train.<key>` (default) or the options' `--flag`. */
+  origin?: SettingsOrigin;
   /** Thread settings passed to the pool (tests: heap limits, a worker with planted faults). */
   pool?: Pick<TrainPoolOptions, 'resourceLimits' | 'env' | 'worker'>;
 }
@@ -65,6 +70,9 @@ export interface SweepSummary {
   seconds: number;
   modelsPerHour: number;
 }
+
+/** The published Fashion-MNIST splits, for the checks made before the data is loaded. */
+const FASHION_MNIST_LIMITS: DataLimits = { name: 'Fashion-MNIST', trainImages: SPLIT_IMAGES.train, testImages: SPLIT_IMAGES.test };
 
 function runLabel(run: RunRecord): string {
   return `${run.space} (${si(run.flops)} flops, ${si(run.params)} params)`;
@@ -96,6 +104,8 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
     throw new NetspaceError(messages.option.wholeNumber('--workers', 1, options.workers));
   }
   const planned = planRuns(parsed);
+  const origin = options.origin ?? { kind: 'spec', source: typeof spec === 'string' ? spec : 'the sweep spec' };
+  checkPlan(planned, FASHION_MNIST_LIMITS, origin, backend === 'wasm' || (backend === 'auto' && !usesTensorflow('auto')));
   const store = openStore(options.db);
   try {
     const sweep = store.openSweep(parsed.name, sweepIdentity(parsed), { force: options.force ?? false });
@@ -103,7 +113,7 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
     try {
       const reset = store.resetRunning(sweep.id);
       const added = store.addRuns(sweep.id, planned);
-      return await trainPending(store, { ...sweep, reset, added }, parsed, backend, options);
+      return await trainPending(store, { ...sweep, reset, added }, parsed, backend, { ...options, origin });
     } finally {
       store.releaseSweep(sweep.id);
     }
@@ -269,6 +279,8 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
   const started = performance.now();
   try {
     const data = await loadFashionMnist({ dataDir: options.dataDir, download: options.download });
+    // The files found may hold fewer images than the published splits: check again before any run is marked.
+    checkSettingsForData(spec.train, { name: 'the Fashion-MNIST files found', trainImages: data.train.count, testImages: data.test.count }, options.origin!);
     if (controller.signal.aborted) return { ...summary, interrupted: true };
     pool = new TrainPool({ workers, data, backend, ...options.pool });
     const activePool = pool;

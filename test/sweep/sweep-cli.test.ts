@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -122,7 +122,7 @@ describe('cli sweep', () => {
     assert.match(missing.stderr, /^netspace: sweep spec .*nope\.yaml does not exist/);
     assertNoStack(missing.stderr);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /^netspace: .*bad\.yaml: train\.epochs must be a whole number from 1 to 10000, got -1\n$/);
+    assert.match(bad.stderr, /^netspace: .*bad\.yaml: train\.epochs must be a whole number from 1 to 10,000, got -1\n$/);
     assertNoStack(bad.stderr);
     assert.equal(workers.code, 1);
     assert.match(workers.stderr, /^netspace: --workers must be a whole number >= 1, got 0/);
@@ -133,6 +133,19 @@ describe('cli sweep', () => {
     assert.match(noFormat.stderr, /^netspace: sweep export: give exactly one of --csv or --json/);
     assert.equal(backend.code, 2);
     assert.match(backend.stderr, /Invalid values:[\s\S]*backend/);
+  });
+
+  it('refuses a spec that asks for more images than the data has before anything is stored, every time it is run', async () => {
+    const spec = writeSpec(dir, 'toomany', 1);
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('trainSize: 256', 'trainSize: 70000'));
+    const db = join(dir, 'toomany.db');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const run = await netspace('sweep', 'run', spec, '--db', db);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /^netspace: .*toomany\.yaml: train\.trainSize is 70,000, but Fashion-MNIST has 60,000 training images\n$/);
+      assertNoStack(run.stderr);
+    }
+    assert.equal(existsSync(db), false, 'nothing was stored');
   });
 
   it('survives kill -9 mid-sweep: readers and a second writer meanwhile, then resume trains each config once and loses no epoch', async () => {

@@ -95,7 +95,7 @@ export async function runTrainCommand(args: TrainArgs): Promise<void> {
   try {
     result = await trainSingle(
       { modelName, config, settings, seed: args.seed, backend: args.backend },
-      { db: args.db, download: args.download, handleSignals: true, progress, ...poolFromContext(args), ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }) },
+      { db: args.db, download: args.download, handleSignals: true, progress, origin: { kind: 'options' }, ...poolFromContext(args), ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }) },
     );
   } finally {
     progress.close();

@@ -1,7 +1,7 @@
 // `netspace train` as a user runs it: a real database, a kill -9 in the middle and a resume, a failed run, bad input.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -110,11 +110,16 @@ describe('cli/commands/train', () => {
       [['--train-size', '2.5'], /^netspace: --train-size must be a whole number from 10 to 10,000,000, got 2.5$/m],
       [['--micro-batch', '200'], /^netspace: --micro-batch is 200, more images than a batch holds \(128\): it must be at most the batch size$/m],
       [['--seed', '-1'], /^netspace: --seed must be an integer in \[0, 4,294,967,295\], got -1$/m],
+      [['--val-size', '20000'], /^netspace: --val-size is 20,000, but Fashion-MNIST has 10,000 test \(validation\) images$/m],
+      [['--train-size', '70000'], /^netspace: --train-size is 70,000, but Fashion-MNIST has 60,000 training images$/m],
+      [['--resolution', '96', '--batch', '512', '--train-size', '512', '--val-size', '256', '--backend', 'wasm'], /^netspace: --batch asks for about 9\.5 GB of wasm heap per training pass .*--micro-batch|micro-batches \(188 images or fewer per pass would fit\)$/m],
       [['--model', 'nope'], /model "nope": not a preset/],
       [['--backend', 'gpu'], /Invalid values:\s+Argument: backend, Given: "gpu"/],
     ] as const) {
-      const run = netspace('train', ...args, '--db', join(tmpdir(), 'never-written.db'));
+      const db = join(tmpdir(), `never-written-${process.pid}.db`);
+      const run = netspace('train', ...args, '--db', db);
       assert.notEqual(run.status, 0);
+      assert.equal(existsSync(db), false, `${args.join(' ')} wrote ${db}`);
       assert.match(run.stderr, message);
       assert.doesNotMatch(run.stderr, /\n\s+at /);
     }
