@@ -293,6 +293,23 @@ export const messages = freezeSections({
     cannotOpen: (path: string, reason: string) => `cannot open database ${path}: ${reason}`,
     notDatabase,
     noTables: (path: string) => notDatabase(path, 'it has no netspace tables'),
+    foreign: (path: string, tables: readonly string[]) =>
+      `${path} is not a netspace database: it holds tables of another program (${tables.join(', ')}); nothing was written to it. ` +
+      'Give netspace a file of its own with --db',
+    notSqlite: (path: string, reason: string) =>
+      `${path} is not a netspace database: SQLite cannot read it as a database (${reason}); nothing was written to it`,
+    busy: (path: string, seconds: number, holder: string | null) =>
+      `database ${path} is busy: another process holds its write lock and did not let go within ${seconds} s` +
+      `${holder === null ? '' : ` (${holder})`}. The file is fine: wait for that process to finish, or stop it, and run this again`,
+    damaged: (path: string, detail: string) =>
+      `database ${path} is damaged: SQLite's integrity check says ${show(detail)}. netspace did not write to it; ` +
+      'restore it from a copy (or start a new one with another --db)',
+    readOnly: (path: string, why: string) =>
+      `database ${path} cannot be written: ${why}. Nothing stored was changed; make it writable (or copy it somewhere writable) and run this again`,
+    diskFull: (path: string) =>
+      `the disk holding database ${path} is full. Nothing stored was lost; free some space and run the same command again to resume`,
+    ioError: (path: string, reason: string) =>
+      `the system reported an I/O error writing database ${path} (${reason}). Check the disk, then run the same command again to resume`,
     newerSchema: (path: string, found: number, understood: number) =>
       `database ${path} has schema version ${found}, newer than this netspace understands (${understood}); upgrade netspace`,
     noSweep: (name: string, path: string, known: readonly string[]) =>

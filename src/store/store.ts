@@ -1,12 +1,10 @@
 // The SQLite store: the only code that reads or writes netspace tables (WAL mode, so readers never block the writer).
-import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { AnyNetConfig } from '../space/config.ts';
 import { currentOwner, isOwnerAlive, type SweepOwner } from './owner.ts';
-import { migrate, SCHEMA_VERSION, schemaVersion, type SqliteDatabase } from './schema.ts';
+import { openDatabase, storageError } from './open.ts';
+import type { SqliteDatabase } from './schema.ts';
 import {
   countStatuses,
   type BackendName,
@@ -91,8 +89,6 @@ export interface Store {
   /** Back to pending (Ctrl-C on an in-flight run); keeps its epochs and checkpoint so it resumes. */
   releaseRun(runId: number): void;
 }
-
-const BUSY_TIMEOUT_MS = 10_000;
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON helpers
@@ -242,40 +238,6 @@ const now = (): string => new Date().toISOString();
 
 // ---------------------------------------------------------------------------------------------------------------
 // Opening
-
-function openDatabase(path: string, readonly: boolean): SqliteDatabase {
-  if (readonly && !existsSync(path)) throw new NetspaceError(messages.store.missingFile(path));
-  if (!readonly) {
-    const dir = dirname(path);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new NetspaceError(messages.store.noFolder(path, dir));
-    }
-  }
-  let db: Database.Database;
-  try {
-    db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
-  } catch (error) {
-    throw new NetspaceError(messages.store.cannotOpen(path, (error as Error).message));
-  }
-  try {
-    if (!readonly) {
-      // WAL: readers (status, report) never block the sweep's writes. synchronous=NORMAL keeps every committed
-      // transaction through a killed process (only an OS crash can lose the last ones), at a fraction of FULL's fsyncs.
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      migrate(db);
-    }
-    const version = schemaVersion(db);
-    if (version === 0) throw new NetspaceError(messages.store.noTables(path));
-    if (version > SCHEMA_VERSION) throw new NetspaceError(messages.store.newerSchema(path, version, SCHEMA_VERSION));
-  } catch (error) {
-    db.close();
-    if (error instanceof NetspaceError) throw error;
-    throw new NetspaceError(messages.store.notDatabase(path, (error as Error).message));
-  }
-  return db;
-}
 
 /**
  * Opens (and, unless `readonly`, creates and migrates) a netspace database. Readers may open it read-only from any
@@ -607,4 +569,21 @@ class SqliteStore implements Store {
   releaseRun(runId: number): void {
     this.#db.prepare(`UPDATE runs SET status = 'pending' WHERE id = ? AND status = 'running'`).run(runId);
   }
+}
+
+// Every method but close turns SQLite's storage errors (disk full, read-only, I/O error, busy, damage) into the
+// NetspaceError of their kind (store/open.ts storageError), so that a sweep that meets one stops with a message and
+// its exit code instead of a stack trace. Other errors pass through unchanged.
+for (const name of Object.getOwnPropertyNames(SqliteStore.prototype) as (keyof SqliteStore)[]) {
+  const method = SqliteStore.prototype[name];
+  if (name === 'close' || typeof method !== 'function') continue;
+  Object.defineProperty(SqliteStore.prototype, name, {
+    value: function (this: SqliteStore, ...args: unknown[]): unknown {
+      try {
+        return (method as (...a: unknown[]) => unknown).apply(this, args);
+      } catch (error) {
+        throw storageError(this.path, error) ?? error;
+      }
+    },
+  });
 }

@@ -110,12 +110,21 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
   try {
     const sweep = store.openSweep(parsed.name, sweepIdentity(parsed), { force: options.force ?? false });
     store.claimSweep(sweep.id);
+    let failed = false;
     try {
       const reset = store.resetRunning(sweep.id);
       const added = store.addRuns(sweep.id, planned);
       return await trainPending(store, { ...sweep, reset, added }, parsed, backend, { ...options, origin });
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      store.releaseSweep(sweep.id);
+      // A store that cannot write keeps the hold, which the next run takes over once this process has ended.
+      try {
+        store.releaseSweep(sweep.id);
+      } catch (error) {
+        if (!failed) throw error;
+      }
     }
   } finally {
     store.close();
@@ -198,21 +207,36 @@ async function drain(
   if (failure) throw failure.reason;
 }
 
-/** What trainRun needs besides the run: where to store, whom to ask, whom to tell. */
+/** What trainRun needs besides the run: where to store, whom to ask, whom to tell, and how to stop the sweep. */
 interface RunContext {
   store: Store;
   pool: TrainPool;
   scheduler: Scheduler;
   progress: ProgressReporter;
   backend: BackendRequest;
+  /** Stops the whole sweep for `error` (the first one counts): a thread that cannot train, a store that cannot write. */
+  stop(error: unknown): void;
+  /** Whether the sweep is stopping (an error, Ctrl-C): results that arrive now are not stored as ends. */
+  stopping(): boolean;
+}
+
+/** Back to pending, if the store still takes writes; a sweep run again resets what this leaves `running`. */
+function release(ctx: RunContext, run: RunRecord): void {
+  try {
+    ctx.store.releaseRun(run.id);
+  } catch {
+    // The store's trouble is already the sweep's error; the next `sweep run` takes the run over from this process.
+  }
+  ctx.scheduler.ended(run, null);
 }
 
 /**
  * Trains one run on a pool thread and stores it as it goes: its resume point, each epoch with its checkpoint (then
  * the scheduler decides whether it goes on), and its end. Returns the result, or null when the run went back to
- * pending (the pool closed, or a thread could not start: then `fatal` holds why).
+ * pending (Ctrl-C, or the sweep is stopping for an error, which `ctx.stop` was given). Never throws for a store that
+ * fails mid-run: the epoch is lost, the run is released, and the sweep stops.
  */
-async function trainRun(ctx: RunContext, slot: number, run: RunRecord, fatal: (reason: string) => void): Promise<TrainResult | null> {
+async function trainRun(ctx: RunContext, slot: number, run: RunRecord): Promise<TrainResult | null> {
   const { store, progress } = ctx;
   const resume = store.takeResumePoint(run.id);
   store.markRunning(run.id, ctx.backend === 'auto' ? null : ctx.backend);
@@ -224,20 +248,27 @@ async function trainRun(ctx: RunContext, slot: number, run: RunRecord, fatal: (r
     const result = await ctx.pool.run(run.id, run.configKey, request, {
       onBatch: (p) => progress.emit({ type: 'batch', worker: slot, runId: run.id, epochs, ...p }),
       onEpoch: (record, checkpoint) => {
-        if (!store.recordEpoch(run.id, record, checkpoint)) return 'stop';
-        progress.emit({ type: 'epoch', worker: slot, runId: run.id, epochs, record });
-        return ctx.scheduler.afterEpoch(run, record);
+        try {
+          if (ctx.stopping() || !store.recordEpoch(run.id, record, checkpoint)) return 'stop';
+          progress.emit({ type: 'epoch', worker: slot, runId: run.id, epochs, record });
+          return ctx.scheduler.afterEpoch(run, record);
+        } catch (error) {
+          ctx.stop(error);
+          return 'stop';
+        }
       },
     });
+    if (ctx.stopping()) {
+      release(ctx, run);
+      return null;
+    }
     store.finishRun(run.id, result);
     progress.emit({ type: 'run-end', worker: slot, runId: run.id, label, ...endOf(result) });
     ctx.scheduler.ended(run, result);
     return result;
   } catch (error) {
-    if (error instanceof WorkerStartupError) fatal(error.message);
-    else if (!(error instanceof PoolClosedError)) throw error;
-    store.releaseRun(run.id);
-    ctx.scheduler.ended(run, null);
+    if (!(error instanceof PoolClosedError)) ctx.stop(error);
+    release(ctx, run);
     return null;
   }
 }
@@ -276,6 +307,8 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
   const { controller, dispose } = stopSwitch(options);
   const progress = options.progress ?? SILENT_PROGRESS;
   let pool: TrainPool | null = null;
+  /** The first error that stopped the sweep, if one did. */
+  const halt: { error?: unknown } = {};
   const started = performance.now();
   try {
     const data = await loadFashionMnist({ dataDir: options.dataDir, download: options.download });
@@ -286,29 +319,52 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
     const activePool = pool;
     controller.signal.addEventListener('abort', () => void activePool.destroy(), { once: true });
     progress.emit({ type: 'sweep-start', sweep: sweep.name, ...pick(before), workers, backend, ...(note === undefined ? {} : { note }) });
-    let fatal: string | null = null;
-    const ctx: RunContext = { store, pool, scheduler: queueScheduler(pending), progress, backend };
+    const ctx: RunContext = {
+      store,
+      pool,
+      scheduler: queueScheduler(pending),
+      progress,
+      backend,
+      stop: (error) => {
+        if (!('error' in halt)) halt.error = error;
+        controller.abort(error);
+      },
+      stopping: () => controller.signal.aborted,
+    };
     await drain(ctx.scheduler, workers, controller.signal, async (slot, run) => {
-      const result = await trainRun(ctx, slot, run, (reason) => {
-        fatal ??= reason;
-        controller.abort(new Error(reason));
-      });
-      if (result === null) summary.released += 1;
-      else summary.trained += 1;
+      try {
+        const result = await trainRun(ctx, slot, run);
+        if (result === null) summary.released += 1;
+        else summary.trained += 1;
+      } catch (error) {
+        // A store that failed before the run started (its resume point, its mark): nothing of the run was lost.
+        ctx.stop(error);
+      }
     });
-    if (fatal !== null) throw new NetspaceError(messages.train.cannotTrain(sweep.name, fatal));
+    if ('error' in halt) throw sweepError(sweep.name, halt.error);
     summary.interrupted = controller.signal.aborted;
     progress.emit({ type: 'sweep-end', sweep: sweep.name, interrupted: summary.interrupted, released: summary.released });
   } finally {
     dispose();
     await pool?.destroy();
-    // Anything still marked running by this process (an internal error cut the sweep short) can run again.
-    store.resetRunning(sweep.id);
+    // Anything still marked running by this process (an error cut the sweep short) can run again; a store that
+    // cannot write leaves them to the next `sweep run`, which takes them over from this (then ended) process.
+    try {
+      store.resetRunning(sweep.id);
+    } catch (error) {
+      if (!('error' in halt)) throw error;
+    }
   }
   summary.seconds = (performance.now() - started) / 1000;
   summary.modelsPerHour = summary.seconds > 0 ? (summary.trained / summary.seconds) * 3600 : 0;
   summary.counts = store.statusCounts(sweep.name);
   return summary;
+}
+
+/** The error a stopped sweep ends with: why its threads cannot train, the store's trouble, or an internal error. */
+function sweepError(sweep: string, error: unknown): unknown {
+  if (error instanceof WorkerStartupError) return new NetspaceError(messages.train.cannotTrain(sweep, error.message));
+  return error;
 }
 
 /** The counts a sweep-start event carries. */
