@@ -127,6 +127,8 @@ const option = {
   cannotWrite: (option: string, path: string, reason: string) => `${option} ${show(path)} cannot be written: ${reason}`,
   runId: (value: unknown) => `run-id must be a positive integer (a run's id from netspace sweep status), got ${show(value)}`,
   exportFormat: () => 'sweep export: give exactly one of --csv or --json',
+  failureKind: (kind: string, kinds: readonly string[]) =>
+    `--retry ${show(kind)} is not a kind of failure${didYouMean(kind, kinds)}; give failed (every failed run) or some of: ${kinds.join(', ')}`,
   inputShape: (text: string) => `--input ${text}: expected four positive integers N,C,H,W such as 1,1,96,96`,
   inputChannels: (text: string, channels: number, given: number) =>
     `--input ${text}: the model takes ${channels} input channel(s), not ${given}`,

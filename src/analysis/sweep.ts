@@ -266,6 +266,13 @@ function scoreRuns(sweep: SweepRecord): Scoring {
 
 const errorsOf = (sc: Scoring, space: string): number[] => (sc.bySpace.get(space) ?? []).map((r) => r.finalError);
 
+/** How often each value occurs, in order of first appearance. */
+function countBy<T>(values: readonly T[]): Map<T, number> {
+  const out = new Map<T, number>();
+  for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
+  return out;
+}
+
 /** Notes on what the error analyses leave out (unfinished, failed, unscored runs) and on mixed training recipes. */
 function coverageNotes(sc: Scoring, counts: StatusCounts): string[] {
   const notes: string[] = [];
@@ -281,6 +288,11 @@ function coverageNotes(sc: Scoring, counts: StatusCounts): string[] {
     );
   }
   if (unscoredDone > 0) notes.push(`${unscoredDone} done runs have no final error recorded and are left out.`);
+  const kinds = countBy(sc.runs.flatMap((r) => (r.failureKind === null || r.failureKind === undefined ? [] : [r.failureKind])));
+  if (kinds.size > 0) {
+    const list = [...kinds].map(([kind, n]) => `${kind} ${n}`).join(', ');
+    notes.push(`Failures by kind: ${list} (\`netspace sweep run <spec> --retry KIND\` trains them again).`);
+  }
   const recipes = [...new Set(sc.finished.map((r) => describeSettings(r.settings)))];
   if (recipes.length > 1) {
     notes.push(

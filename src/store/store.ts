@@ -43,6 +43,8 @@ export interface Store {
   statusCounts(name: string): StatusCounts;
   /** Counts by status for each design space of the sweep, spaces in order of first appearance. */
   statusBySpace(name: string): Record<string, StatusCounts>;
+  /** Failed and diverged runs of the sweep by FailureKind (kinds with none left out). */
+  failureKinds(name: string): Partial<Record<FailureKind, number>>;
   /** The `limit` done runs with the lowest final error, best first. */
   bestRuns(name: string, limit: number): RunSummary[];
   /** The last `limit` failed or diverged runs, newest first, for their reasons. */
@@ -65,6 +67,11 @@ export interface Store {
   releaseSweep(sweepId: number, owner?: SweepOwner): void;
   /** INSERT OR IGNORE on UNIQUE(sweep_id, config_key); returns how many were new. */
   addRuns(sweepId: number, runs: NewRun[]): number;
+  /**
+   * Failed runs (`kinds` 'failed': every failed run; or those of the given kinds, diverged runs included when
+   * 'diverged' is named) go back to pending, their reason cleared; they start afresh. Returns how many.
+   */
+  retryRuns(sweepId: number, kinds: readonly FailureKind[] | 'failed'): number;
   /** Runs left `running` by a dead process go back to pending; returns how many. */
   resetRunning(sweepId: number): number;
   /** Next pending runs, oldest first. */
@@ -236,6 +243,11 @@ function toRunSummary(row: RunRow): Omit<RunRecord, 'epochs'> {
 
 const now = (): string => new Date().toISOString();
 
+/** A `running` row shown as the pending run it is once its process has ended (see SqliteStore #orphaned). */
+function asPending<T extends { status: RunStatus }>(row: T): T {
+  return row.status === 'running' ? { ...row, status: 'pending' } : row;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Opening
 
@@ -313,12 +325,13 @@ class SqliteStore implements Store {
       list.push(toEpoch(row));
       byRun.set(row.run_id, list);
     }
+    const orphaned = this.#orphaned(sweep);
     return {
       id: sweep.id,
       name: sweep.name,
       spec: JSON.parse(sweep.spec) as unknown,
       createdAt: sweep.created_at,
-      runs: runs.map((r) => ({ ...toRunSummary(r), epochs: byRun.get(r.id) ?? [] })),
+      runs: runs.map((r) => ({ ...toRunSummary(orphaned ? asPending(r) : r), epochs: byRun.get(r.id) ?? [] })),
     };
   }
 
@@ -327,7 +340,25 @@ class SqliteStore implements Store {
     const rows = this.#db
       .prepare('SELECT status, COUNT(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status')
       .all(sweep.id) as { status: RunStatus; n: number }[];
-    return countStatuses(rows);
+    return countStatuses(this.#orphaned(sweep) ? rows.map(asPending) : rows);
+  }
+
+  /**
+   * Whether the sweep's `running` runs have nobody training them: the process that held the sweep has ended (kill -9,
+   * a crash) without letting go. Readers then count and show them as pending, which is what the next `sweep run`
+   * makes of them, so that status and report agree.
+   */
+  #orphaned(sweep: SweepRow): boolean {
+    if (sweep.owner_pid === null) return false;
+    return !isOwnerAlive({ pid: sweep.owner_pid, host: sweep.owner_host ?? '', token: sweep.owner_token ?? '' });
+  }
+
+  failureKinds(name: string): Partial<Record<FailureKind, number>> {
+    const sweep = this.#sweepRow(name);
+    const rows = this.#db
+      .prepare(`SELECT failure_kind AS kind, COUNT(*) AS n FROM runs WHERE sweep_id = ? AND failure_kind IS NOT NULL GROUP BY failure_kind ORDER BY failure_kind`)
+      .all(sweep.id) as { kind: FailureKind; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 
   statusBySpace(name: string): Record<string, StatusCounts> {
@@ -338,7 +369,7 @@ class SqliteStore implements Store {
          GROUP BY space, status ORDER BY first`,
       )
       .all(sweep.id) as { space: string; status: RunStatus; n: number }[];
-    return countStatuses(rows, (row) => row.space);
+    return countStatuses(this.#orphaned(sweep) ? rows.map(asPending) : rows, (row) => row.space);
   }
 
   bestRuns(name: string, limit: number): RunSummary[] {
@@ -465,6 +496,21 @@ class SqliteStore implements Store {
       return added;
     });
     return add.immediate(runs);
+  }
+
+  retryRuns(sweepId: number, kinds: readonly FailureKind[] | 'failed'): number {
+    const which = kinds === 'failed' ? `status = 'failed'` : `status IN ('failed', 'diverged') AND failure_kind IN (${kinds.map(() => '?').join(', ')})`;
+    const retry = this.#db.transaction(() => {
+      const ids = (this.#db.prepare(`SELECT id FROM runs WHERE sweep_id = ? AND ${which}`).all(sweepId, ...(kinds === 'failed' ? [] : kinds)) as { id: number }[]).map((r) => r.id);
+      for (const id of ids) {
+        this.#db.prepare('DELETE FROM epochs WHERE run_id = ?').run(id);
+        this.#db
+          .prepare(`UPDATE runs SET status = 'pending', error_text = NULL, failure_kind = NULL, finished_at = NULL, seconds = NULL, final_error = NULL WHERE id = ?`)
+          .run(id);
+      }
+      return ids.length;
+    });
+    return retry.immediate();
   }
 
   resetRunning(sweepId: number): number {

@@ -5,7 +5,7 @@ import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
-import type { RunRecord, TrainResult } from '../core/types.ts';
+import type { FailureKind, RunRecord, TrainResult } from '../core/types.ts';
 import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
 import { SPLIT_IMAGES } from '../data/files.ts';
 import { checkSettingsForData, type DataLimits, type SettingsOrigin } from '../train/settings.ts';
@@ -29,6 +29,11 @@ export interface RunSweepOptions {
   workers?: number;
   /** Backend, overriding the spec's `train.backend`. */
   backend?: BackendRequest;
+  /**
+   * Put failed runs back to pending before training: 'failed' for every failed run, or a list of FailureKinds (with
+   * 'diverged', diverged runs too).
+   */
+  retry?: readonly FailureKind[] | 'failed';
   /** Start a new sweep `<name>-2` (...) when the spec differs from the stored sweep of that name. */
   force?: boolean;
   /** Fashion-MNIST folder (see loadFashionMnist); downloads are allowed unless `download` is false. */
@@ -58,6 +63,8 @@ export interface SweepSummary {
   added: number;
   /** Runs found `running` from a dead process and put back to pending. */
   reset: number;
+  /** Failed runs put back to pending by `retry`. */
+  retried: number;
   /** Runs this process finished (done, failed or diverged). */
   trained: number;
   counts: StatusCounts;
@@ -113,8 +120,9 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
     let failed = false;
     try {
       const reset = store.resetRunning(sweep.id);
+      const retried = options.retry === undefined ? 0 : store.retryRuns(sweep.id, options.retry);
       const added = store.addRuns(sweep.id, planned);
-      return await trainPending(store, { ...sweep, reset, added }, parsed, backend, { ...options, origin });
+      return await trainPending(store, { ...sweep, reset, retried, added }, parsed, backend, { ...options, origin });
     } catch (error) {
       failed = true;
       throw error;
@@ -136,6 +144,7 @@ interface OpenedSweep {
   name: string;
   created: boolean;
   reset: number;
+  retried: number;
   added: number;
 }
 
@@ -293,6 +302,7 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
     created: sweep.created,
     added: sweep.added,
     reset: sweep.reset,
+    retried: sweep.retried,
     trained: 0,
     counts: before,
     workers,

@@ -165,9 +165,22 @@ describe('sweep/sweep', () => {
         ),
       );
       for (const run of runs) assertConsistent(run, raw);
+      assert.deepEqual(Object.fromEntries(failed.map((r) => [r.id === 2 ? 'threw' : 'exited', r.failureKind])), { threw: 'internal', exited: 'worker-crash' });
     } finally {
       raw.close();
       store.close();
+    }
+    // --retry worker-crash trains the exited run again (no fault planted now), and only that one.
+    const retried = await runSweep(spec, { db, download: false, retry: ['worker-crash'] });
+    assert.deepEqual([retried.retried, retried.trained, retried.counts.done, retried.counts.failed], [1, 1, 5, 1]);
+    const all = await runSweep(spec, { db, download: false, retry: 'failed' });
+    assert.deepEqual([all.retried, all.trained, all.counts.done, all.counts.failed], [1, 1, 6, 0]);
+    const after = openStore(db, { readonly: true });
+    try {
+      const again = after.readSweep('tiny').runs;
+      assert.ok(again.every((r) => r.status === 'done' && r.failureKind === null && r.errorText === null && r.epochs.length === 2));
+    } finally {
+      after.close();
     }
   });
 
