@@ -6,7 +6,9 @@ import { NetspaceError } from './errors.ts';
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return JSON.stringify(value) ?? String(value);
+  // JSON would print a nested Infinity or NaN as null: keep what the user wrote.
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v));
+  return text === undefined ? String(value) : text.replace(/"\\u0000(-?Infinity|NaN)"/g, '$1');
 }
 
 /** Edit distance, for "did you mean" hints on misspelled keys and names. */
@@ -55,6 +57,7 @@ const spec = {
   notObject: (value: unknown) => `must be an object, got ${show(value)}`,
   oneOf: (value: unknown, options: readonly string[]) => `must be one of ${options.join(', ')}, got ${show(value)}${oneOfHint(value, options)}`,
   positiveInteger: (value: unknown) => `must be a positive integer, got ${show(value)}`,
+  positiveCount: (value: unknown) => `must be a whole number from 1 to 2^53 - 1, got ${show(value)}`,
   nonNegativeInteger: (value: unknown) => `must be a non-negative integer, got ${show(value)}`,
   wholeNumberIn: (value: unknown, min: number, max: number) => `must be a whole number from ${min} to ${max}, got ${show(value)}`,
   positiveNumber: (value: unknown) => `must be a positive number, got ${show(value)}`,
@@ -206,6 +209,11 @@ export const messages = freezeSections({
     rangeForm: (option: string, value: unknown) => badRange(option, value, 'must be "low:high" or a pair [low, high] (null for an open end)'),
     rangePair: (option: string, value: unknown) => badRange(option, value, 'must be a pair [low, high]'),
     rangeNegative: (option: string, value: unknown) => badRange(option, value, 'must have ends >= 0'),
+    tooLarge: (field: string, value: number) =>
+      `the config's ${field} (about ${value.toExponential(3)}) pass 2^53 (${count(Number.MAX_SAFE_INTEGER)}), the largest count ` +
+      'netspace keeps exact: no such network can be trained or counted here; check its widths and depths',
+    rangeTooLarge: (option: string, value: unknown) =>
+      badRange(option, value, `must have ends below 2^53 (${count(Number.MAX_SAFE_INTEGER)}), the largest count netspace keeps exact`),
     rangeLowAboveHigh: (option: string, value: unknown, low: number, high: number) => badRange(option, value, `has low ${low} above high ${high}`),
     /** `stalledFor`: attempts since the last new config when sampling stopped for lack of progress, else null. */
     exhausted: (space: string, found: number, wanted: number, attempts: number, stalledFor: number | null, reasons: string) =>
@@ -341,6 +349,9 @@ export const messages = freezeSections({
       '(it uses every core, or the GPU, by itself); --backend wasm trains one model per core instead',
     /** A worker's reason for `cannotTrain`. */
     backendDoesNotLoad: (backend: string, reason: string) => `the ${backend} backend does not load: ${reason}`,
+    tooLargeToBuild: (params: number, limitBytes: number) =>
+      `the model has ${count(params)} parameters (${(params * 4 / 2 ** 30).toFixed(1)} GB as float32), more than netspace builds ` +
+      `(${limitBytes / 2 ** 30} GB): check its widths and depths`,
     singleValueBatchNorm: (layer: string, shape: readonly number[]) =>
       `batch norm ${layer} got a single value per channel in training (input [${shape.join(', ')}], NHWC): its variance ` +
       'is 0 and PyTorch refuses this too. Choose a training size and batch size that leave at least 2 images in every batch',
