@@ -1,5 +1,5 @@
 // Runs a sweep: plan the runs, store them, train the pending ones in the pool, commit every epoch as it ends.
-import { loadFashionMnist } from '../data/index.ts';
+import { DEFAULT_DATASET, loadDataset } from '../data/index.ts';
 import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
@@ -26,7 +26,7 @@ export interface RunSweepOptions {
   backend?: BackendRequest;
   /** Start a new sweep `<name>-2` (...) when the spec differs from the stored sweep of that name. */
   force?: boolean;
-  /** Fashion-MNIST folder (see loadFashionMnist); downloads are allowed unless `download` is false. */
+  /** Fashion-MNIST folder (see loadDataset); downloads are allowed unless `download` is false. */
   dataDir?: string;
   download?: boolean;
   /** Where progress goes (default: bars or lines on stderr). */
@@ -168,7 +168,7 @@ async function trainPending(
   let pool: TrainPool | null = null;
   const started = performance.now();
   try {
-    const data = await loadFashionMnist({ dataDir: options.dataDir, download: options.download });
+    const data = await loadDataset(DEFAULT_DATASET, { dataDir: options.dataDir, download: options.download });
     if (controller.signal.aborted) return { ...summary, interrupted: true };
     pool = new TrainPool({ workers, data, backend, ...options.pool });
     const activePool = pool;

@@ -1,6 +1,6 @@
 // The pool's worker entry: loads the backend once, then trains one config per task and reports through a port.
 import { threadId, workerData, type MessagePort } from 'node:worker_threads';
-import type { FashionMnist } from '../data/index.ts';
+import type { Dataset } from '../data/index.ts';
 import { initBackend } from '../engine/backend.ts';
 import { messages } from '../messages.ts';
 import type { BackendName, EpochRecord } from '../store/types.ts';
@@ -9,7 +9,7 @@ import type { BatchProgress, TrainRequest, TrainResult } from './types.ts';
 
 /** What the pool gives every worker at start (piscina's workerData): the dataset is shared memory, not a copy. */
 export interface WorkerSetup {
-  data: FashionMnist;
+  data: Dataset;
   backend: BackendName | 'auto';
 }
 
