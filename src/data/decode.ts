@@ -2,7 +2,7 @@
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { readCifarBatch } from './cifar.ts';
-import type { CifarBinaryFormat, DataFile, DataFormat, DatasetSpec, Normalization } from './datasets.ts';
+import type { DataFile, DataFormat, DatasetSpec, Normalization } from './datasets.ts';
 import { readIdxImages, readIdxLabels } from './idx.ts';
 
 /**
@@ -38,7 +38,10 @@ export interface Part {
   labels: Uint8Array | null;
 }
 
-const READERS: { [K in DataFormat['kind']]: (spec: DatasetSpec, format: Extract<DataFormat, { kind: K }>, file: DataFile, path: string) => Promise<Part> } = {
+/** Decodes one file of a dataset in format F. */
+type Reader<F extends DataFormat> = (spec: DatasetSpec, format: F, file: DataFile, path: string) => Promise<Part>;
+
+const READERS: { [K in DataFormat['kind']]: Reader<Extract<DataFormat, { kind: K }>> } = {
   idx: async (spec, _format, file, path) => {
     if (spec.channels !== 1) throw new RangeError(`${spec.name}: IDX images have one channel, its description says ${spec.channels}`);
     if (file.holds === 'labels') {
@@ -51,8 +54,9 @@ const READERS: { [K in DataFormat['kind']]: (spec: DatasetSpec, format: Extract<
     }
     return { path, count, images: pixels, labels: null };
   },
-  'cifar-binary': async (spec, format: CifarBinaryFormat, _file, path) => {
-    const layout = { channels: spec.channels, height: spec.height, width: spec.width, classes: spec.classNames.length, records: format.recordsPerFile, title: spec.title };
+  'cifar-binary': async (spec, format, _file, path) => {
+    const { channels, height, width, title } = spec;
+    const layout = { channels, height, width, title, classes: spec.classNames.length, records: format.recordsPerFile };
     const { count, pixels, labels } = await readCifarBatch(path, layout);
     return { path, count, images: pixels, labels };
   },
@@ -60,7 +64,7 @@ const READERS: { [K in DataFormat['kind']]: (spec: DatasetSpec, format: Extract<
 
 /** Decodes the file at `path` as `file` of `spec`, checking it against the description; throws a NetspaceError naming it. */
 export function readPart(spec: DatasetSpec, file: DataFile, path: string): Promise<Part> {
-  return (READERS[spec.format.kind] as (spec: DatasetSpec, format: DataFormat, file: DataFile, path: string) => Promise<Part>)(spec, spec.format, file, path);
+  return (READERS[spec.format.kind] as Reader<DataFormat>)(spec, spec.format, file, path);
 }
 
 /**

@@ -38,10 +38,8 @@ const download: CommandModule<object, DownloadArgs> = {
     const dir = locateDataset(spec, { dataDir: args['data-dir'] }).downloadDir;
     const result = await downloadDataset(spec, dir, { baseUrl: args['base-url'], log: (line) => process.stderr.write(`${line}\n`) });
     const tally = (status: string): number => result.files.filter((f) => f.status === status).length;
-    const extracted = tally('extracted');
-    process.stdout.write(
-      `${spec.title} is in ${result.dir} (${tally('downloaded')} file(s) downloaded, ${tally('kept')} already there${extracted > 0 ? `, ${extracted} extracted` : ''})\n`,
-    );
+    const extracted = tally('extracted') > 0 ? `, ${tally('extracted')} extracted` : '';
+    process.stdout.write(`${spec.title} is in ${result.dir} (${tally('downloaded')} file(s) downloaded, ${tally('kept')} already there${extracted})\n`);
   },
 };
 
