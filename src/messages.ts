@@ -159,17 +159,31 @@ function freezeSections<T extends Record<string, object>>(sections: T): Readonly
   return Object.freeze(sections);
 }
 
-/** Where the data can come from, named in the message that says it was not found. */
+/** Where one dataset's data can come from, named in the messages that say it was not found (see data/datasets.ts). */
 export interface DataSources {
+  /** The dataset's name as its authors write it. */
+  title: string;
+  /** The command that downloads it: `netspace data download`, with --dataset for all but the default dataset. */
+  downloadCommand: string;
   /** Download address of the canonical copy. */
   baseUrl: string;
-  /** Folder the Debian package installs to. */
-  systemDir: string;
+  /** A system package installing the files and the folder it installs to, or null. */
+  system: { package: string; dir: string } | null;
   /** Folder, relative to the working directory, that is searched and downloaded to. */
   localDir: string;
-  /** Environment variable naming a data folder. */
+  /** Environment variable naming the dataset's folder. */
   envVar: string;
+  /** Files a folder must hold. */
+  fileCount: number;
+  /** Where in a folder each file may be ("each as NAME.gz or raw NAME"). */
+  whereHint: string;
+  /** The files to copy by hand ("the four *-ubyte.gz files"). */
+  copyHint: string;
 }
+
+const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+/** "four", or the digits past ten. */
+const inWords = (n: number): string => NUMBER_WORDS[n] ?? String(n);
 
 /** The catalogue, one section per area; every entry returns the message text that a NetspaceError carries. */
 export const messages = freezeSections({
@@ -230,8 +244,10 @@ export const messages = freezeSections({
         : `most attempts were rejected by ${ranked[0]}${ranked.length > 1 ? `, then by ${ranked.slice(1).join(', ')}` : ''}`,
   },
 
-  /** Fashion-MNIST files, downloads, subsets and batches (src/data). */
+  /** Datasets, their files (IDX, CIFAR batches), downloads, subsets and batches (src/data). */
   data: {
+    unknownDataset: (name: string, known: readonly string[]) =>
+      `unknown dataset ${show(name)}${didYouMean(name, known)}; known datasets: ${known.join(', ')}`,
     missingFile: (path: string) => `${path}: file not found`,
     unreadable: cannotRead,
     notGzip: (path: string, firstBytes: string) =>
@@ -252,12 +268,24 @@ export const messages = freezeSections({
       `${path}: label ${value} at index ${index} is out of range 0..${classes - 1}`,
     countMismatch: (imagesPath: string, images: number, labelsPath: string, labels: number) =>
       `${imagesPath} holds ${plural(images, 'image')} but ${labelsPath} holds ${plural(labels, 'label')}`,
-    shapeMismatch: (trainPath: string, trainShape: string, testPath: string, testShape: string) =>
-      `${trainPath} holds ${trainShape} images but ${testPath} holds ${testShape} images`,
-    /** One folder searched, for `noData`: `missing` names the files it lacks, out of `fileCount`. */
-    lookedIn: (dir: string, how: string, missing: readonly string[], fileCount: number) =>
+    /** `got` and `expected` as HxW. */
+    wrongImageSize: (path: string, got: string, expected: string, title: string) =>
+      `${path}: holds images of ${got} pixels, but ${title} images are ${expected}`,
+    /** A CIFAR batch cut inside a record; `layout` says what a record holds. */
+    recordsCutShort: (path: string, bytes: number, recordBytes: number, layout: string, records: number) =>
+      `${path}: truncated: its ${count(bytes)} bytes end inside record ${count(Math.floor(bytes / recordBytes) + 1)} of ${count(records)} (each ${count(recordBytes)} bytes: ${layout})`,
+    recordCount: (path: string, got: number, recordBytes: number, expected: number) =>
+      `${path}: holds ${plural(got, 'record')} of ${count(recordBytes)} bytes, expected ${count(expected)}`,
+    recordSize: (path: string, bytes: number, recordBytes: number, layout: string, title: string) =>
+      `${path}: its ${count(bytes)} bytes are not a whole number of ${count(recordBytes)}-byte records (${layout}); it is not a ${title} binary batch`,
+    /** One folder searched, for `noData`: `missing` names the files it lacks. */
+    lookedIn: (dir: string, how: string, missing: readonly string[], sources: DataSources) =>
       `${dir} (${how}): ${
-        missing.length === 0 ? 'all four files' : missing.length === fileCount ? 'no files' : `lacks ${missing.join(', ')} (each as NAME.gz or raw NAME)`
+        missing.length === 0
+          ? `all ${inWords(sources.fileCount)} files`
+          : missing.length === sources.fileCount
+            ? 'no files'
+            : `lacks ${missing.join(', ')} (${sources.whereHint})`
       }`,
 
     httpStatus: (url: string, status: number, statusText: string) => `${url}: the server answered HTTP ${status} ${statusText}`.trimEnd(),
@@ -271,22 +299,28 @@ export const messages = freezeSections({
       `${url}: the download was cut short after ${got}${expected === null ? '' : ` of ${expected}`} bytes`,
     checksum: (url: string, got: string, expected: string) => `${url}: MD5 ${got} does not match the expected ${expected}; the file was not kept`,
     cannotWrite: (path: string, reason: string) => `${path}: cannot write (${reason})`,
+    badArchive: (path: string, reason: string) => `${path}: cannot be unpacked (${reason})`,
+    archiveLacks: (path: string, missing: readonly string[]) => `${path}: the archive lacks ${missing.join(', ')}`,
 
     /** `looked`: lookedIn texts; `downloadFailure`: why the download failed, or null when downloading is off. */
     noData: (looked: readonly string[], downloadFailure: string | null, sources: DataSources) =>
       [
-        `Fashion-MNIST not found (looked in: ${looked.join('; ')})${
+        `${sources.title} not found (looked in: ${looked.join('; ')})${
           downloadFailure === null ? ' and downloading is off (--no-download)' : ` and downloading it failed: ${downloadFailure}`
         }.`,
         'Get the data one of these ways:',
-        `  - netspace data download [--data-dir DIR]   (on a machine with internet; from ${sources.baseUrl})`,
-        `  - apt-get install dataset-fashion-mnist      (Debian/Ubuntu; installs to ${sources.systemDir})`,
-        `  - copy the four *-ubyte.gz files into ./${sources.localDir}, or into a folder named by --data-dir or ${sources.envVar}`,
+        `  - ${sources.downloadCommand} [--data-dir DIR]   (on a machine with internet; from ${sources.baseUrl})`,
+        ...(sources.system === null
+          ? []
+          : [`  - apt-get install ${sources.system.package}      (Debian/Ubuntu; installs to ${sources.system.dir})`]),
+        `  - copy ${sources.copyHint} into ./${sources.localDir}, or into a folder named by --data-dir or ${sources.envVar}`,
       ].join('\n'),
-    notUsable: (dir: string | null, downloadDir: string) =>
+    notUsable: (dir: string | null, downloadDir: string, sources: DataSources) =>
       dir === null
-        ? `no folder holds all four Fashion-MNIST files; run \`netspace data download\` (writes to ${downloadDir}) or apt-get install dataset-fashion-mnist`
-        : `${dir} holds Fashion-MNIST files that are not valid (see above); replace them, e.g. with \`netspace data download --data-dir ${dir}\``,
+        ? `no folder holds all ${inWords(sources.fileCount)} ${sources.title} files; run \`${sources.downloadCommand}\` (writes to ${downloadDir})${
+            sources.system === null ? '' : ` or apt-get install ${sources.system.package}`
+          }`
+        : `${dir} holds ${sources.title} files that are not valid (see above); replace them, e.g. with \`${sources.downloadCommand} --data-dir ${dir}\``,
 
     badSeed: (value: unknown) => `seed must be an integer from 0 to 4294967295, got ${show(value)}`,
     badEpoch: (value: unknown) => option.nonNegativeInteger('epoch', value),

@@ -1,5 +1,5 @@
 // Runs a sweep: plan the runs, store them, train the pending ones in the pool, commit every epoch as it ends.
-import { loadFashionMnist } from '../data/index.ts';
+import { DATASETS, DEFAULT_DATASET, loadDataset } from '../data/index.ts';
 import { si } from '../core/format.ts';
 import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
@@ -7,7 +7,6 @@ import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
 import type { FailureKind, RunRecord, TrainResult } from '../core/types.ts';
 import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
-import { SPLIT_IMAGES } from '../data/files.ts';
 import { checkSettingsForData, type DataLimits, type SettingsOrigin } from '../train/settings.ts';
 import { checkPlan } from './checks.ts';
 import { SILENT_PROGRESS, type ProgressEvent, type ProgressReporter } from './progress.ts';
@@ -36,7 +35,7 @@ export interface RunSweepOptions {
   retry?: readonly FailureKind[] | 'failed';
   /** Start a new sweep `<name>-2` (...) when the spec differs from the stored sweep of that name. */
   force?: boolean;
-  /** Fashion-MNIST folder (see loadFashionMnist); downloads are allowed unless `download` is false. */
+  /** The dataset's folder (see loadDataset); downloads are allowed unless `download` is false. */
   dataDir?: string;
   download?: boolean;
   /** Where progress goes (default: nowhere; the CLI passes its bars or lines). */
@@ -79,7 +78,7 @@ export interface SweepSummary {
 }
 
 /** The published Fashion-MNIST splits, for the checks made before the data is loaded. */
-const FASHION_MNIST_LIMITS: DataLimits = { name: 'Fashion-MNIST', trainImages: SPLIT_IMAGES.train, testImages: SPLIT_IMAGES.test };
+const FASHION_MNIST_LIMITS: DataLimits = { name: 'Fashion-MNIST', trainImages: DATASETS[DEFAULT_DATASET].trainCount, testImages: DATASETS[DEFAULT_DATASET].testCount };
 
 function runLabel(run: RunRecord): string {
   return `${run.space} (${si(run.flops)} flops, ${si(run.params)} params)`;
@@ -321,7 +320,7 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
   const halt: { error?: unknown } = {};
   const started = performance.now();
   try {
-    const data = await loadFashionMnist({ dataDir: options.dataDir, download: options.download });
+    const data = await loadDataset(DEFAULT_DATASET, { dataDir: options.dataDir, download: options.download });
     // The files found may hold fewer images than the published splits: check again before any run is marked.
     checkSettingsForData(spec.train, { name: 'the Fashion-MNIST files found', trainImages: data.train.count, testImages: data.test.count }, options.origin!);
     if (controller.signal.aborted) return { ...summary, interrupted: true };

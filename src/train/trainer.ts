@@ -1,6 +1,6 @@
 // The trainer: one AnyNet config + Fashion-MNIST + settings -> per-epoch metrics and a status, as the chapter trains.
 import * as tf from '@tensorflow/tfjs-core';
-import { epochOrder, fillBatch, stratifiedSubset, type FashionMnist, type Split } from '../data/index.ts';
+import { epochOrder, fillBatch, stratifiedSubset, type Dataset, type Split } from '../data/index.ts';
 import { describeRuntime, initBackend } from '../engine/backend.ts';
 import { sgd } from '../engine/sgd.ts';
 import { trainStep } from '../engine/train-step.ts';
@@ -64,7 +64,7 @@ function evaluate(model: AnyNetModel, split: Split, indices: Uint32Array, resolu
  * epoch as the d2l trainer does. Training problems end in a result (failed or diverged), never an exception; a run
  * with `request.resume` continues after its last stored epoch from the stored checkpoint.
  */
-export async function trainModel(request: TrainRequest, data: FashionMnist, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function trainModel(request: TrainRequest, data: Dataset, hooks: TrainHooks = {}): Promise<TrainResult> {
   const started = performance.now();
   const backend = await initBackend(request.backend);
   const { settings, seed } = request;
