@@ -118,6 +118,9 @@ const spec = {
   notComplexity: (value: unknown) => `must be an object {flops, params, acts} of [low, high] ranges, got ${show(value)}`,
   notTrain: (value: unknown) => `must be an object of training settings, got ${show(value)}`,
   learningRate: (value: unknown) => `must be a number in (0, 10], got ${show(value)}`,
+  configDoesNotFitData: (where: string, channels: number, classes: number, dataset: string, wantChannels: number, wantClasses: number) =>
+    `${where}: the config takes ${channels} input channel(s) and ${classes} classes, but ${dataset} has ` +
+    `${wantChannels} channel(s) and ${wantClasses} classes; set inputChannels and numClasses to match`,
 } as const;
 
 const option = {
@@ -143,6 +146,8 @@ const settings = {
   learningRate: (value: unknown) => `must be a number in (0, 10], got ${show(value)}`,
   microBatchAboveBatch: (micro: number, batch: number) =>
     `is ${count(micro)}, more images than a batch holds (${count(batch)}): it must be at most the batch size`,
+  dataset: (value: unknown, names: readonly string[]) =>
+    `must be one of ${names.join(', ')}, got ${show(value)}${typeof value === 'string' ? didYouMean(value, names) : ''}`,
   moreThanSplit: (size: number, dataset: string, split: string, limit: number) =>
     `is ${count(size)}, but ${dataset} has ${count(limit)} ${split} images`,
 } as const;

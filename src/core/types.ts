@@ -66,6 +66,11 @@ export interface TrainSettings {
    * or null runs the whole batch. The update is the batch's; batch norm normalises each slice on its own.
    */
   microBatch?: number | null;
+  /**
+   * The dataset trained on and validated on (data/datasets.ts names); absent means Fashion-MNIST, so that settings
+   * stored before datasets could be chosen keep their meaning.
+   */
+  dataset?: string;
 }
 
 /** One finished epoch, committed as it ends. */

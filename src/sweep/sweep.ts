@@ -1,5 +1,5 @@
 // Runs a sweep: plan the runs, store them, train the pending ones in the pool, commit every epoch as it ends.
-import { DATASETS, DEFAULT_DATASET, loadDataset } from '../data/index.ts';
+import { DATASETS, DEFAULT_DATASET, loadDataset, type DatasetName, type DatasetSpec } from '../data/index.ts';
 import { si } from '../core/format.ts';
 import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
@@ -77,8 +77,15 @@ export interface SweepSummary {
   modelsPerHour: number;
 }
 
-/** The published Fashion-MNIST splits, for the checks made before the data is loaded. */
-const FASHION_MNIST_LIMITS: DataLimits = { name: 'Fashion-MNIST', trainImages: DATASETS[DEFAULT_DATASET].trainCount, testImages: DATASETS[DEFAULT_DATASET].testCount };
+/** The dataset a sweep trains on. */
+function datasetOf(spec: SweepSpec): DatasetName {
+  return (spec.train.dataset ?? DEFAULT_DATASET) as DatasetName;
+}
+
+/** A dataset's published splits, for the checks made before its files are read. */
+function dataLimits(dataset: DatasetSpec): DataLimits {
+  return { name: dataset.title, trainImages: dataset.trainCount, testImages: dataset.testCount };
+}
 
 function runLabel(run: RunRecord): string {
   return `${run.space} (${si(run.flops)} flops, ${si(run.params)} params)`;
@@ -111,7 +118,7 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
   }
   const planned = planRuns(parsed);
   const origin = options.origin ?? { kind: 'spec', source: typeof spec === 'string' ? spec : 'the sweep spec' };
-  checkPlan(planned, FASHION_MNIST_LIMITS, origin, backend === 'wasm' || (backend === 'auto' && !usesTensorflow('auto')));
+  checkPlan(planned, dataLimits(DATASETS[datasetOf(parsed)]), origin, backend === 'wasm' || (backend === 'auto' && !usesTensorflow('auto')));
   const store = openStore(options.db);
   try {
     const sweep = store.openSweep(parsed.name, sweepIdentity(parsed), { force: options.force ?? false });
@@ -320,9 +327,9 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
   const halt: { error?: unknown } = {};
   const started = performance.now();
   try {
-    const data = await loadDataset(DEFAULT_DATASET, { dataDir: options.dataDir, download: options.download });
+    const data = await loadDataset(datasetOf(spec), { dataDir: options.dataDir, download: options.download });
     // The files found may hold fewer images than the published splits: check again before any run is marked.
-    checkSettingsForData(spec.train, { name: 'the Fashion-MNIST files found', trainImages: data.train.count, testImages: data.test.count }, options.origin!);
+    checkSettingsForData(spec.train, { name: `the ${data.spec.title} files in ${data.dir}`, trainImages: data.train.count, testImages: data.test.count }, options.origin!);
     if (controller.signal.aborted) return { ...summary, interrupted: true };
     pool = new TrainPool({ workers, data, backend, ...options.pool });
     const activePool = pool;

@@ -1,6 +1,7 @@
 // The one parser of training settings: a sweep spec's `train` section, `netspace train`/`baseline` options and any
 // future entry go through it, so the same value gets the same bounds and the same message everywhere.
 import type { TrainSettings } from '../core/types.ts';
+import { DATASET_NAMES, DEFAULT_DATASET } from '../data/datasets.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 
@@ -23,9 +24,10 @@ export const TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
   valSize: null,
 });
 
-/** One setting: its command-line flag (the spec key is the TrainSettings key) and what it accepts. */
+/** One setting: its command-line flag, its path in a sweep spec (default `train.<key>`), and what it accepts. */
 interface SettingRule {
   flag: string;
+  specPath?: string;
   /** The checked value, or the problem (a phrase after the setting's name). */
   parse(value: unknown): { value: unknown } | { problem: string };
 }
@@ -52,11 +54,19 @@ export const SETTING_RULES: Readonly<Record<keyof TrainSettings, SettingRule>> =
   trainSize: { flag: 'train-size', parse: sizeOrAll(10, 10_000_000) },
   valSize: { flag: 'val-size', parse: sizeOrAll(10, 10_000_000) },
   microBatch: { flag: 'micro-batch', parse: (value: unknown) => (value === null ? { value } : whole(1, 65_536)(value)) },
+  dataset: {
+    flag: 'dataset',
+    specPath: 'dataset',
+    parse: (value: unknown) =>
+      typeof value === 'string' && (DATASET_NAMES as readonly string[]).includes(value)
+        ? { value }
+        : { problem: messages.settings.dataset(value, DATASET_NAMES) },
+  },
 });
 
 /** How `origin` names the setting `key`: `train.lr` in a spec, `--lr` on the command line. */
 export function settingName(key: keyof TrainSettings, origin: SettingsOrigin): string {
-  return origin.kind === 'spec' ? `train.${key}` : `--${SETTING_RULES[key].flag}`;
+  return origin.kind === 'spec' ? (SETTING_RULES[key].specPath ?? `train.${key}`) : `--${SETTING_RULES[key].flag}`;
 }
 
 /** Throws the NetspaceError for `problem` with setting `key` as `origin` names it. */
@@ -80,7 +90,9 @@ export function parseTrainSettings(input: SettingsInput, defaults: Readonly<Trai
     if ('problem' in parsed) settingError(key, origin, parsed.problem);
     out[key] = parsed.value;
   }
+  // Kept only when they say something, so that settings stored without them keep their identity.
   if (out.microBatch === null) delete out.microBatch;
+  if (out.dataset === DEFAULT_DATASET) delete out.dataset;
   const settings = out as unknown as TrainSettings;
   if (settings.microBatch != null && settings.microBatch > settings.batchSize) {
     settingError('microBatch', origin, messages.settings.microBatchAboveBatch(settings.microBatch, settings.batchSize));

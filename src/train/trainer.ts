@@ -1,4 +1,4 @@
-// The trainer: one AnyNet config + Fashion-MNIST + settings -> per-epoch metrics and a status, as the chapter trains.
+// The trainer: one AnyNet config + a dataset + settings -> per-epoch metrics and a status, as the chapter trains.
 import * as tf from '@tensorflow/tfjs-core';
 import { epochOrder, fillBatch, stratifiedSubset, type Dataset, type Split } from '../data/index.ts';
 import { describeRuntime, initBackend } from '../engine/backend.ts';
@@ -6,7 +6,7 @@ import { sgd } from '../engine/sgd.ts';
 import { trainStep } from '../engine/train-step.ts';
 import { buildAnyNet, type AnyNetModel } from '../model/anynet.ts';
 import type { EpochRecord, FailureKind, TrainResult } from '../core/types.ts';
-import { isNetspaceError } from '../errors.ts';
+import { isNetspaceError, NetspaceError } from '../errors.ts';
 import { HeapFullError, wasmHeapNearlyFull } from '../engine/heap.ts';
 import { messages } from '../messages.ts';
 import type { TrainHooks, TrainRequest } from './types.ts';
@@ -45,7 +45,7 @@ function evaluate(model: AnyNetModel, split: Split, indices: Uint32Array, resolu
   for (let start = 0; start < indices.length; start += VALIDATION_BATCH) {
     const batch = fillBatch(split, indices.subarray(start, start + VALIDATION_BATCH), resolution);
     const [sum, hits] = tf.tidy(() => {
-      const x = tf.tensor4d(batch.x, [batch.size, resolution, resolution, 1]);
+      const x = tf.tensor4d(batch.x, [batch.size, resolution, resolution, split.channels]);
       const labels = tf.tensor1d(batch.y, 'int32');
       const logits = model.forward(x, false);
       const losses = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, model.config.numClasses), logits, undefined, undefined, tf.Reduction.NONE);
@@ -85,6 +85,12 @@ export async function trainModel(request: TrainRequest, data: Dataset, hooks: Tr
   let model: AnyNetModel | null = null;
   let optimizer: tf.Optimizer | null = null;
   try {
+    const classes = data.spec.classNames.length;
+    if (request.config.inputChannels !== data.train.channels || request.config.numClasses !== classes) {
+      throw new NetspaceError(
+        messages.spec.configDoesNotFitData('the run', request.config.inputChannels, request.config.numClasses, data.spec.title, data.train.channels, classes),
+      );
+    }
     model = buildAnyNet(request.config, { seed });
     if (request.resume) {
       const c = request.resume.checkpoint;
@@ -95,7 +101,8 @@ export async function trainModel(request: TrainRequest, data: Dataset, hooks: Tr
     const valIdx = stratifiedSubset(data.test.labels, settings.valSize, seed + 1);
     const { resolution, batchSize } = settings;
     const batches = Math.ceil(trainIdx.length / batchSize);
-    const buffers = { x: new Float32Array(batchSize * resolution * resolution), y: new Int32Array(batchSize) };
+    const channels = data.train.channels;
+    const buffers = { x: new Float32Array(batchSize * resolution * resolution * channels), y: new Int32Array(batchSize) };
 
     for (let epoch = epochs.length + 1; epoch <= settings.epochs; epoch++) {
       const epochStart = performance.now();
@@ -105,7 +112,7 @@ export async function trainModel(request: TrainRequest, data: Dataset, hooks: Tr
         const batch = fillBatch(data.train, order.subarray(b * batchSize, (b + 1) * batchSize), resolution, buffers);
         const numClasses = model.config.numClasses;
         const [x, y] = tf.tidy(() => [
-          tf.tensor4d(batch.x, [batch.size, resolution, resolution, 1]),
+          tf.tensor4d(batch.x, [batch.size, resolution, resolution, channels]),
           tf.oneHot(tf.tensor1d(batch.y, 'int32'), numClasses) as tf.Tensor2D,
         ]);
         let value: number;
