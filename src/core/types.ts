@@ -183,3 +183,36 @@ export function countStatuses<T extends { status: RunStatus; n?: number }>(
 function emptyCounts(): StatusCounts {
   return { total: 0, pending: 0, running: 0, paused: 0, done: 0, stopped: 0, failed: 0, diverged: 0 };
 }
+
+/** How a parameter's values are told apart: whole numbers, real numbers, or one of a list (no order implied). */
+export type ParameterKind = 'int' | 'float' | 'categorical';
+
+/** A numeric parameter: every value the space draws lies in [low, high]. */
+export interface NumericDomain {
+  kind: 'int' | 'float';
+  /** The paper's symbol: d1, w2, b, g, w0, wa, wm, ... (stage numbers from 1). */
+  name: string;
+  /** Axis title: what it is and its unit. */
+  label: string;
+  low: number;
+  high: number;
+  /** Drawn log-uniformly or over powers of 2: plotted, and measured by fANOVA, on a log scale. */
+  log: boolean;
+  /** Every value is a whole multiple of this; null when the values follow no single grid (powers of 2). */
+  quantum: number | null;
+}
+
+/** A parameter drawn from a list of values, each equally likely. */
+export interface CategoricalDomain {
+  kind: 'categorical';
+  name: string;
+  label: string;
+  /** The values, ascending. */
+  choices: number[];
+}
+
+/**
+ * How one parameter of a design space is distributed (space/domains.ts derives it from the space's spec); plain JSON,
+ * told apart by `kind`, stored with the sweep.
+ */
+export type ParameterDomain = NumericDomain | CategoricalDomain;

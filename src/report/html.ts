@@ -142,8 +142,9 @@ function rangeSection(a: SweepAnalysis): string {
   return (
     '<h3>Good ranges</h3>' +
     `<p class="small">Percentiles of the parameter value of the best run among ${percent(a.options.goodRangeSample, 0)} of the runs, ` +
-    `drawn with replacement ${a.options.goodRangeResamples} times (pycls's bootstrap). Depth is the total over stages; ` +
-    'width, g and b are the largest over stages.</p>' +
+    `drawn with replacement ${a.options.goodRangeResamples} times (pycls's bootstrap). Each space's parameters are its own, as ` +
+    'drawn (before widths are made compatible with b and g): d_i, w_i, b_i, g_i per stage, one d, w, b or g where the space ' +
+    'shares it, and RegNetX’s d (all stages), w0, wa, wm, g and b.</p>' +
     table(['parameter', 'space', 'runs', '2.5%', 'median', '97.5%'], rows, [false, false, true, true, true, true]) +
     constant
   );

@@ -28,7 +28,7 @@ describe('report/report', () => {
     const report = await renderReport(sweep, { ...FAST, now: new Date('2025-02-03T04:05:06Z') });
     const names = Object.keys(chartSpecs(report.data));
     assert.deepEqual(Object.keys(report.charts), names);
-    for (const required of ['status', 'edf', 'edf-normalized', 'error-vs-flops', 'error-vs-params', 'param-depth', 'param-w0', 'curves-best', 'curves-worst', 'widths']) {
+    for (const required of ['status', 'edf', 'edf-normalized', 'error-vs-flops', 'error-vs-params', 'param-d1', 'param-g', 'param-w0', 'curves-best', 'curves-worst', 'widths']) {
       assert.ok(names.includes(required), `chart ${required}`);
     }
     assert.deepEqual(report.warnings, []);

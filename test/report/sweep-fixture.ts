@@ -104,6 +104,15 @@ export function errorOf(d: Design, rand: () => number): number {
   return Math.round(Math.min(0.9, Math.max(0.05, base + 0.02 * (7 - size) + rand() * 0.05)) * 500) / 500;
 }
 
+/**
+ * The stored spec of a sweep over `spaces`, as planRuns' caller stores it: a RegNetX space for RegNet names, else a
+ * free two-stage AnyNet (per-stage d_i, w_i, b_i, g_i, as design() draws them) under the space's name.
+ */
+export function specOf(name: string, spaces: readonly string[]): unknown {
+  const space = (s: string) => ({ kind: s.startsWith('RegNet') ? 'RegNetX' : 'AnyNet', name: s });
+  return { kind: 'sweep', name, spaces: spaces.map((s) => ({ kind: 'space', name: s, space: space(s), n: 1 })) };
+}
+
 /** A SweepRecord with `perSpace` runs in each space; `statuses` cycles over the runs (done by default). */
 export function makeSweep(options: {
   name?: string;
@@ -149,5 +158,5 @@ export function makeSweep(options: {
       id++;
     }
   }
-  return { id: 1, name, spec: { name }, createdAt: '2025-01-01T00:00:00.000Z', runs };
+  return { id: 1, name, spec: specOf(name, spaces), createdAt: '2025-01-01T00:00:00.000Z', runs };
 }
