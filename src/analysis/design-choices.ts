@@ -1,10 +1,11 @@
 // Which design choices matter in each space: the runs' parameters read through the space's domains, and their importance.
-import { isNetspaceError } from '../errors.ts';
+import { isNetspaceError, NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { flatParameters, spaceDomains, type ParameterDomain } from '../space/domains.ts';
 import { isRecord } from '../space/document.ts';
 import { parseSpaceSpec } from '../space/spec.ts';
 import type { RunRecord, SweepRecord } from '../core/types.ts';
-import { parameterImportance, type ImportanceMethod, type ImportanceResult, type ImportanceTable } from './importance.ts';
+import { IMPORTANCE_METHODS, parameterImportance, type ImportanceMethod, type ImportanceResult, type ImportanceTable } from './importance.ts';
 
 /**
  * The scale on which fANOVA measures the parameter space: `log` measures a log-distributed parameter (log-uniform,
@@ -27,6 +28,32 @@ export interface DesignChoiceOptions {
 }
 
 export const DESIGN_CHOICE_DEFAULTS: Readonly<Required<DesignChoiceOptions>> = Object.freeze({ method: 'fanova', scale: 'log', trees: 64, seed: 0 });
+
+const OPTION_CHECKS: { [K in keyof DesignChoiceOptions]-?: (v: unknown, source: string, key: string) => string | null } = {
+  method: (v) => ((IMPORTANCE_METHODS as readonly unknown[]).includes(v) ? null : messages.analysis.importanceMethod(v, IMPORTANCE_METHODS)),
+  scale: (v) => ((IMPORTANCE_SCALES as readonly unknown[]).includes(v) ? null : messages.analysis.importanceScale(v, IMPORTANCE_SCALES)),
+  trees: (v, source, key) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 10_000 ? null : messages.analysis.positiveInteger(source, key, v)),
+  seed: (v, source, key) => (Number.isInteger(v) && (v as number) >= 0 ? null : messages.analysis.nonNegativeInteger(source, key, v)),
+};
+
+/**
+ * Validates untrusted options of analyzeDesignChoices and fills in the defaults; messages name `source` and the option
+ * as `nameOf` spells it (the CLI's --trees). Undefined values take the default.
+ */
+export function parseDesignChoiceOptions(
+  value: DesignChoiceOptions | Record<string, unknown>,
+  source = 'importance options',
+  nameOf: (key: string) => string = (key) => key,
+): Required<DesignChoiceOptions> {
+  const given = value as Record<string, unknown>;
+  for (const [key, v] of Object.entries(given)) {
+    const check = OPTION_CHECKS[key as keyof DesignChoiceOptions];
+    if (check === undefined) throw new NetspaceError(messages.analysis.unknownOption(source, nameOf(key), Object.keys(OPTION_CHECKS).map(nameOf)));
+    const problem = v === undefined ? null : check(v, source, nameOf(key));
+    if (problem !== null) throw new NetspaceError(problem);
+  }
+  return { ...DESIGN_CHOICE_DEFAULTS, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+}
 
 /** Where a space's domains come from: stored when the sweep was planned, derived from its stored spec, or unknown. */
 export type DomainSource = 'stored' | 'spec' | 'none';
@@ -156,7 +183,7 @@ function importanceOf(domains: readonly ParameterDomain[], runs: readonly Parame
  * (fixed models) and runs missing a parameter are left out, and the notes say so. Deterministic for a seed.
  */
 export function analyzeDesignChoices(sweep: SweepRecord, options: DesignChoiceOptions = {}): DesignChoicesAnalysis {
-  const opts = { ...DESIGN_CHOICE_DEFAULTS, ...options };
+  const opts = parseDesignChoiceOptions(options);
   const runs = [...sweep.runs].sort((a, b) => a.id - b.id);
   const spaceNames = [...new Set(runs.map((r) => r.space))];
   const { domains, notes } = resolveDomains(sweep, spaceNames);
