@@ -1,6 +1,6 @@
 // A seeded random forest of CART regression trees whose nodes can be walked: what fANOVA and MDI read.
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { purposeRng } from '../core/random.ts';
+import { purposeRng, type RandomGenerator } from '../core/random.ts';
 
 /**
  * One fitted regression tree as flat arrays, node 0 the root. A node with feature -1 is a leaf; any other node sends a
@@ -97,15 +97,17 @@ interface Split {
 /**
  * The split of `rows` that leaves the smallest sum of squared errors in the two children (CART, Breiman et al. 1984,
  * as scikit-learn's best splitter with every feature considered): for each feature, rows sorted by it, every gap
- * between two distinct values is a candidate. Ties keep the first feature, then the lowest threshold. As in
- * scikit-learn, a node that is not pure is split even when no split lowers the error (XOR needs two levels).
+ * between two distinct values is a candidate. The features are tried in a random order drawn for each node, and a
+ * tie keeps the first one tried, then the lowest threshold: as in scikit-learn, two parameters that split the runs
+ * alike share the splits between trees instead of the first column taking them all. As there too, a node that is not
+ * pure is split even when no split lowers the error (XOR needs two levels).
  */
-function bestSplit(x: readonly (readonly number[])[], y: readonly number[], rows: readonly number[], minLeaf: number): Split | null {
+function bestSplit(x: readonly (readonly number[])[], y: readonly number[], rows: readonly number[], minLeaf: number, rng: RandomGenerator): Split | null {
   const n = rows.length;
   const features = x[rows[0]!]!.length;
   let best: Split | null = null;
   let bestSse = Infinity;
-  for (let f = 0; f < features; f++) {
+  for (const f of shuffled(features, rng)) {
     const order = [...rows].sort((a, b) => x[a]![f]! - x[b]![f]! || a - b);
     let total = 0;
     let totalSq = 0;
@@ -135,6 +137,16 @@ function bestSplit(x: readonly (readonly number[])[], y: readonly number[], rows
   return best;
 }
 
+/** 0..n-1 in a random order (Fisher-Yates). */
+function shuffled(n: number, rng: RandomGenerator): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = uniformInt(rng, 0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
 function meanAndSse(y: readonly number[], rows: readonly number[]): { mean: number; sse: number } {
   let sum = 0;
   for (const r of rows) sum += y[r]!;
@@ -145,14 +157,14 @@ function meanAndSse(y: readonly number[], rows: readonly number[]): { mean: numb
 }
 
 /** Grows one tree on `rows` (indices into x and y, repeats allowed) depth first. */
-function growTree(x: readonly (readonly number[])[], y: readonly number[], rows: number[], options: Required<ForestOptions>): RegressionTree {
+function growTree(x: readonly (readonly number[])[], y: readonly number[], rows: number[], options: Required<ForestOptions>, rng: RandomGenerator): RegressionTree {
   const tree = new TreeBuilder();
   const grow = (nodeRows: number[], depth: number): number => {
     const { mean, sse } = meanAndSse(y, nodeRows);
     const node = tree.add(mean, nodeRows.length, sse);
     const pure = sse <= PURE * Math.max(1, mean * mean) * nodeRows.length;
     if (pure || depth >= options.maxDepth || nodeRows.length < options.minSamplesSplit) return node;
-    const split = bestSplit(x, y, nodeRows, options.minSamplesLeaf);
+    const split = bestSplit(x, y, nodeRows, options.minSamplesLeaf, rng);
     if (split === null) return node;
     tree.feature[node] = split.feature;
     tree.threshold[node] = split.threshold;
@@ -166,8 +178,8 @@ function growTree(x: readonly (readonly number[])[], y: readonly number[], rows:
 
 /**
  * Fits a random forest of regression trees to rows `x` (each a vector of the same length) and targets `y`: each tree
- * is grown on a bootstrap resample of the rows (drawn with the seeded generator of `seed` and `stream`), split to
- * purity or `maxDepth` with every feature considered at every node (scikit-learn's RandomForestRegressor defaults,
+ * is grown on a bootstrap resample of the rows (drawn, with the order features are tried in, from the seeded
+ * generator of `seed` and `stream`), split to purity or `maxDepth` with every feature considered at every node (scikit-learn's RandomForestRegressor defaults,
  * which Optuna's fANOVA uses). Same inputs and seed, same trees, on every machine.
  *
  * netspace grows its own trees rather than using ml-random-forest (mljs, the seeded npm forest whose trees can be
@@ -184,7 +196,7 @@ export function fitForest(x: readonly (readonly number[])[], y: readonly number[
   const all = Array.from({ length: n }, (_, i) => i);
   return Array.from({ length: opts.trees }, () => {
     const rows = opts.bootstrap ? Array.from({ length: n }, () => uniformInt(rng, 0, n - 1)) : all;
-    return growTree(x, y, rows, opts);
+    return growTree(x, y, rows, opts, rng);
   });
 }
 

@@ -126,8 +126,12 @@ describe('analysis/sweep', () => {
     assert.equal(a.parameters[0]!.ranges.length, 1);
     const choices = a.designChoices.spaces[0]!;
     assert.deepEqual([choices.space, choices.domainSource, choices.domains.length, choices.runs.length], ['A', 'spec', 13, 3]);
-    // d4 and w3 move together here, so the trees split on the first of them: it takes all the variance.
-    assert.deepEqual(choices.importance!.parameters.filter((p) => p.importance > 0).map((p) => [p.name, p.importance]), [['d4', 1]]);
+    // d4 and w3 move together here: the trees split on either, so the two (and their pair) share all the variance.
+    const moving = choices.importance!.parameters.filter((p) => p.importance > 0);
+    assert.deepEqual(moving.map((p) => p.name), ['d4', 'w3']);
+    const together = choices.importance!.interactions.find((i) => i.names.join() === 'd4,w3')!.importance;
+    const explained = moving[0]!.importance + moving[1]!.importance + together;
+    assert.ok(Math.abs(explained - 1) < 1e-9, String(explained));
     // A space the stored spec does not describe (a fixed model) has no parameters to plot or rank.
     const model = analyzeSweep(sweepOf(runs), FAST);
     assert.deepEqual([model.parameters, model.designChoices.spaces[0]!.domainSource, model.designChoices.spaces[0]!.importance], [[], 'none', null]);
