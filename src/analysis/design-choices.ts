@@ -1,10 +1,10 @@
 // Which design choices matter in each space: the runs' parameters read through the space's domains, and their importance.
 import { isNetspaceError, NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { flatParameters, spaceDomains, type ParameterDomain } from '../space/domains.ts';
+import { spaceDomains, type ParameterDomain } from '../space/domains.ts';
 import { isRecord } from '../space/document.ts';
 import { parseSpaceSpec } from '../space/spec.ts';
-import type { RunRecord, SweepRecord } from '../core/types.ts';
+import type { SweepRecord } from '../core/types.ts';
 import { IMPORTANCE_METHODS, parameterImportance, type ImportanceMethod, type ImportanceResult, type ImportanceTable } from './importance.ts';
 
 /**
@@ -130,11 +130,6 @@ export function resolveDomains(
   return { domains: out, notes };
 }
 
-/** A run's drawn values by parameter name: what the store keeps with it, else the flat form of its sampled record. */
-export function runParameters(run: Pick<RunRecord, 'sampled'> & { parameters?: Record<string, number> }): Record<string, number> {
-  return run.parameters ?? flatParameters(run.sampled);
-}
-
 /** A value on the scale fANOVA measures its domain in. */
 function measure(domain: ParameterDomain, scale: ImportanceScale): (v: number) => number {
   return domain.kind !== 'categorical' && domain.log && scale === 'log' ? Math.log : (v) => v;
@@ -186,11 +181,11 @@ export function analyzeDesignChoices(sweep: SweepRecord, options: DesignChoiceOp
   const opts = parseDesignChoiceOptions(options);
   const runs = [...sweep.runs].sort((a, b) => a.id - b.id);
   const spaceNames = [...new Set(runs.map((r) => r.space))];
-  const { domains, notes } = resolveDomains(sweep, spaceNames);
+  const { domains, notes } = resolveDomains(sweep, spaceNames, sweep.domains);
   const spaces = spaceNames.map((space): SpaceDesignChoices => {
     const { domains: own, source } = domains.get(space)!;
     const finished = runs.filter((r) => r.space === space && r.status === 'done' && typeof r.finalError === 'number' && Number.isFinite(r.finalError));
-    const points = finished.map((r) => ({ runId: r.id, error: r.finalError!, parameters: runParameters(r) }));
+    const points = finished.map((r) => ({ runId: r.id, error: r.finalError!, parameters: r.parameters }));
     const complete = points.filter((p) => own.every((d) => Number.isFinite(p.parameters[d.name])));
     if (own.length > 0 && complete.length < points.length) {
       notes.push(`${space}: ${points.length - complete.length} finished runs lack some of the space's parameters and are left out of its importance.`);

@@ -8,7 +8,7 @@ import { messages } from '../messages.ts';
 import { bootstrapEdfBand, edf, normalizedEdf, type BandPoint, type EdfPoint } from './edf.ts';
 import { goodRange } from './good-range.ts';
 import { ksTwoSample, type KsMethod } from './ks.ts';
-import { analyzeDesignChoices, runParameters, type DesignChoicesAnalysis } from './design-choices.ts';
+import { analyzeDesignChoices, type DesignChoicesAnalysis } from './design-choices.ts';
 import { parameterAxes, blockWidths, widthFit, type WidthFit } from './parameters.ts';
 import { mean, median } from './stats.ts';
 
@@ -377,7 +377,7 @@ function parameterAnalyses(sc: Scoring, choices: DesignChoicesAnalysis, opts: Re
   const constantParameters: SweepAnalysis['constantParameters'] = [];
   for (const axis of parameterAxes(choices.spaces)) {
     const points = sc.finished.flatMap((r) => {
-      const value = axis.spaces.includes(r.space) ? runParameters(r)[axis.name] : undefined;
+      const value = axis.spaces.includes(r.space) ? r.parameters[axis.name] : undefined;
       return value === undefined || !Number.isFinite(value) ? [] : [{ runId: r.id, space: r.space, value, error: r.finalError }];
     });
     if (points.length === 0) continue;

@@ -95,6 +95,11 @@ export interface RunRecord {
   config: AnyNetConfig;
   /** The sampled parameters behind the config (e.g. {d, w0, wa, wm, g, b} for RegNetX), for per-parameter plots. */
   sampled: Record<string, number | number[]>;
+  /**
+   * The same drawn values as a flat map named as the space's domains name them (d1, w2, b, w0, ...; space/domains.ts
+   * flatParameters); {} for a fixed model.
+   */
+  parameters: Record<string, number>;
   /** Analytic complexity at the run's resolution. */
   flops: number;
   params: number;
@@ -130,6 +135,11 @@ export interface SweepRecord {
   spec: unknown;
   createdAt: string;
   runs: RunRecord[];
+  /**
+   * Parameter domains of each space, by space name, as the sweep planned them. A store leaves out spaces without
+   * (fixed models, sweeps planned before domains were stored); records not read from a store may leave it out whole.
+   */
+  domains?: Record<string, ParameterDomain[]>;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   TENSORFLOW_MAX_WORKERS,
   defaultWorkers,
   loadSweepSpec,
+  planDomains,
   planRuns,
   sweepIdentity,
   usesTensorflow,
@@ -114,6 +115,7 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
     try {
       const reset = store.resetRunning(sweep.id);
       const added = store.addRuns(sweep.id, planned);
+      store.addDomains(sweep.id, planDomains(parsed));
       return await trainPending(store, { ...sweep, reset, added }, parsed, backend, { ...options, origin });
     } catch (error) {
       failed = true;

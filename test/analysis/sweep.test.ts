@@ -5,6 +5,7 @@ import { ksTwoSample } from '../../src/analysis/ks.ts';
 import { blockWidths, widthFit } from '../../src/analysis/parameters.ts';
 import { analyzeSweep, autoBins, parseAnalysisOptions } from '../../src/analysis/sweep.ts';
 import type { RunRecord, SweepRecord } from '../../src/core/types.ts';
+import { flatParameters } from '../../src/space/domains.ts';
 import { makeSweep } from '../report/sweep-fixture.ts';
 
 const FAST = { bandResamples: 200, goodRangeResamples: 300 };
@@ -49,6 +50,7 @@ function run(id: number, space: string, status: RunRecord['status'], finalError:
             { epoch: 2, trainLoss: 1.0, valLoss: 1.1, valAccuracy: 1 - finalError, seconds: 1, imagesPerSecond: 100 },
           ],
     ...extra,
+    parameters: flatParameters(extra.sampled ?? {}),
   };
 }
 

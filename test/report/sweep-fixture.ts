@@ -1,5 +1,7 @@
 // Builds plausible sweeps for the report tests: two or three spaces, every run status, epochs that converge.
 import type { AnyNetConfig } from '../../src/space/config.ts';
+import { flatParameters, spaceDomains } from '../../src/space/domains.ts';
+import { parseSpaceSpec } from '../../src/space/spec.ts';
 import type { EpochRecord, RunRecord, RunStatus, SweepRecord, TrainSettings } from '../../src/core/types.ts';
 
 export const SETTINGS: TrainSettings = { epochs: 4, resolution: 28, batchSize: 64, lr: 0.05, trainSize: 2000, valSize: 500 };
@@ -108,7 +110,7 @@ export function errorOf(d: Design, rand: () => number): number {
  * The stored spec of a sweep over `spaces`, as planRuns' caller stores it: a RegNetX space for RegNet names, else a
  * free two-stage AnyNet (per-stage d_i, w_i, b_i, g_i, as design() draws them) under the space's name.
  */
-export function specOf(name: string, spaces: readonly string[]): unknown {
+export function specOf(name: string, spaces: readonly string[]): { kind: 'sweep'; name: string; spaces: { kind: 'space'; name: string; space: unknown; n: number }[] } {
   const space = (s: string) => ({ kind: s.startsWith('RegNet') ? 'RegNetX' : 'AnyNet', name: s });
   return { kind: 'sweep', name, spaces: spaces.map((s) => ({ kind: 'space', name: s, space: space(s), n: 1 })) };
 }
@@ -138,6 +140,7 @@ export function makeSweep(options: {
         configKey: `${space}-${id}`,
         config: d.config,
         sampled: d.sampled,
+        parameters: flatParameters(d.sampled),
         flops: d.flops,
         params: d.params,
         acts: d.acts,
@@ -158,5 +161,7 @@ export function makeSweep(options: {
       id++;
     }
   }
-  return { id: 1, name, spec: specOf(name, spaces), createdAt: '2025-01-01T00:00:00.000Z', runs };
+  const spec = specOf(name, spaces);
+  const domains = Object.fromEntries(spec.spaces.map((e) => [e.name, spaceDomains(parseSpaceSpec(e.space, 'fixture'))]));
+  return { id: 1, name, spec, createdAt: '2025-01-01T00:00:00.000Z', runs, domains };
 }
