@@ -440,6 +440,9 @@ export const messages = freezeSections({
       `${what}: ${left} has ${a} values but ${right} has ${b}; they must pair up`,
     nonPositiveFlops: (what: string, index: number, value: number) =>
       `${what}: flops [${index}] must be positive for log binning, got ${value}`,
+    importanceMethod: (value: unknown, methods: readonly string[]) =>
+      `importance method ${show(value)} is not one of: ${methods.join(', ')}`,
+    importanceScale: (value: unknown, scales: readonly string[]) => `importance scale ${show(value)} is not one of: ${scales.join(', ')}`,
   },
 
   /** Reports and curve charts (src/report). */

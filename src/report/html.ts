@@ -1,5 +1,6 @@
 // SweepAnalysis + rendered SVGs -> one self-contained HTML page (inline CSS and SVG, no script, nothing fetched).
 import type { SweepAnalysis } from '../analysis/sweep.ts';
+import { importanceCaption, spaceSlugs } from './design-charts.ts';
 import { describeConfig, describeSampled, escapeHtml as esc, pValue, percent, si, value } from './format.ts';
 
 /** What the page needs besides the analysis. */
@@ -142,8 +143,9 @@ function rangeSection(a: SweepAnalysis): string {
   return (
     '<h3>Good ranges</h3>' +
     `<p class="small">Percentiles of the parameter value of the best run among ${percent(a.options.goodRangeSample, 0)} of the runs, ` +
-    `drawn with replacement ${a.options.goodRangeResamples} times (pycls's bootstrap). Depth is the total over stages; ` +
-    'width, g and b are the largest over stages.</p>' +
+    `drawn with replacement ${a.options.goodRangeResamples} times (pycls's bootstrap). Each space's parameters are its own, as ` +
+    'drawn (before widths are made compatible with b and g): d_i, w_i, b_i, g_i per stage, one d, w, b or g where the space ' +
+    'shares it, and RegNetX’s d (all stages), w0, wa, wm, g and b.</p>' +
     table(['parameter', 'space', 'runs', '2.5%', 'median', '97.5%'], rows, [false, false, true, true, true, true]) +
     constant
   );
@@ -159,7 +161,13 @@ export function reportPage({ analysis: a, charts, generatedAt }: PageInput): str
   const band = Math.round(a.options.bandLevel * 100);
   const paramFigures: [string, string][] = a.parameters.map((p) => [
     `param-${p.name}`,
-    `Error against ${esc(p.label)}, one panel per space. Shaded: the good range (2.5th–97.5th percentile of the best run's value); black rule: its median.`,
+    `Error against ${esc(p.label)}, one panel per space. Shaded: the good range (2.5th–97.5th percentile of the best run's value); black rule: its median; ` +
+      `red line: the error trend, a loess fit of error against the value${p.log ? ' (on a log scale)' : ''} in spaces with at least four distinct values.`,
+  ]);
+  const slugs = spaceSlugs(a.designChoices.spaces.map((s) => s.space));
+  const choiceFigures: [string, string][] = a.designChoices.spaces.flatMap((s, i): [string, string][] => [
+    ...(s.importance === null ? [] : [[`importance-${slugs[i]}`, esc(importanceCaption(s, a.designChoices.options.scale))] as [string, string]]),
+    [`parallel-${slugs[i]}`, `Every finished run of ${esc(s.space)} as a line across its parameters, coloured by its error (darkest: lowest error, drawn on top). Each axis spans the parameter's range as the space samples it, on a log scale where it is sampled log-uniformly; the numbers at the ends are its low and high.`],
   ]);
   const normalized = a.normalizedEdf;
   const normalizedCaption =
@@ -206,6 +214,7 @@ ${section(
     ['error-vs-params', 'Final error against parameter count.'],
   ]),
 )}
+${section('design-choices', 'Which design choices matter', figures(charts, choiceFigures))}
 ${section('parameters', 'Which parameter values are good', figures(charts, paramFigures) + rangeSection(a))}
 ${section(
   'training',

@@ -58,7 +58,7 @@ export interface SampleOptions {
 type Candidate = { config: AnyNetConfig; sampled: Record<string, number | number[]> } | { rejectedBy: string };
 type Drawer = (rng: RandomGenerator) => Candidate;
 
-const PLURAL: Record<AnyNetParam, string> = {
+export const PLURAL: Record<AnyNetParam, string> = {
   depth: 'depths',
   width: 'widths',
   bottleneckRatio: 'bottleneckRatios',

@@ -107,12 +107,13 @@ function jsonSafe(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value;
 }
 
-/** A JSON array, one object per run: the flat columns, with config, sampled, settings and epochs as objects. */
+/** A JSON array, one object per run: the flat columns, with config, sampled, parameters, settings and epochs as objects. */
 export function sweepToJson(sweep: SweepRecord): string {
   const rows = sweep.runs.map((run) => ({
     ...flatRow(sweep.name, run),
     config: run.config,
     sampled: run.sampled,
+    parameters: run.parameters,
     settings: run.settings,
     epochs: run.epochs,
   }));

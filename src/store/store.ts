@@ -2,6 +2,7 @@
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { AnyNetConfig } from '../space/config.ts';
+import { flatParameters } from '../space/domains.ts';
 import { currentOwner, isOwnerAlive, type SweepOwner } from './owner.ts';
 import { openDatabase, storageError } from './open.ts';
 import type { SqliteDatabase } from './schema.ts';
@@ -10,6 +11,7 @@ import {
   type BackendName,
   type EpochRecord,
   type FailureKind,
+  type ParameterDomain,
   type RunRecord,
   type RunStatus,
   type StatusCounts,
@@ -65,13 +67,18 @@ export interface Store {
   claimSweep(sweepId: number, owner?: SweepOwner): void;
   /** Lets go of the sweep if `owner` holds it. */
   releaseSweep(sweepId: number, owner?: SweepOwner): void;
-  /** INSERT OR IGNORE on UNIQUE(sweep_id, config_key); returns how many were new. */
+  /**
+   * INSERT OR IGNORE on UNIQUE(sweep_id, config_key); returns how many were new. Each run's `parameters` are stored
+   * as flatParameters(sampled).
+   */
   addRuns(sweepId: number, runs: NewRun[]): number;
   /**
    * Failed runs (`kinds` 'failed': every failed run; or those of the given kinds, diverged runs included when
    * 'diverged' is named) go back to pending, their reason cleared; they start afresh. Returns how many.
    */
   retryRuns(sweepId: number, kinds: readonly FailureKind[] | 'failed'): number;
+  /** Stores each space's parameter domains (space name -> domains) unless the sweep holds that space's already. */
+  addDomains(sweepId: number, domains: Readonly<Record<string, ParameterDomain[]>>): void;
   /** Runs left `running` by a dead process go back to pending; returns how many. */
   resetRunning(sweepId: number): number;
   /** Next pending runs, oldest first. */
@@ -158,6 +165,7 @@ interface RunRow {
   config_key: string;
   config: string;
   sampled: string;
+  parameters: string;
   flops: number;
   params: number;
   acts: number;
@@ -196,7 +204,7 @@ interface SweepRow {
   owner_since: string | null;
 }
 
-const RUN_COLUMNS = `id, sweep_id, space, config_key, config, sampled, flops, params, acts, seed, settings, status,
+const RUN_COLUMNS = `id, sweep_id, space, config_key, config, sampled, parameters, flops, params, acts, seed, settings, status,
   error_text, failure_kind, backend, engine, device, started_at, finished_at, seconds, final_error`;
 
 /** NULL comes back from SQLite where NaN went in. */
@@ -223,6 +231,7 @@ function toRunSummary(row: RunRow): Omit<RunRecord, 'epochs'> {
     configKey: row.config_key,
     config: JSON.parse(row.config) as AnyNetConfig,
     sampled: JSON.parse(row.sampled) as Record<string, number | number[]>,
+    parameters: JSON.parse(row.parameters) as Record<string, number>,
     flops: row.flops,
     params: row.params,
     acts: row.acts,
@@ -316,9 +325,10 @@ class SqliteStore implements Store {
           `SELECT e.* FROM epochs e JOIN runs r ON r.id = e.run_id WHERE r.sweep_id = ? ORDER BY e.run_id, e.epoch`,
         )
         .all(sweep.id) as EpochRow[];
-      return { sweep, runs, epochRows };
+      const domainRows = this.#db.prepare('SELECT space, domains FROM space_domains WHERE sweep_id = ?').all(sweep.id) as { space: string; domains: string }[];
+      return { sweep, runs, epochRows, domainRows };
     });
-    const { sweep, runs, epochRows } = read.deferred();
+    const { sweep, runs, epochRows, domainRows } = read.deferred();
     const byRun = new Map<number, EpochRecord[]>();
     for (const row of epochRows) {
       const list = byRun.get(row.run_id) ?? [];
@@ -332,6 +342,7 @@ class SqliteStore implements Store {
       spec: JSON.parse(sweep.spec) as unknown,
       createdAt: sweep.created_at,
       runs: runs.map((r) => ({ ...toRunSummary(orphaned ? asPending(r) : r), epochs: byRun.get(r.id) ?? [] })),
+      domains: Object.fromEntries(domainRows.map((d) => [d.space, JSON.parse(d.domains) as ParameterDomain[]])),
     };
   }
 
@@ -473,8 +484,8 @@ class SqliteStore implements Store {
 
   addRuns(sweepId: number, runs: NewRun[]): number {
     const insert = this.#db.prepare(
-      `INSERT OR IGNORE INTO runs (sweep_id, space, config_key, config, sampled, flops, params, acts, seed, settings)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO runs (sweep_id, space, config_key, config, sampled, parameters, flops, params, acts, seed, settings)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const add = this.#db.transaction((list: NewRun[]) => {
       let added = 0;
@@ -485,6 +496,7 @@ class SqliteStore implements Store {
           r.configKey,
           JSON.stringify(r.config),
           JSON.stringify(r.sampled),
+          JSON.stringify(flatParameters(r.sampled)),
           r.flops,
           r.params,
           r.acts,
@@ -511,6 +523,14 @@ class SqliteStore implements Store {
       return ids.length;
     });
     return retry.immediate();
+  }
+
+  addDomains(sweepId: number, domains: Readonly<Record<string, ParameterDomain[]>>): void {
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO space_domains (sweep_id, space, domains) VALUES (?, ?, ?)');
+    const add = this.#db.transaction(() => {
+      for (const [space, list] of Object.entries(domains)) insert.run(sweepId, space, JSON.stringify(list));
+    });
+    add.immediate();
   }
 
   resetRunning(sweepId: number): number {

@@ -19,6 +19,7 @@ import { canonicalKey } from '../space/key.ts';
 import { parseComplexityRange, sampleConfigs } from '../space/sampler.ts';
 import { parseSpaceSpec, type SpaceSpec } from '../space/spec.ts';
 import type { NewRun } from '../store/store.ts';
+import { spaceDomains, type ParameterDomain } from '../space/domains.ts';
 import type { TrainSettings } from '../core/types.ts';
 import { DATASETS, DEFAULT_DATASET, type DatasetName, type DatasetSpec } from '../data/datasets.ts';
 import { parseTrainSettings, TRAIN_DEFAULTS } from '../train/settings.ts';
@@ -255,6 +256,11 @@ export function planRuns(spec: SweepSpec): NewRun[] {
   const longest = Math.max(...perEntry.map((list) => list.length));
   for (let i = 0; i < longest; i++) for (const list of perEntry) if (i < list.length) runs.push(list[i]!);
   return runs;
+}
+
+/** The parameter domains of every space entry, by entry name (fixed models have none): stored with the sweep. */
+export function planDomains(spec: SweepSpec): Record<string, ParameterDomain[]> {
+  return Object.fromEntries(spec.spaces.flatMap((entry) => (entry.kind === 'space' ? [[entry.name, spaceDomains(entry.space)]] : [])));
 }
 
 /** Whether the optional tfjs-node-gpu package is there to give 'auto' the tensorflow backend. */

@@ -15,6 +15,7 @@ import {
   TENSORFLOW_MAX_WORKERS,
   defaultWorkers,
   loadSweepSpec,
+  planDomains,
   planRuns,
   sweepIdentity,
   usesTensorflow,
@@ -128,6 +129,7 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
       const reset = store.resetRunning(sweep.id);
       const retried = options.retry === undefined ? 0 : store.retryRuns(sweep.id, options.retry);
       const added = store.addRuns(sweep.id, planned);
+      store.addDomains(sweep.id, planDomains(parsed));
       return await trainPending(store, { ...sweep, reset, retried, added }, parsed, backend, { ...options, origin });
     } catch (error) {
       failed = true;

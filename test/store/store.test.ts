@@ -64,7 +64,7 @@ describe('store/store', () => {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-    assert.deepEqual(tables, ['checkpoints', 'epochs', 'runs', 'sweeps']);
+    assert.deepEqual(tables, ['checkpoints', 'epochs', 'runs', 'space_domains', 'sweeps']);
     db.close();
     const { id } = store.openSweep('s', { a: 1 });
     store.addRuns(id, [newRun(0)]);

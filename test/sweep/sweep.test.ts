@@ -96,6 +96,12 @@ describe('sweep/sweep', () => {
       sweep = store.readSweep('tiny');
       for (const run of sweep.runs) assertConsistent(run, raw);
       assert.deepEqual(sweep.runs.map((r) => r.space), ['tiny', 'fixed', 'tiny', 'fixed', 'tiny', 'tiny']);
+      // The space's parameter domains are stored at plan time, and every run's drawn values by those names.
+      assert.deepEqual(sweep.domains!.tiny!.map((d) => [d.name, d.kind]), [['d1', 'int'], ['w1', 'categorical'], ['b1', 'int'], ['g1', 'int']]);
+      assert.deepEqual(Object.keys(sweep.domains!), ['tiny'], 'a fixed model has no domains');
+      for (const run of sweep.runs) {
+        assert.deepEqual(Object.keys(run.parameters), run.space === 'tiny' ? ['d1', 'w1', 'b1', 'g1'] : [], run.configKey);
+      }
       const attempts = raw.prepare('SELECT DISTINCT attempts FROM runs').all() as { attempts: number }[];
       assert.deepEqual(attempts, [{ attempts: 1 }]);
       assert.equal(store.sweepOwner('tiny'), null, 'the hold is released at the end');
