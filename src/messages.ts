@@ -115,6 +115,18 @@ const spec = {
   notComplexity: (value: unknown) => `must be an object {flops, params, acts} of [low, high] ranges, got ${show(value)}`,
   notTrain: (value: unknown) => `must be an object of training settings, got ${show(value)}`,
   learningRate: (value: unknown) => `must be a number in (0, 10], got ${show(value)}`,
+
+  // The fidelity section of a sweep spec (sweep/fidelity-spec.ts).
+  notFidelity: (value: unknown) =>
+    `must be an object such as {kind: asha, minEpochs: 1, maxEpochs: 9, reductionFactor: 3} or {kind: check, low: 2, full: 8, fraction: 0.25}, got ${show(value)}`,
+  epochsAbove: (other: string, low: number, value: unknown) => `must be above ${other} (${low}), got ${show(value)}`,
+  fraction: (value: unknown) => `must be a number above 0 and at most 1 (a share of each space's runs), got ${show(value)}`,
+  checkSubset: () =>
+    'must give exactly one of "fraction" (a share of each space\'s runs) or "perSpace" (a number of runs per space) to continue to full fidelity',
+  tooManyBrackets: (value: number, rungs: readonly number[]) =>
+    `is ${value}, but these epochs give only ${plural(rungs.length, 'rung')} (at ${rungs.join(', ')} epochs) for a bracket to start at`,
+  fidelityEpochs: (given: unknown, top: number) =>
+    `is ${show(given)}, but the fidelity schedule trains runs up to ${top} epochs; leave train.epochs out or make it ${top}`,
 } as const;
 
 const option = {
