@@ -349,6 +349,8 @@ export const messages = freezeSections({
       `${source}: ${key} must be a number strictly between 0 and 1, got ${show(value)}`,
     percentage: (source: string, key: string, value: unknown) =>
       `${source}: ${key} must be a percentage strictly between 0 and 100, got ${show(value)}`,
+    correlation: (source: string, key: string, value: unknown) => `${source}: ${key} must be a correlation from -1 to 1, got ${show(value)}`,
+    atLeastTwo: (source: string, key: string, value: unknown) => `${source}: ${option.wholeNumber(key, 2, value)}`,
     percentile: (value: unknown) => `percentile: p must be a number from 0 to 100, got ${show(value)}`,
     emptySample: (what: string) => `${what}: needs at least one value, got none`,
     notFinite: (what: string, index: number, value: unknown) => `${what}: value [${index}] must be a finite number, got ${show(value)}`,

@@ -151,3 +151,37 @@ export function scheduledTrainEpochs(fidelity: FidelitySpec, given: unknown, sou
   if (given !== undefined && given !== top) specError(source, 'train.epochs', messages.spec.fidelityEpochs(given, top));
   return top;
 }
+
+/**
+ * The epochs at which a schedule compares runs, ascending: ASHA's rungs over every bracket and maxEpochs; the check's
+ * low and full.
+ */
+export function fidelityRungs(spec: FidelitySpec): number[] {
+  if (spec.kind === 'check') return [spec.low, spec.full];
+  const all = Array.from({ length: spec.brackets }, (_, b) => rungEpochs(spec, b)).flat();
+  return [...new Set([...all, spec.maxEpochs])].sort((a, b) => a - b);
+}
+
+const isWhole = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
+
+/** Shape checks of a parsed section (as parseFidelitySpec returns it and the store keeps it in the sweep's spec). */
+const PARSED: Record<FidelityKind, (f: Record<string, unknown>) => boolean> = {
+  asha: (f) => isWhole(f.minEpochs, 1) && isWhole(f.maxEpochs, 2) && isWhole(f.reductionFactor, 2) && isWhole(f.brackets, 1),
+  check: (f) =>
+    isWhole(f.low, 1) &&
+    isWhole(f.full, 2) &&
+    isWhole(f.seed, 0) &&
+    isRecord(f.subset) &&
+    ((f.subset.kind === 'fraction' && typeof f.subset.fraction === 'number') || (f.subset.kind === 'count' && isWhole(f.subset.count, 1))),
+};
+
+/**
+ * The schedule of a stored sweep: the `fidelity` field of its spec as stored (already validated when the sweep was
+ * made), or null for a sweep without one (every sweep made before schedules existed) or a field of another shape.
+ */
+export function storedFidelity(spec: unknown): FidelitySpec | null {
+  if (!isRecord(spec) || !isRecord(spec.fidelity)) return null;
+  const f = spec.fidelity;
+  if (typeof f.kind !== 'string' || !(FIDELITY_KINDS as readonly string[]).includes(f.kind)) return null;
+  return PARSED[f.kind as FidelityKind](f) ? (f as unknown as FidelitySpec) : null;
+}

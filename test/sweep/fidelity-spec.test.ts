@@ -5,9 +5,11 @@ import { NetspaceError } from '../../src/errors.ts';
 import {
   FIDELITY_DEFAULTS,
   fidelityEpochs,
+  fidelityRungs,
   parseFidelitySpec,
   rungEpochs,
   scheduledTrainEpochs,
+  storedFidelity,
   type AshaFidelity,
 } from '../../src/sweep/fidelity-spec.ts';
 
@@ -94,5 +96,21 @@ describe('sweep/fidelity-spec', () => {
       () => scheduledTrainEpochs(asha({}), 10, 'demo.yaml'),
       (e: unknown) => e instanceof NetspaceError && e.message === 'demo.yaml: train.epochs is 10, but the fidelity schedule trains runs up to 9 epochs; leave train.epochs out or make it 9',
     );
+  });
+
+  it('lists the epochs a schedule compares at, over every bracket', () => {
+    assert.deepEqual(fidelityRungs(asha({})), [1, 3, 9]);
+    assert.deepEqual(fidelityRungs(asha({ maxEpochs: 27, brackets: 2 })), [1, 3, 9, 27]);
+    assert.deepEqual(fidelityRungs({ kind: 'check', low: 2, full: 8, subset: { kind: 'count', count: 1 }, seed: 0 }), [2, 8]);
+  });
+
+  it('reads the schedule back from a stored sweep spec, and nothing from one without', () => {
+    const check = parseFidelitySpec({ kind: 'check', low: 2, full: 8, fraction: 0.5 }, 'x', 1);
+    assert.deepEqual(storedFidelity(JSON.parse(JSON.stringify({ name: 's', fidelity: check }))), check);
+    assert.deepEqual(storedFidelity({ fidelity: asha({}) }), asha({}));
+    assert.equal(storedFidelity({ name: 'old sweep' }), null);
+    assert.equal(storedFidelity(null), null);
+    assert.equal(storedFidelity({ fidelity: { kind: 'check', low: 2, full: 8, fraction: 0.5 } }), null, 'an unparsed section is not a stored one');
+    assert.equal(storedFidelity({ fidelity: { kind: 'hyperband' } }), null);
   });
 });
