@@ -111,6 +111,8 @@ export interface FidelityCheckAnalysis {
   /** Per space: runs at low, runs at both, and the rank correlation of their low- and full-fidelity errors. */
   spaces: { space: string; lowRuns: number; pairs: number; correlation: RankCorrelation | null }[];
   pairs: CheckPair[];
+  /** Every run trained to both fidelities, with its error at each (0..1). */
+  points: { runId: number; space: string; low: number; full: number }[];
   trust: Trust;
   /** One sentence saying whether the cheap comparison can be trusted here, and why. */
   sentence: string;
@@ -303,16 +305,18 @@ export function fidelityCheck(runs: readonly FidelityRun[], low: number, full: n
   const lowAll = new Map<string, number[]>();
   const lowPaired = new Map<string, number[]>();
   const fullPaired = new Map<string, number[]>();
+  const points: FidelityCheckAnalysis['points'] = [];
   const rows = spaces.map((space) => {
     const own = runs.filter((r) => r.space === space).sort((a, b) => a.id - b.id);
     lowAll.set(space, own.flatMap((r) => errorAt(r, low) ?? []));
     const paired = own.flatMap((r) => {
       const a = errorAt(r, low);
       const b = errorAt(r, full);
-      return a === null || b === null ? [] : [[a, b] as const];
+      return a === null || b === null ? [] : [{ runId: r.id, space, low: a, full: b }];
     });
-    lowPaired.set(space, paired.map((p) => p[0]));
-    fullPaired.set(space, paired.map((p) => p[1]));
+    points.push(...paired);
+    lowPaired.set(space, paired.map((p) => p.low));
+    fullPaired.set(space, paired.map((p) => p.full));
     const correlation =
       paired.length < 2
         ? null
@@ -332,7 +336,7 @@ export function fidelityCheck(runs: readonly FidelityRun[], low: number, full: n
       return { a, b, lowAll: vAll.get(key) ?? null, low: lowV, full: fullV, same: sameVerdict(lowV, fullV) };
     }),
   );
-  const partial = { low, full, spaces: rows, pairs };
+  const partial = { low, full, spaces: rows, pairs, points };
   return { ...partial, ...judgeTrust(partial, opts) };
 }
 
