@@ -97,9 +97,15 @@ export interface CheckPair {
   /** At low fidelity over the runs also trained to full, and at full over the same runs: only fidelity differs. */
   low: KsVerdict | null;
   full: KsVerdict | null;
-  /** Whether low and full give the same verdict (same difference and direction); null when either is missing. */
-  same: boolean | null;
+  /** How the verdict at low compares with the one at full on the same runs; null when either is missing. */
+  agreement: Agreement | null;
 }
+
+/**
+ * `same`: both find no difference, or both the same space lower; `changed`: one finds a difference, the other none;
+ * `reversed`: both find a difference, in opposite directions.
+ */
+export type Agreement = 'same' | 'changed' | 'reversed';
 
 /** How far the cheap comparison can be trusted in this setting. */
 export type Trust = 'trusted' | 'doubtful' | 'not-trusted' | 'too-few';
@@ -234,61 +240,74 @@ function ksVerdicts(spaces: readonly string[], samples: Map<string, number[]>, a
   return out;
 }
 
-const sameVerdict = (x: KsVerdict | null, y: KsVerdict | null): boolean | null =>
-  x === null || y === null ? null : x.verdict === y.verdict && x.lower === y.lower;
+function agreementOf(x: KsVerdict | null, y: KsVerdict | null): Agreement | null {
+  if (x === null || y === null) return null;
+  if (x.verdict !== y.verdict) return 'changed';
+  return x.lower === y.lower ? 'same' : 'reversed';
+}
 
 const rho = (x: number | null): string => (x === null ? 'undefined' : x.toFixed(2));
 
-/** The trust verdict and its sentence, from the per-space correlations and the verdict table. */
+/** A verdict in words: "A lower" or "no difference". */
+const verdictText = (v: KsVerdict): string => (v.verdict === 'differ' ? `${v.lower} lower` : 'no difference');
+
+/** "the KS verdict between A and B" for one pair, else "k of n KS verdicts between spaces (A vs B, ...)". */
+function verdictsNamed(pairs: readonly CheckPair[], all: number): string {
+  if (pairs.length === 1 && all === 1) return `the KS verdict between ${pairs[0]!.a} and ${pairs[0]!.b}`;
+  return `${pairs.length} of ${all} KS verdicts between spaces (${pairs.map((p) => `${p.a} vs ${p.b}: ${verdictText(p.low!)} at low, ${verdictText(p.full!)} at full`).join('; ')})`;
+}
+
+/**
+ * The trust verdict and its sentence. No: a space whose rho is below minRho, or a pair of spaces whose verdict
+ * reverses. Only with care: a rho interval reaching below minRho, or a verdict that finds a difference at one
+ * fidelity and none at the other (on the same runs: weaker or stronger evidence, not the opposite). Yes otherwise.
+ */
 function judgeTrust(check: Omit<FidelityCheckAnalysis, 'trust' | 'sentence'>, opts: Required<FidelityAnalysisOptions>): Pick<FidelityCheckAnalysis, 'trust' | 'sentence'> {
-  const at = `${check.low} epochs`;
-  const full = `${check.full}`;
+  const { low, full } = check;
   const few = check.spaces.filter((s) => s.pairs < opts.minPairs);
   if (check.spaces.length === 0 || few.length > 0) {
     const which = few.map((s) => `${s.space} has ${s.pairs}`).join(', ');
     return {
       trust: 'too-few',
-      sentence: `Too few runs were trained to both ${check.low} and ${full} epochs to judge the cheap comparison${which === '' ? '' : ` (${which}; at least ${opts.minPairs} per space are needed)`}.`,
+      sentence: `Too few runs were trained to both ${low} and ${full} epochs to judge the cheap comparison${which === '' ? '' : ` (${which}; at least ${opts.minPairs} per space are needed)`}.`,
     };
   }
   const level = Math.round(opts.level * 100);
-  const values = check.spaces.map((s) => s.correlation?.spearman.value ?? null);
-  const lows = check.spaces.map((s) => s.correlation?.spearman.low ?? null);
-  const weak = check.spaces.filter((_, k) => values[k] === null || values[k]! < opts.minRho);
-  const loose = check.spaces.filter((_, k) => lows[k] === null || lows[k]! < opts.minRho);
-  const flipped = check.pairs.filter((p) => p.same === false);
-  const shown = values.filter((v): v is number => v !== null);
-  const lowest = shown.length === 0 ? null : Math.min(...shown);
-  const verdicts = check.pairs.length === 0 ? 'there is one space, so no verdict between spaces to compare' : null;
-  if (weak.length > 0 || flipped.length > 0) {
-    const reasons = [
-      ...(weak.length > 0 ? [`in ${weak.map((s) => `${s.space} (rho ${rho(s.correlation?.spearman.value ?? null)})`).join(', ')} ${at} orders models only loosely like ${full} (rho below ${opts.minRho})`] : []),
-      ...(flipped.length === 0
-        ? []
+  const rhoOf = (s: FidelityCheckAnalysis['spaces'][number]): number | null => s.correlation?.spearman.value ?? null;
+  const weak = check.spaces.filter((s) => rhoOf(s) === null || rhoOf(s)! < opts.minRho);
+  const loose = check.spaces.filter((s) => (s.correlation?.spearman.low ?? -Infinity) < opts.minRho);
+  const reversed = check.pairs.filter((p) => p.agreement === 'reversed');
+  const changed = check.pairs.filter((p) => p.agreement === 'changed');
+  const lowest = Math.min(...check.spaces.map((s) => rhoOf(s) ?? -1));
+  const severe = [
+    ...(weak.length === 0 ? [] : [`in ${weak.map((s) => `${s.space} (rho ${rho(rhoOf(s))})`).join(', ')} ${low} epochs order models only loosely like ${full} (rho below ${opts.minRho})`]),
+    ...(reversed.length === 0 ? [] : [`${verdictsNamed(reversed, check.pairs.length)} ${reversed.length === 1 && check.pairs.length === 1 ? 'reverses' : 'reverse'} from ${low} to ${full} epochs`]),
+  ];
+  if (severe.length > 0) return { trust: 'not-trusted', sentence: `No: the comparison at ${low} epochs cannot be trusted here, because ${severe.join(', and ')}.` };
+  const ranks = `Spearman's rho between ${low}- and ${full}-epoch errors is at least ${rho(lowest)} in every space`;
+  const agree =
+    check.pairs.length === 0
+      ? 'there is one space, so no verdict between spaces to compare'
+      : changed.length > 0
+        ? null
         : check.pairs.length === 1
-          ? [`the KS verdict between ${check.pairs[0]!.a} and ${check.pairs[0]!.b} changes from ${check.low} to ${full} epochs`]
-          : [`${flipped.length} of ${check.pairs.length} KS verdicts between spaces change from ${check.low} to ${full} epochs (${flipped.map((p) => `${p.a} vs ${p.b}`).join(', ')})`]),
-    ];
-    return { trust: 'not-trusted', sentence: `No: the comparison at ${at} cannot be trusted here, because ${reasons.join(', and ')}.` };
-  }
-  const same =
-    verdicts ??
-    (check.pairs.length === 1
-      ? `the KS verdict between ${check.pairs[0]!.a} and ${check.pairs[0]!.b} is the same at ${check.low} and ${full} epochs`
-      : `all ${check.pairs.length} KS verdicts between spaces are the same at ${check.low} and ${full} epochs`);
-  if (loose.length > 0) {
+          ? `the KS verdict between ${check.pairs[0]!.a} and ${check.pairs[0]!.b} is the same at ${low} and ${full} epochs`
+          : `all ${check.pairs.length} KS verdicts between spaces are the same at ${low} and ${full} epochs`;
+  const mild = [
+    ...(loose.length === 0 ? [] : [`the ${level}% interval of rho reaches below ${opts.minRho} in ${loose.map((s) => s.space).join(', ')}`]),
+    ...(changed.length === 0 ? [] : [`${verdictsNamed(changed, check.pairs.length)} ${changed.length === 1 && check.pairs.length === 1 ? 'differs' : 'differ'} in significance between ${low} and ${full} epochs on the same runs`]),
+  ];
+  if (mild.length > 0) {
     return {
       trust: 'doubtful',
-      sentence:
-        `Only with care: Spearman's rho between ${check.low}- and ${full}-epoch errors is at least ${rho(lowest)} in every space and ${same}, ` +
-        `but the ${level}% interval of rho reaches below ${opts.minRho} in ${loose.map((s) => s.space).join(', ')}: more runs at both fidelities would settle it.`,
+      sentence: `Only with care: ${ranks}${agree === null ? '' : ` and ${agree}`}, but ${mild.join(', and ')}; more runs at both fidelities would settle it.`,
     };
   }
   return {
     trust: 'trusted',
     sentence:
-      `Yes: ${at} ranks models as ${full} epochs do in every space (Spearman's rho at least ${rho(lowest)}, every ${level}% interval above ${opts.minRho}) ` +
-      `and ${same}, so the comparison at ${at} can be trusted for this setting.`,
+      `Yes: ${low} epochs rank models as ${full} epochs do in every space (Spearman's rho at least ${rho(lowest)}, every ${level}% interval above ${opts.minRho}) ` +
+      `and ${agree}, so the comparison at ${low} epochs can be trusted for this setting.`,
   };
 }
 
@@ -296,8 +315,7 @@ function judgeTrust(check: Omit<FidelityCheckAnalysis, 'trust' | 'sentence'>, op
  * The fidelity check between `low` and `full` epochs: per space, the rank correlation (Spearman, Kendall, bootstrap
  * intervals) between the low- and full-fidelity errors of the runs trained to both; per pair of spaces, the KS
  * verdict at low over every run, at low over the runs also trained to full, and at full over those; and whether the
- * cheap comparison can be trusted: yes when every space's rho interval lies above minRho and no verdict changes
- * between low and full on the same runs; no when a rho is below minRho or a verdict changes; only with care between.
+ * cheap comparison can be trusted (see judgeTrust).
  */
 export function fidelityCheck(runs: readonly FidelityRun[], low: number, full: number, options: FidelityAnalysisOptions = {}): FidelityCheckAnalysis {
   const opts = parseOptions(options);
@@ -333,7 +351,7 @@ export function fidelityCheck(runs: readonly FidelityRun[], low: number, full: n
       const key = `${a}\u0000${b}`;
       const lowV = vLow.get(key) ?? null;
       const fullV = vFull.get(key) ?? null;
-      return { a, b, lowAll: vAll.get(key) ?? null, low: lowV, full: fullV, same: sameVerdict(lowV, fullV) };
+      return { a, b, lowAll: vAll.get(key) ?? null, low: lowV, full: fullV, agreement: agreementOf(lowV, fullV) };
     }),
   );
   const partial = { low, full, spaces: rows, pairs, points };

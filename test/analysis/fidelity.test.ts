@@ -136,13 +136,13 @@ describe('analysis/fidelity: the fidelity check', () => {
     }
     assert.deepEqual([ab!.low!.lower, ab!.full!.lower, bc!.low!.lower, bc!.full!.lower], ['A', 'A', 'C', 'C']);
     assert.deepEqual([ac!.low!.verdict, ac!.full!.verdict, ac!.low!.lower], ['no-difference', 'no-difference', null]);
-    assert.deepEqual(check.pairs.map((p) => p.same), [true, true, true]);
+    assert.deepEqual(check.pairs.map((p) => p.agreement), ['same', 'same', 'same']);
     // The cheap comparison over all runs counts A's runs stopped at 2 epochs too.
     assert.deepEqual([ab!.lowAll!.n, ab!.lowAll!.m, ab!.low!.n], [12, 8, 8]);
     assert.equal(check.trust, 'trusted');
     assert.equal(
       check.sentence,
-      "Yes: 2 epochs ranks models as 8 epochs do in every space (Spearman's rho at least 1.00, every 95% interval above 0.5) and all 3 KS verdicts between spaces are the same at 2 and 8 epochs, so the comparison at 2 epochs can be trusted for this setting.",
+      "Yes: 2 epochs rank models as 8 epochs do in every space (Spearman's rho at least 1.00, every 95% interval above 0.5) and all 3 KS verdicts between spaces are the same at 2 and 8 epochs, so the comparison at 2 epochs can be trusted for this setting.",
     );
   });
 
@@ -151,11 +151,23 @@ describe('analysis/fidelity: the fidelity check', () => {
     const runs = [...space('A', (i) => 0.2 + 0.01 * i, (i) => 0.1 + 0.01 * i), ...space('B', (i) => 0.17 - 0.01 * i, (i) => 0.3 + 0.01 * i)];
     const check = fidelityCheck(runs, 2, 8, { resamples: 100 });
     assert.equal(check.spaces[1]!.correlation!.spearman.value, -1);
-    assert.deepEqual([check.pairs[0]!.low!.lower, check.pairs[0]!.full!.lower, check.pairs[0]!.same], ['B', 'A', false]);
+    assert.deepEqual([check.pairs[0]!.low!.lower, check.pairs[0]!.full!.lower, check.pairs[0]!.agreement], ['B', 'A', 'reversed']);
     assert.equal(check.trust, 'not-trusted');
     assert.equal(
       check.sentence,
-      'No: the comparison at 2 epochs cannot be trusted here, because in B (rho -1.00) 2 epochs orders models only loosely like 8 (rho below 0.5), and the KS verdict between A and B changes from 2 to 8 epochs.',
+      'No: the comparison at 2 epochs cannot be trusted here, because in B (rho -1.00) 2 epochs order models only loosely like 8 (rho below 0.5), and the KS verdict between A and B reverses from 2 to 8 epochs.',
+    );
+  });
+
+  it('says "only with care" when a difference found at low fidelity is not found at full on the same runs', () => {
+    // A and B separate at 2 epochs; at 8 they interleave. Within each space the order is the same at both.
+    const runs = [...space('A', (i) => 0.2 + 0.01 * i, (i) => 0.1 + 0.01 * i), ...space('B', (i) => 0.3 + 0.01 * i, (i) => 0.105 + 0.01 * i)];
+    const check = fidelityCheck(runs, 2, 8, { resamples: 100 });
+    assert.deepEqual([check.pairs[0]!.low!.verdict, check.pairs[0]!.full!.verdict, check.pairs[0]!.agreement], ['differ', 'no-difference', 'changed']);
+    assert.equal(check.trust, 'doubtful');
+    assert.equal(
+      check.sentence,
+      "Only with care: Spearman's rho between 2- and 8-epoch errors is at least 1.00 in every space, but the KS verdict between A and B differs in significance between 2 and 8 epochs on the same runs; more runs at both fidelities would settle it.",
     );
   });
 
