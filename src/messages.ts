@@ -121,6 +121,18 @@ const spec = {
   configDoesNotFitData: (where: string, channels: number, classes: number, dataset: string, wantChannels: number, wantClasses: number) =>
     `${where}: the config takes ${channels} input channel(s) and ${classes} classes, but ${dataset} has ` +
     `${wantChannels} channel(s) and ${wantClasses} classes; set inputChannels and numClasses to match`,
+
+  // The fidelity section of a sweep spec (sweep/fidelity-spec.ts).
+  notFidelity: (value: unknown) =>
+    `must be an object such as {kind: asha, minEpochs: 1, maxEpochs: 9, reductionFactor: 3} or {kind: check, low: 2, full: 8, fraction: 0.25}, got ${show(value)}`,
+  epochsAbove: (other: string, low: number, value: unknown) => `must be above ${other} (${low}), got ${show(value)}`,
+  fraction: (value: unknown) => `must be a number above 0 and at most 1 (a share of each space's runs), got ${show(value)}`,
+  checkSubset: () =>
+    'must give exactly one of "fraction" (a share of each space\'s runs) or "perSpace" (a number of runs per space) to continue to full fidelity',
+  tooManyBrackets: (value: number, rungs: readonly number[]) =>
+    `is ${value}, but these epochs give only ${plural(rungs.length, 'rung')} (at ${rungs.join(', ')} epochs) for a bracket to start at`,
+  fidelityEpochs: (given: unknown, top: number) =>
+    `is ${show(given)}, but the fidelity schedule trains runs up to ${top} epochs; leave train.epochs out or make it ${top}`,
 } as const;
 
 const option = {
@@ -432,6 +444,8 @@ export const messages = freezeSections({
       `${source}: ${key} must be a number strictly between 0 and 1, got ${show(value)}`,
     percentage: (source: string, key: string, value: unknown) =>
       `${source}: ${key} must be a percentage strictly between 0 and 100, got ${show(value)}`,
+    correlation: (source: string, key: string, value: unknown) => `${source}: ${key} must be a correlation from -1 to 1, got ${show(value)}`,
+    atLeastTwo: (source: string, key: string, value: unknown) => `${source}: ${option.wholeNumber(key, 2, value)}`,
     percentile: (value: unknown) => `percentile: p must be a number from 0 to 100, got ${show(value)}`,
     emptySample: (what: string) => `${what}: needs at least one value, got none`,
     notFinite: (what: string, index: number, value: unknown) => `${what}: value [${index}] must be a finite number, got ${show(value)}`,

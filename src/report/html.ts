@@ -10,6 +10,8 @@ export interface PageInput {
   charts: Record<string, string>;
   /** When the page was made, shown in its header. */
   generatedAt: Date;
+  /** Whole sections of optional analyses (a sweep's fidelity schedule: report/fidelity.ts), after the distributions. */
+  sections?: readonly string[];
 }
 
 /**
@@ -49,7 +51,7 @@ footer { margin: 2.5rem 0 1rem; }
 }
 `;
 
-function table(head: string[], rows: string[][], numeric: boolean[] = []): string {
+export function table(head: string[], rows: string[][], numeric: boolean[] = []): string {
   const cell = (tag: 'th' | 'td', text: string, i: number): string =>
     `<${tag}${numeric[i] ? ' class="num"' : ''}>${text}</${tag}>`;
   return (
@@ -76,7 +78,7 @@ function figure(name: string, svg: string, caption: string): string {
   return `<figure id="chart-${esc(name)}" data-chart="${esc(name)}"><div class="svg"${style}>${svg}</div><figcaption>${caption}</figcaption></figure>`;
 }
 
-function figures(charts: Record<string, string>, items: [name: string, caption: string][]): string {
+export function figures(charts: Record<string, string>, items: [name: string, caption: string][]): string {
   const present = items.filter(([name]) => charts[name] !== undefined);
   if (present.length === 0) return '';
   return `<div class="charts">${present.map(([name, caption]) => figure(name, charts[name]!, caption)).join('\n')}</div>`;
@@ -157,7 +159,7 @@ function statusLine(a: SweepAnalysis): string {
 }
 
 /** The whole page. Every text from the sweep (names, spaces, configs) is escaped. */
-export function reportPage({ analysis: a, charts, generatedAt }: PageInput): string {
+export function reportPage({ analysis: a, charts, generatedAt, sections = [] }: PageInput): string {
   const band = Math.round(a.options.bandLevel * 100);
   const paramFigures: [string, string][] = a.parameters.map((p) => [
     `param-${p.name}`,
@@ -206,6 +208,7 @@ ${section(
     ['edf-normalized', normalizedCaption],
   ]) + ksSection(a),
 )}
+${sections.join('\n')}
 ${section(
   'complexity',
   'Error and complexity',
