@@ -213,7 +213,7 @@ describe('cli sweep', () => {
 
     const end = snapshot(db);
     assert.equal(new Set(end.runs.map((r) => r.config_key)).size, 8, 'each config once');
-    assert.equal(end.checkpoints, 0);
+    assert.equal(end.checkpoints, 8, 'each done run keeps its final checkpoint, one per run');
     for (const run of end.runs) {
       assert.deepEqual(end.epochs.filter((e) => e.run_id === run.id).map((e) => e.epoch), [1, 2, 3, 4, 5, 6], `run ${run.id} has every epoch once`);
       const before = dead.runs.find((r) => r.id === run.id)!;
