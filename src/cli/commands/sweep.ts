@@ -1,4 +1,5 @@
-// `netspace sweep run|status|export`: train a sweep spec into SQLite, see where it is, write its runs out.
+// `netspace sweep run|status|export|submit|work|collect`: train a sweep spec into SQLite (here, or on Slurm through
+// ../sweep-cluster.ts), see where it is, write its runs out.
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
@@ -6,6 +7,7 @@ import { messages } from '../../messages.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
 import type { ExportFormat } from '../../store/export.ts';
 import { dataDirOption, dbOption, downloadOption } from '../options.ts';
+import { clusterStatusPart, collectCommand, gpusOption, runOnGpusCommand, submitCommand, workCommand } from '../sweep-cluster.ts';
 
 interface RunArgs {
   spec: string;
@@ -16,6 +18,7 @@ interface RunArgs {
   json: boolean;
   dataDir?: string;
   download: boolean;
+  gpus?: string;
 }
 
 interface StatusArgs {
@@ -45,8 +48,10 @@ const run: CommandModule<object, RunArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'the spec changed: start a new sweep <name>-2 instead of refusing' })
       .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout, then a summary line' })
       .option('data-dir', dataDirOption)
-      .option('download', downloadOption),
+      .option('download', downloadOption)
+      .option('gpus', gpusOption),
   handler: async (args) => {
+    if (args.gpus !== undefined) return runOnGpusCommand({ ...args, gpus: args.gpus });
     if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) {
       throw new NetspaceError(messages.option.wholeNumber('--workers', 1, args.workers));
     }
@@ -105,7 +110,9 @@ const status: CommandModule<object, StatusArgs> = {
       return;
     }
     const result = sweepStatus(args.db, args.name, { top: args.top });
-    process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${formatStatus(result)}\n`);
+    const cluster = await clusterStatusPart(args.db, args.name);
+    if (args.json) process.stdout.write(`${JSON.stringify({ ...result, cluster: cluster.json })}\n`);
+    else process.stdout.write(`${formatStatus(result)}\n${cluster.text === '' ? '' : `${cluster.text}\n`}`);
   },
 };
 
@@ -139,13 +146,16 @@ const exportCommand: CommandModule<object, ExportArgs> = {
 
 const command: CommandModule = {
   command: 'sweep <command>',
-  describe: 'Run a sweep of sampled models into SQLite (run), see its progress (status), export its runs (export)',
+  describe: 'Run a sweep of sampled models into SQLite (run, or submit to Slurm), see its progress (status), export its runs (export)',
   builder: (y: Argv) =>
     y
       .command(run as unknown as CommandModule)
       .command(status as unknown as CommandModule)
       .command(exportCommand as unknown as CommandModule)
-      .demandCommand(1, 'Name a sweep command: run, status or export.'),
+      .command(submitCommand as unknown as CommandModule)
+      .command(workCommand as unknown as CommandModule)
+      .command(collectCommand as unknown as CommandModule)
+      .demandCommand(1, 'Name a sweep command: run, status, export, submit, work or collect.'),
   handler: () => {},
 };
 
