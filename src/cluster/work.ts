@@ -222,7 +222,7 @@ export interface WorkSummary {
 
 /** The task number from the option, else from SLURM_ARRAY_TASK_ID; a NetspaceError when neither gives one. */
 export function resolveTask(task: number | undefined, env: NodeJS.ProcessEnv): number {
-  const raw = task ?? env.SLURM_ARRAY_TASK_ID;
+  const raw = task ?? (env.SLURM_ARRAY_TASK_ID || undefined);
   const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
   if (value === undefined) throw new NetspaceError(messages.cluster.noTask());
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new NetspaceError(messages.cluster.badTask(raw));
@@ -276,11 +276,11 @@ function workersFor(manifest: SweepManifest, queued: number, asked: number | und
  */
 export async function workShare(options: WorkOptions): Promise<WorkSummary> {
   const env = options.env ?? process.env;
-  const manifest = readManifest(options.manifest);
   const task = resolveTask(options.task, env);
   if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
     throw new NetspaceError(messages.option.wholeNumber('--workers', 1, options.workers));
   }
+  const manifest = readManifest(options.manifest);
   const share = task < manifest.tasks ? taskShare(manifest, task) : [];
   const submissionDir = manifestFolder(options.manifest);
   const summary: WorkSummary = {
