@@ -266,8 +266,8 @@ export class ShardWriter {
     this.#dropCheckpoint(last);
   }
 
-  taskEnd(reason: 'done' | 'stopped' | 'fatal', message: string | null, trained: number): void {
-    this.append({ type: 'task-end', at: now(), reason, message, trained });
+  taskEnd(reason: 'done' | 'stopped' | 'fatal', message: string | null, trained: number, startupSeconds: number | null = null): void {
+    this.append({ type: 'task-end', at: now(), reason, message, trained, startupSeconds });
   }
 
   /** Checkpoints carried in from elsewhere (resume/) are not this shard's to delete. */

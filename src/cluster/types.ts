@@ -103,6 +103,9 @@ export type ShardEvent =
       message: string | null;
       /** Runs this attempt finished. */
       trained: number;
+      /** From the process's start to its first training thread ready (Node, modules, data, threads, backend),
+       *  seconds; null when it trained nothing. */
+      startupSeconds: number | null;
     };
 
 /** What `sweep submit` / `sweep run --gpus` records beside the manifest (submission.json). */

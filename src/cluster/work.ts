@@ -356,10 +356,10 @@ export async function workShare(options: WorkOptions): Promise<WorkSummary> {
   summary.released = outcome.released;
   summary.interrupted = controller.signal.aborted && outcome.fatal === null;
   if (outcome.fatal !== null) {
-    writer.taskEnd('fatal', outcome.fatal, outcome.trained);
+    writer.taskEnd('fatal', outcome.fatal, outcome.trained, summary.startupSeconds);
     throw new NetspaceError(messages.train.cannotTrain(`${manifest.sweep} (task ${task})`, outcome.fatal));
   }
-  writer.taskEnd(summary.interrupted ? 'stopped' : 'done', null, outcome.trained);
+  writer.taskEnd(summary.interrupted ? 'stopped' : 'done', null, outcome.trained, summary.startupSeconds);
   return finish(summary);
 }
 
