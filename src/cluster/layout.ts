@@ -48,32 +48,28 @@ export function resumePath(runId: number): string {
   return join(LAYOUT.resume, `run-${runId}.ckpt`);
 }
 
-/** The submission numbers of a sweep that exist on disk, ascending. */
-export function listSubmissions(db: string, sweep: string): number[] {
+/** The numbers n of the entries `<prefix>-<n>` in `dir`, ascending; none when `dir` does not exist. */
+function numbered(dir: string, prefix: string): number[] {
   let names: string[];
   try {
-    names = readdirSync(sweepFolder(db, sweep));
+    names = readdirSync(dir);
   } catch {
     return [];
   }
+  const pattern = new RegExp(`^${prefix}-(\\d+)$`);
   return names
-    .map((name) => /^submission-(\d+)$/.exec(name)?.[1])
+    .map((name) => pattern.exec(name)?.[1])
     .filter((n): n is string => n !== undefined)
     .map(Number)
     .sort((a, b) => a - b);
 }
 
+/** The submission numbers of a sweep that exist on disk, ascending. */
+export function listSubmissions(db: string, sweep: string): number[] {
+  return numbered(sweepFolder(db, sweep), 'submission');
+}
+
 /** Task numbers that have a shard folder in a submission folder, ascending. */
 export function listShards(submissionDir: string): number[] {
-  let names: string[];
-  try {
-    names = readdirSync(join(submissionDir, LAYOUT.shards));
-  } catch {
-    return [];
-  }
-  return names
-    .map((name) => /^task-(\d+)$/.exec(name)?.[1])
-    .filter((n): n is string => n !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
+  return numbered(join(submissionDir, LAYOUT.shards), 'task');
 }

@@ -214,9 +214,9 @@ export function renderCollectScript(input: ScriptInput, arrayJobId: string | nul
   ];
   const netspace = quote(input.netspace);
   return `#!/bin/bash
-# netspace sweep ${input.sweep}, submission ${input.submission}: collects the shards into the database and writes the
-# report once the array job${arrayJobId === null ? '' : ` ${arrayJobId}`} has ended. This job is the database's only writer while it runs (a few
-# seconds): run no other netspace command on ${input.db} from another host meanwhile.
+# netspace sweep ${input.sweep}, submission ${input.submission}: once the array job ${arrayJobId ?? '(its id)'} has ended (done, failed or
+# cancelled), merge its shards into the database and write the report. While this job runs (seconds) it is the
+# database's only writer: open ${input.db} from no other host meanwhile.
 ${sbatchLines(lines)}
 
 set -e
