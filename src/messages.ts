@@ -341,7 +341,7 @@ export const messages = freezeSections({
     slurmFailed: (command: string, reason: string) => `${command} failed: ${reason === '' ? 'no reason given' : reason}`,
     stillQueued: (sweep: string, submission: number, jobId: string, pending: number, running: number) =>
       `sweep ${show(sweep)}: the array job ${jobId} of submission ${submission} still has ${plural(pending, 'task')} pending and ` +
-      `${running} running; wait for it to end, or \`scancel ${jobId}\`, before submitting again (a second array would train the same runs)`,
+      `${running} running; wait for it to end, or \`scancel ${jobId}\`, before training the sweep again (a second array, or \`sweep run\`, would train the same runs)`,
     badGpus: (value: unknown) => `--gpus must be a comma-separated list of GPU ids such as 0,1 (each once), got ${show(value)}`,
     workerFailed: (task: number, gpu: string, code: number | null, signal: string | null) =>
       `the worker process of task ${task} (GPU ${gpu}) ended with ${signal === null ? `exit code ${code}` : `signal ${signal}`}; its log is above`,

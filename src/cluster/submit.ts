@@ -216,8 +216,11 @@ export interface SubmitResult {
   collectJobId: string | null;
 }
 
-/** Refuses to submit while an earlier array of the sweep still has tasks queued or running. */
-function checkNoArrayQueued(db: string, sweep: string): void {
+/**
+ * Throws a NetspaceError while the latest Slurm array of the sweep still has tasks queued or running: a second
+ * submission, or a local `sweep run`, would train the same runs. (Silent when squeue cannot tell.)
+ */
+export function assertNoArrayQueued(db: string, sweep: string): void {
   const latest = latestSubmission(db, sweep);
   if (latest === null || latest.record.kind !== 'slurm' || latest.record.jobId === null) return;
   const state = queueState(latest.record.jobId, latest.record.tasks);
@@ -284,7 +287,7 @@ export async function submitSweep(spec: string | SweepSpec, options: SubmitOptio
       collectJobId: null,
     };
   }
-  checkNoArrayQueued(db, parsed.name);
+  assertNoArrayQueued(db, parsed.name);
   const prepared = await prepareSubmission(parsed, {
     ...options,
     kind: 'slurm',
