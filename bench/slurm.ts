@@ -11,13 +11,13 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ProgressEvent } from '../src/train/progress.ts';
-import { parseSweepSpec } from '../src/train/sweep-spec.ts';
+import type { ProgressEvent } from '../src/sweep/progress.ts';
+import { parseSweepSpec } from '../src/sweep/spec.ts';
 import { buildDist, importBuilt } from './lib/build.ts';
 
 // Compiled code, as `netspace` runs it: the array tasks start bin/netspace.js, which runs dist/ while it is fresh.
 buildDist();
-const { runSweep } = await importBuilt<typeof import('../src/train/sweep.ts')>('train/sweep');
+const { runSweep } = await importBuilt<typeof import('../src/sweep/sweep.ts')>('sweep/sweep');
 const { submitSweep } = await importBuilt<typeof import('../src/cluster/submit.ts')>('cluster/submit');
 const { collectSweep } = await importBuilt<typeof import('../src/cluster/collect.ts')>('cluster/collect');
 const { readShard } = await importBuilt<typeof import('../src/cluster/shard.ts')>('cluster/shard');

@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../engine/options.ts';
-import { dataDirOption, dbOption, downloadOption } from './options.ts';
+import { dataDirOption, dbOption, downloadOption, poolFromContext } from './options.ts';
 
 interface SubmitArgs {
   spec: string;
@@ -36,6 +36,8 @@ interface WorkArgs {
   task?: number;
   workers?: number;
   json: boolean;
+  /** From the CLI's context, not a flag (CliContext). */
+  poolWorker?: string;
 }
 
 interface CollectArgs {
@@ -130,11 +132,17 @@ export const workCommand: CommandModule<object, WorkArgs> = {
       .option('workers', { type: 'number', describe: 'training threads [default: the manifest\'s, from --cpus-per-task]' })
       .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout, then a summary line' }),
   handler: async (args) => {
-    const [{ createProgressReporter }, { workShare }] = await Promise.all([import('../train/progress.ts'), import('../cluster/work.ts')]);
+    const [{ createProgressReporter }, { workShare }] = await Promise.all([import('./progress.ts'), import('../cluster/work.ts')]);
     const progress = createProgressReporter(args.json ? { mode: 'json', stream: process.stdout } : { mode: 'plain' });
     let summary;
     try {
-      summary = await workShare({ manifest: args.manifest, handleSignals: true, progress, ...defined({ task: args.task, workers: args.workers }) });
+      summary = await workShare({
+        manifest: args.manifest,
+        handleSignals: true,
+        progress,
+        ...poolFromContext(args),
+        ...defined({ task: args.task, workers: args.workers }),
+      });
     } finally {
       progress.close();
     }
@@ -218,6 +226,15 @@ export async function runOnGpusCommand(args: GpuRunArgs): Promise<void> {
     process.stderr.write(`netspace: sweep ${s.sweep} interrupted; run the same command to resume.\n`);
     process.exitCode = 130;
   }
+}
+
+/**
+ * `sweep run`'s check before it claims the sweep: refused while a Slurm array of the sweep is queued or running, since
+ * both would train the same runs. Reads only the sweep's submission folder (and asks squeue when one is there).
+ */
+export async function refuseWhileArrayQueued(db: string): Promise<(sweep: string) => void> {
+  const { assertNoArrayQueued } = await import('../cluster/submit.ts');
+  return (sweep) => assertNoArrayQueued(db, sweep);
 }
 
 /** The cluster lines `sweep status <name>` appends (empty when the sweep was never submitted), and its JSON part. */

@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
-import type { EpochRecord, RunStatus } from '../store/types.ts';
-import type { TrainResult } from '../train/types.ts';
+import type { EpochRecord, RunStatus, TrainResult } from '../core/types.ts';
 import { LAYOUT, listShards, listSubmissions, submissionFolder, sweepFolder } from './layout.ts';
-import { readShard, writeFileAtomic } from './shard.ts';
+import { readCheckpointFile, readShard, writeFileAtomic } from './shard.ts';
 
 /** A run's result as found in a shard, and where. */
 export interface ShardResult {
@@ -25,6 +24,8 @@ export interface ShardResult {
   endedAt: string | null;
   /** Attempts in that shard (more than 1 after a kill or requeue). */
   attempts: number;
+  /** The final checkpoint a run that ended well keeps, relative to its submission folder; null otherwise. */
+  checkpoint: string | null;
 }
 
 /** A run started in a shard and not ended in any: the furthest any attempt got. */
@@ -68,8 +69,8 @@ export function readShards(db: string, sweep: string): ShardsView {
         } else if (view.results.has(run.runId)) {
           view.duplicates += 1;
         } else {
-          const { runId, result, startedAt, endedAt, attempts } = run;
-          view.results.set(runId, { runId, result, submission, task, startedAt, endedAt, attempts });
+          const { runId, result, startedAt, endedAt, attempts, checkpoint } = run;
+          view.results.set(runId, { runId, result, submission, task, startedAt, endedAt, attempts, checkpoint });
         }
       }
     }
@@ -78,23 +79,23 @@ export function readShards(db: string, sweep: string): ShardsView {
   return view;
 }
 
-/**
- * The database side of a merge: the statuses of a sweep's runs, and one write per newly finished run. An adapter over
- * the Store's writers for now (storeTarget); a store method that also keeps the shard's start and end times and
- * attempt count would replace it without changing the merge.
- */
+/** The database side of a merge: the statuses of a sweep's runs, and one write per newly finished run. */
 export interface CollectTarget {
   runStatuses(): Map<number, RunStatus>;
-  importResult(found: ShardResult): void;
+  /** Writes the run unless the database holds it as anything but pending; false when it wrote nothing. */
+  importResult(found: ShardResult): boolean;
 }
 
-/** CollectTarget over the Store: the run goes pending -> running -> its result, as a local sweep would write it. */
-export function storeTarget(store: Store, sweep: string): CollectTarget {
+/**
+ * CollectTarget over the Store of database `db`: each run written by Store.importRun in one transaction, with the
+ * shard's start and end times, attempts and final checkpoint, as a local sweep would have stored it.
+ */
+export function storeTarget(store: Store, db: string, sweep: string): CollectTarget {
   return {
     runStatuses: () => new Map(store.readSweep(sweep).runs.map((r) => [r.id, r.status])),
     importResult: (found) => {
-      store.markRunning(found.runId, found.result.backend);
-      store.finishRun(found.runId, found.result);
+      const checkpoint = found.checkpoint === null ? null : readCheckpointFile(join(submissionFolder(db, sweep, found.submission), found.checkpoint));
+      return store.importRun(found.runId, { result: found.result, checkpoint, startedAt: found.startedAt, finishedAt: found.endedAt, attempts: found.attempts });
     },
   };
 }
@@ -116,11 +117,8 @@ export function mergeResults(view: ShardsView, target: CollectTarget): MergeCoun
   for (const found of [...view.results.values()].sort((a, b) => a.runId - b.runId)) {
     const status = statuses.get(found.runId);
     if (status === undefined) counts.unknownRuns += 1;
-    else if (status !== 'pending') counts.alreadyCollected += 1;
-    else {
-      target.importResult(found);
-      counts.merged += 1;
-    }
+    else if (status === 'pending' && target.importResult(found)) counts.merged += 1;
+    else counts.alreadyCollected += 1;
   }
   return counts;
 }
@@ -156,7 +154,7 @@ export function lastCollect(db: string, sweep: string): CollectSummary | null {
  */
 export function mergeShardsInto(store: Store, db: string, name: string): CollectSummary {
   const view = readShards(db, name);
-  const counts = mergeResults(view, storeTarget(store, name));
+  const counts = mergeResults(view, storeTarget(store, db, name));
   const summary: CollectSummary = {
     sweep: name,
     db,

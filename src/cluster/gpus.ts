@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { StatusCounts, Store } from '../store/store.ts';
-import type { SweepSpec } from '../train/sweep-spec.ts';
+import type { SweepSpec } from '../sweep/spec.ts';
 import { mergeShardsInto } from './collect.ts';
 import { netspaceCommand, prepareSubmission, writeSubmissionRecord, type SweepSource } from './submit.ts';
 import type { SweepManifest } from './types.ts';

@@ -42,8 +42,8 @@ export function readManifest(path: string): SweepManifest {
           ? `tasks is ${String(m.tasks)}`
           : !Array.isArray(m.runs) || m.runs.some((r) => !Number.isInteger(r?.runId))
             ? 'its runs are not a list of runs with ids'
-            : typeof m.dataDir !== 'string' || typeof m.sweep !== 'string'
-              ? 'it names no sweep or data folder'
+            : typeof m.dataDir !== 'string' || typeof m.dataset !== 'string' || typeof m.sweep !== 'string'
+              ? 'it names no sweep, dataset or data folder'
               : null;
   if (problem !== null) throw new NetspaceError(messages.cluster.manifestInvalid(path, problem));
   return m as SweepManifest;

@@ -18,10 +18,14 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { EpochRecord } from '../store/types.ts';
-import type { TrainResult } from '../train/types.ts';
+import type { EpochRecord, TrainResult } from '../core/types.ts';
 import { LAYOUT, checkpointPath, shardPath } from './layout.ts';
 import type { ShardEvent, TaskIdentity } from './types.ts';
+
+/** A run that ended well keeps its final checkpoint, as the store keeps it (store/store.ts finishRun). */
+export function keepsCheckpoint(result: TrainResult): boolean {
+  return result.status !== 'failed' && result.status !== 'diverged';
+}
 
 /** One run as a shard's log tells it. */
 export interface ShardRunState {
@@ -29,7 +33,7 @@ export interface ShardRunState {
   /** Epochs 1..k trained so far by the latest attempt (its resumed epochs, then its epoch lines). */
   epochs: EpochRecord[];
   /** Checkpoint after the last of `epochs`, relative to the submission folder (in this shard, or a carried-over one
-   *  in resume/); null when there are no epochs. */
+   *  in resume/); null when there are no epochs, or the run ended failed or diverged. */
   checkpoint: string | null;
   /** The result, once a run-end line is there. */
   result: TrainResult | null;
@@ -110,7 +114,7 @@ export function applyShardEvent(state: ShardState, event: ShardEvent): boolean {
       if (run === undefined || run.result !== null) return false;
       run.result = reviveResult(event.result);
       run.endedAt = event.at;
-      run.checkpoint = null;
+      if (!keepsCheckpoint(run.result)) run.checkpoint = null;
       return true;
     }
   }
@@ -151,6 +155,16 @@ export function readShard(submissionDir: string, task: number): ShardState {
     throw error;
   }
   return parseShardLog(text);
+}
+
+/** A checkpoint file's bytes, or null when it is gone or not whole float32s (then it is as if there were none). */
+export function readCheckpointFile(path: string): Uint8Array | null {
+  try {
+    const bytes = readFileSync(path);
+    return bytes.length > 0 && bytes.length % 4 === 0 ? new Uint8Array(bytes) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Writes all of `bytes` to `fd` (write() may write less than asked). */
@@ -219,7 +233,7 @@ export class ShardWriter {
     return writer;
   }
 
-  /** Deletes temporary files and checkpoints no unfinished run's last epoch line names. */
+  /** Deletes temporary files and checkpoints that no run's last epoch line names (or a finished run keeps). */
   #removeStrayFiles(dir: string): void {
     const kept = new Set([...this.state.runs.values()].flatMap((r) => (r.checkpoint === null ? [] : [join(this.submissionDir, r.checkpoint)])));
     for (const name of readdirSync(dir)) {
@@ -260,10 +274,11 @@ export class ShardWriter {
     this.#dropCheckpoint(previous);
   }
 
+  /** The run's end; its last checkpoint stays when it ended well (the model, which collect stores with the run). */
   runEnd(runId: number, result: TrainResult): void {
     const last = this.state.runs.get(runId)?.checkpoint ?? null;
     this.append({ type: 'run-end', at: now(), runId, result });
-    this.#dropCheckpoint(last);
+    if (!keepsCheckpoint(result)) this.#dropCheckpoint(last);
   }
 
   taskEnd(reason: 'done' | 'stopped' | 'fatal', message: string | null, trained: number, startupSeconds: number | null = null): void {

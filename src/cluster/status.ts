@@ -2,7 +2,7 @@
 // database does not yet (read-only everywhere: safe while tasks write).
 import { existsSync } from 'node:fs';
 import { readStore } from '../store/store.ts';
-import type { RunStatus } from '../store/types.ts';
+import type { RunStatus } from '../core/types.ts';
 import { lastCollect, readShards, type ShardProgress } from './collect.ts';
 import { queueState, type QueueState } from './slurm.ts';
 import { latestSubmission } from './submit.ts';

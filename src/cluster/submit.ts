@@ -1,18 +1,19 @@
 // `netspace sweep submit --slurm`: plan the sweep into the store, freeze its pending runs, write and submit the scripts.
 //
-//   spec -> planRuns -> store (addRuns, as `sweep run` does) -> merge shards of earlier submissions
+//   spec -> withPlannedSweep (sweep/sweep.ts: the plan into the store, as `sweep run` makes it) -> merge shards of earlier submissions
 //     -> pending runs + their resume points -> manifest.json of submission n -> array.sbatch -> sbatch
 //     -> collect.sbatch (afterany) -> sbatch -> submission.json
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadFashionMnist, locateFashionMnist } from '../data/index.ts';
+import { DEFAULT_DATASET, loadDataset, locateDataset, type DatasetName } from '../data/index.ts';
 import type { BackendRequest } from '../engine/options.ts';
-import { openStore, readStore, type Store } from '../store/store.ts';
+import { readStore, type Store } from '../store/store.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { loadSweepSpec, planRuns, sweepIdentity, type SweepSpec } from '../train/sweep-spec.ts';
+import { loadSweepSpec, planRuns, type SweepSpec } from '../sweep/spec.ts';
+import { withPlannedSweep } from '../sweep/sweep.ts';
 import { mergeShardsInto, readShards, type ShardProgress } from './collect.ts';
 import { LAYOUT, listSubmissions, resumePath, submissionFolder } from './layout.ts';
 import { writeManifest } from './manifest.ts';
@@ -42,7 +43,7 @@ export interface SweepSource {
   force?: boolean;
   /** Backend, overriding the spec's `train.backend`. */
   backend?: BackendRequest;
-  /** Fashion-MNIST folder (see locateFashionMnist); it must be visible from where the tasks run. */
+  /** The dataset's folder (see locateDataset); it must be visible from where the tasks run. */
   dataDir?: string;
   download?: boolean;
 }
@@ -74,11 +75,20 @@ export interface PreparedSubmission {
   submissionDir: string | null;
 }
 
-/** The folder of Fashion-MNIST the tasks will read: located (or downloaded) now, so a task never downloads. */
-async function dataFolder(source: SweepSource): Promise<string> {
-  const found = locateFashionMnist({ dataDir: source.dataDir }).dir;
+/** The folder of the dataset the tasks will read: located (or downloaded) now, so a task never downloads. */
+async function dataFolder(dataset: DatasetName, source: SweepSource): Promise<string> {
+  const found = locateDataset(dataset, { dataDir: source.dataDir }).dir;
   if (found !== null) return found;
-  return (await loadFashionMnist({ dataDir: source.dataDir, download: source.download })).dir;
+  return (await loadDataset(dataset, { dataDir: source.dataDir, download: source.download })).dir;
+}
+
+/**
+ * Refuses a spec with a `fidelity:` schedule: its decisions (which runs go on after each rung) need every result as
+ * it arrives, in the one process that holds the sweep, and the frozen shares of separate processes have no such
+ * process. `how` names the command for the message.
+ */
+export function assertNoSchedule(parsed: SweepSpec, how: string): void {
+  if (parsed.fidelity !== undefined) throw new NetspaceError(messages.cluster.noFidelity(parsed.name, how));
 }
 
 /**
@@ -105,60 +115,53 @@ function carryResume(store: Store, runId: number, shard: ShardProgress | undefin
  */
 export async function prepareSubmission(spec: string | SweepSpec, options: PrepareOptions): Promise<PreparedSubmission> {
   const parsed = typeof spec === 'string' ? loadSweepSpec(spec) : spec;
+  assertNoSchedule(parsed, options.kind === 'slurm' ? 'sweep submit --slurm' : 'sweep run --gpus');
   const backend = options.backend ?? parsed.backend;
-  const dataDir = await dataFolder(options);
+  const dataset = (parsed.train.dataset ?? DEFAULT_DATASET) as DatasetName;
+  const dataDir = await dataFolder(dataset, options);
   const db = resolve(options.db);
-  const store = openStore(db);
-  try {
-    const sweep = store.openSweep(parsed.name, sweepIdentity(parsed), { force: options.force ?? false });
-    store.claimSweep(sweep.id);
-    try {
-      store.resetRunning(sweep.id);
-      const added = store.addRuns(sweep.id, planRuns(parsed));
-      const merged = mergeShardsInto(store, db, sweep.name).merged;
-      const base = { sweep: sweep.name, db, created: sweep.created, added, merged };
-      const pending = store.pendingRuns(sweep.id);
-      if (pending.length === 0) return { ...base, manifest: null, manifestPath: null, submissionDir: null };
+  const origin = { kind: 'spec', source: typeof spec === 'string' ? spec : 'the sweep spec' } as const;
+  return withPlannedSweep(parsed, { db, backend, origin, ...(options.force === undefined ? {} : { force: options.force }) }, async (store, sweep) => {
+    const merged = mergeShardsInto(store, db, sweep.name).merged;
+    const base = { sweep: sweep.name, db, created: sweep.created, added: sweep.added, merged };
+    const pending = store.pendingRuns(sweep.id);
+    if (pending.length === 0) return { ...base, manifest: null, manifestPath: null, submissionDir: null };
 
-      const submission = (listSubmissions(db, sweep.name).at(-1) ?? 0) + 1;
-      const dir = submissionFolder(db, sweep.name, submission);
-      mkdirSync(join(dir, LAYOUT.resume), { recursive: true });
-      mkdirSync(join(dir, LAYOUT.logs), { recursive: true });
-      const inProgress = new Map(readShards(db, sweep.name).inProgress.map((p) => [p.runId, p]));
-      const runs: ManifestRun[] = pending.map((run) => ({
-        runId: run.id,
-        configKey: run.configKey,
-        space: run.space,
-        flops: run.flops,
-        params: run.params,
-        config: run.config,
-        settings: run.settings,
-        seed: run.seed,
-        resume: carryResume(store, run.id, inProgress.get(run.id), db, sweep.name, dir),
-      }));
-      const manifest: SweepManifest = {
-        kind: 'sweep-manifest',
-        version: 1,
-        sweep: sweep.name,
-        db,
-        submission,
-        submissionKind: options.kind,
-        createdAt: new Date().toISOString(),
-        tasks: Math.max(1, Math.min(options.tasks(runs.length), runs.length)),
-        backend,
-        workersPerTask: options.workersPerTask,
-        dataDir,
-        runs,
-      };
-      const prepared = { ...base, manifest, manifestPath: writeManifest(dir, manifest), submissionDir: dir };
-      await options.during?.(prepared, store);
-      return prepared;
-    } finally {
-      store.releaseSweep(sweep.id);
-    }
-  } finally {
-    store.close();
-  }
+    const submission = (listSubmissions(db, sweep.name).at(-1) ?? 0) + 1;
+    const dir = submissionFolder(db, sweep.name, submission);
+    mkdirSync(join(dir, LAYOUT.resume), { recursive: true });
+    mkdirSync(join(dir, LAYOUT.logs), { recursive: true });
+    const inProgress = new Map(readShards(db, sweep.name).inProgress.map((p) => [p.runId, p]));
+    const runs: ManifestRun[] = pending.map((run) => ({
+      runId: run.id,
+      configKey: run.configKey,
+      space: run.space,
+      flops: run.flops,
+      params: run.params,
+      config: run.config,
+      settings: run.settings,
+      seed: run.seed,
+      resume: carryResume(store, run.id, inProgress.get(run.id), db, sweep.name, dir),
+    }));
+    const manifest: SweepManifest = {
+      kind: 'sweep-manifest',
+      version: 1,
+      sweep: sweep.name,
+      db,
+      submission,
+      submissionKind: options.kind,
+      createdAt: new Date().toISOString(),
+      tasks: Math.max(1, Math.min(options.tasks(runs.length), runs.length)),
+      backend,
+      workersPerTask: options.workersPerTask,
+      dataset,
+      dataDir,
+      runs,
+    };
+    const prepared = { ...base, manifest, manifestPath: writeManifest(dir, manifest), submissionDir: dir };
+    await options.during?.(prepared, store);
+    return prepared;
+  });
 }
 
 /** The record of a submission (submission.json), or null when there is none. */
@@ -193,6 +196,9 @@ export interface SubmitOptions extends SweepSource {
   report?: string;
   /** Working folder of the jobs (default: this process's). */
   workDir?: string;
+  /** The command the jobs run netspace with, absolute paths (default: netspaceCommand(); tests: the CLI with the
+   *  fault-planting worker). */
+  netspace?: readonly string[];
 }
 
 /** What `sweep submit` did. */
@@ -247,8 +253,9 @@ function scriptInput(
   base: Omit<ScriptInput, 'createdAt' | 'netspace' | 'workDir' | 'options'>,
   options: SlurmOptions,
   workDir: string,
+  netspace: readonly string[],
 ): ScriptInput {
-  return { ...base, options, workDir, netspace: netspaceCommand(), createdAt: new Date().toISOString() };
+  return { ...base, options, workDir, netspace: [...netspace], createdAt: new Date().toISOString() };
 }
 
 /**
@@ -259,9 +266,11 @@ function scriptInput(
 export async function submitSweep(spec: string | SweepSpec, options: SubmitOptions): Promise<SubmitResult> {
   const slurm = parseSlurmOptions(options.slurm);
   const parsed = typeof spec === 'string' ? loadSweepSpec(spec) : spec;
+  assertNoSchedule(parsed, 'sweep submit --slurm');
   const db = resolve(options.db);
   const workDir = resolve(options.workDir ?? process.cwd());
   const reportPath = options.report === undefined ? null : resolve(options.report);
+  const netspace = options.netspace ?? netspaceCommand();
   if (options.dryRun) {
     const { runs, submission } = dryRunCount(parsed, db);
     const dir = submissionFolder(db, parsed.name, submission);
@@ -269,6 +278,7 @@ export async function submitSweep(spec: string | SweepSpec, options: SubmitOptio
       { sweep: parsed.name, submission, runs, tasks: arrayTasks(slurm, runs), db, submissionDir: dir, manifest: join(dir, LAYOUT.manifest) },
       slurm,
       workDir,
+      netspace,
     );
     return {
       sweep: parsed.name,
@@ -317,6 +327,7 @@ export async function submitSweep(spec: string | SweepSpec, options: SubmitOptio
     { sweep: manifest.sweep, submission: manifest.submission, runs: manifest.runs.length, tasks: manifest.tasks, db, submissionDir, manifest: manifestPath },
     slurm,
     workDir,
+    netspace,
   );
   const script = join(submissionDir, LAYOUT.arrayScript);
   const scriptText = renderArrayScript(input);

@@ -1,9 +1,8 @@
 // What a sweep trained by separate processes (Slurm array tasks, one process per GPU) shares on disk: the frozen
 // manifest of runs, the events each task appends to its own shard, and the record of a submission.
 import type { BackendRequest } from '../engine/options.ts';
-import type { AnyNetConfig } from '../space/config.ts';
-import type { EpochRecord, TrainSettings } from '../store/types.ts';
-import type { TrainResult } from '../train/types.ts';
+import type { AnyNetConfig, EpochRecord, TrainResult, TrainSettings } from '../core/types.ts';
+import type { DatasetName } from '../data/index.ts';
 
 /** Where a frozen run starts: the epochs already trained (by a local sweep or an earlier submission) and the
  *  checkpoint saved after the last of them. */
@@ -13,7 +12,7 @@ export interface ManifestResume {
   checkpoint: string;
 }
 
-/** One run as a task trains it: exactly what the local sweep sends the pool (see train/sweep.ts), and its id. */
+/** One run as a task trains it: exactly what the local sweep sends the pool (see sweep/train-runs.ts), and its id. */
 export interface ManifestRun {
   /** The run's id in the sweep's database; shards name runs by it. */
   runId: number;
@@ -51,7 +50,9 @@ export interface SweepManifest {
   backend: BackendRequest;
   /** Training threads of each task. */
   workersPerTask: number;
-  /** Absolute Fashion-MNIST folder every task reads (it must be visible from the compute nodes). */
+  /** The dataset the runs train on (the spec's train.dataset), and the absolute folder of its files that every task
+   *  reads (it must be visible from the compute nodes). */
+  dataset: DatasetName;
   dataDir: string;
   runs: ManifestRun[];
 }

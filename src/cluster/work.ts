@@ -1,56 +1,23 @@
 // `netspace sweep work`: one task of a submission trains its share of the frozen runs into its own shard.
 //
-// The same process serves a Slurm array task and one GPU of `sweep run --gpus`. It trains with the local sweep's
-// pool, trainer, seeds and checkpoints (the request per run is the one train/sweep.ts sends), and writes through the
-// RunSink seam that the SQLite store also fills, so a run trained here is the same run, epoch for epoch.
+// The same process serves a Slurm array task and one GPU of `sweep run --gpus`. It trains through the local sweep's
+// own loop (sweep/train-runs.ts: pool, trainer, seeds, checkpoints), with its shard as the RunSink where a local
+// sweep has the SQLite store, so a run trained here is the same run, epoch for epoch.
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadFashionMnist } from '../data/index.ts';
+import type { EpochRecord, TrainResult } from '../core/types.ts';
+import { loadDataset } from '../data/index.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { ResumePoint } from '../store/store.ts';
-import type { BackendName, EpochRecord } from '../store/types.ts';
-import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
-import { createProgressReporter, type ProgressReporter } from '../train/progress.ts';
-import { TENSORFLOW_MAX_WORKERS, usesTensorflow } from '../train/sweep-spec.ts';
-import type { TrainRequest, TrainResult } from '../train/types.ts';
+import { TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
+import { SILENT_PROGRESS, type ProgressReporter } from '../sweep/progress.ts';
+import { queueScheduler } from '../sweep/schedule.ts';
+import { TENSORFLOW_MAX_WORKERS, usesTensorflow } from '../sweep/spec.ts';
+import { trainRuns, type RunSink, type TrainableRun, type TrainRunsOutcome } from '../sweep/train-runs.ts';
 import { manifestFolder, readManifest, taskShare } from './manifest.ts';
-import { ShardWriter } from './shard.ts';
+import { ShardWriter, readCheckpointFile } from './shard.ts';
 import type { ManifestRun, SweepManifest, TaskIdentity } from './types.ts';
-
-/**
- * The writes a training loop makes for each run. `Store` (store/store.ts) has exactly these methods, so a local
- * sweep and a task can share one loop: the store commits to SQLite, ShardSink appends to the task's shard.
- */
-export interface RunSink {
-  /** Where the run continues, or null to start afresh. */
-  takeResumePoint(runId: number): ResumePoint | null;
-  markRunning(runId: number, backend: BackendName | null): void;
-  /** One finished epoch and the checkpoint after it; false when the run no longer takes epochs. */
-  recordEpoch(runId: number, epoch: EpochRecord, checkpoint: Uint8Array | null): boolean;
-  finishRun(runId: number, result: TrainResult): void;
-  /** The run was cut short (pool closed): it stays to be trained, keeping its epochs. */
-  releaseRun(runId: number): void;
-}
-
-/** A run as the loop trains it. */
-export interface QueuedRun {
-  id: number;
-  configKey: string;
-  label: string;
-  request: Omit<TrainRequest, 'resume' | 'backend'>;
-}
-
-/** Reads a checkpoint file; null when it is missing or not whole float32s (the run then resumes from elsewhere). */
-function readCheckpoint(path: string): Uint8Array | null {
-  try {
-    const bytes = readFileSync(path);
-    return bytes.length > 0 && bytes.length % 4 === 0 ? new Uint8Array(bytes) : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * A task's RunSink over its shard. A run resumes from the shard's own last epoch (an earlier attempt of this task was
@@ -74,7 +41,7 @@ export class ShardSink implements RunSink {
     ];
     for (const candidate of candidates) {
       if (candidate === null || candidate.epochs.length === 0) continue;
-      const bytes = readCheckpoint(join(this.#writer.submissionDir, candidate.checkpoint));
+      const bytes = readCheckpointFile(join(this.#writer.submissionDir, candidate.checkpoint));
       if (bytes === null) continue;
       this.#resumes.set(runId, candidate);
       return { epochs: candidate.epochs.map((e) => ({ ...e })), checkpoint: bytes };
@@ -103,85 +70,6 @@ export class ShardSink implements RunSink {
   }
 }
 
-export interface TrainQueueOptions {
-  pool: TrainPool;
-  sink: RunSink;
-  progress: ProgressReporter;
-  signal: AbortSignal;
-  backend: TrainRequest['backend'];
-  /** Called once, when the first thread has loaded its backend (start-up measurements). */
-  onFirstStart?: () => void;
-}
-
-/** How a queue ended. */
-export interface QueueOutcome {
-  trained: number;
-  released: number;
-  /** Why no thread can train here, when that is so (the queue stops; nothing is marked failed). */
-  fatal: string | null;
-}
-
-/**
- * Trains `queue` on `pool.size` slots, each taking the next run when its last one ends, and writes every step through
- * `sink`: resume point, start, each epoch with its checkpoint, the result. The loop of train/sweep.ts trainPending,
- * over a RunSink instead of the store itself.
- */
-export async function trainQueue(queue: QueuedRun[], options: TrainQueueOptions): Promise<QueueOutcome> {
-  const { pool, sink, progress, signal, backend } = options;
-  const outcome: QueueOutcome = { trained: 0, released: 0, fatal: null };
-  const concrete: BackendName | null = backend === 'auto' ? null : backend;
-  let firstStart = options.onFirstStart;
-  const trainOne = async (slot: number, run: QueuedRun): Promise<void> => {
-    const resume = sink.takeResumePoint(run.id);
-    sink.markRunning(run.id, concrete);
-    const epochs = run.request.settings.epochs;
-    progress.emit({ type: 'run-start', worker: slot, runId: run.id, label: run.label, epochs, resumedAt: resume?.epochs.length ?? 0 });
-    try {
-      const result = await pool.run(
-        run.id,
-        run.configKey,
-        { ...run.request, backend, ...(resume ? { resume } : {}) },
-        {
-          onStart: () => {
-            firstStart?.();
-            firstStart = undefined;
-          },
-          onBatch: (p) => progress.emit({ type: 'batch', worker: slot, runId: run.id, epochs, ...p }),
-          onEpoch: (record, checkpoint) => {
-            if (sink.recordEpoch(run.id, record, checkpoint)) progress.emit({ type: 'epoch', worker: slot, runId: run.id, epochs, record });
-          },
-        },
-      );
-      sink.finishRun(run.id, result);
-      outcome.trained += 1;
-      progress.emit({
-        type: 'run-end',
-        worker: slot,
-        runId: run.id,
-        label: run.label,
-        status: result.status,
-        finalError: result.finalError,
-        errorText: result.errorText,
-        seconds: result.seconds,
-      });
-    } catch (error) {
-      if (error instanceof WorkerStartupError) outcome.fatal ??= error.message;
-      else if (!(error instanceof PoolClosedError)) throw error;
-      sink.releaseRun(run.id);
-      outcome.released += 1;
-    }
-  };
-  const slot = async (n: number): Promise<void> => {
-    for (let run = queue.shift(); run !== undefined && !signal.aborted && outcome.fatal === null; run = queue.shift()) {
-      await trainOne(n, run);
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: pool.size }, (_, i) => slot(i + 1)));
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
-  return outcome;
-}
-
 export interface WorkOptions {
   /** The submission's manifest.json. */
   manifest: string;
@@ -194,7 +82,7 @@ export interface WorkOptions {
   /** Install SIGINT/SIGTERM handlers (the CLI does): scancel, requeue and Ctrl-C stop the task cleanly. */
   handleSignals?: boolean;
   /** Thread settings passed to the pool (tests: planted faults, heap limits). */
-  pool?: Pick<TrainPoolOptions, 'resourceLimits' | 'env'>;
+  pool?: Pick<TrainPoolOptions, 'resourceLimits' | 'env' | 'worker'>;
   /** Environment to read SLURM_* and CUDA_VISIBLE_DEVICES from (default: process.env). */
   env?: NodeJS.ProcessEnv;
 }
@@ -244,13 +132,10 @@ export function taskIdentity(task: number, tasks: number, env: NodeJS.ProcessEnv
   };
 }
 
-function queuedRun(run: ManifestRun): QueuedRun {
-  return {
-    id: run.runId,
-    configKey: run.configKey,
-    label: `${run.space} #${run.runId}`,
-    request: { config: run.config, settings: run.settings, seed: run.seed },
-  };
+/** A frozen run as the training loop takes it. */
+function trainable(run: ManifestRun): TrainableRun {
+  const { runId, space, configKey, config, settings, seed, flops, params } = run;
+  return { id: runId, space, configKey, config, settings, seed, flops, params };
 }
 
 /** An AbortSignal fired by SIGTERM (scancel, requeue) or SIGINT; returns the remover of the handlers. */
@@ -301,7 +186,7 @@ export async function workShare(options: WorkOptions): Promise<WorkSummary> {
   if (share.length === 0) return summary;
 
   const writer = ShardWriter.open(submissionDir, task);
-  const queue = share.filter((r) => writer.state.runs.get(r.runId)?.result == null).map(queuedRun);
+  const queue = share.filter((r) => writer.state.runs.get(r.runId)?.result == null).map(trainable);
   summary.alreadyDone = share.length - queue.length;
   writer.taskStart(taskIdentity(task, manifest.tasks, env));
   if (queue.length === 0) {
@@ -314,13 +199,13 @@ export async function workShare(options: WorkOptions): Promise<WorkSummary> {
   options.signal?.addEventListener('abort', forward, { once: true });
   if (options.signal?.aborted) forward();
   const removeSignals = options.handleSignals ? abortOnSignals(controller) : () => {};
-  const progress = options.progress ?? createProgressReporter({ mode: 'plain' });
+  const progress = options.progress ?? SILENT_PROGRESS;
   const workers = workersFor(manifest, queue.length, options.workers);
   summary.workers = workers;
   let pool: TrainPool | null = null;
-  let outcome: QueueOutcome = { trained: 0, released: 0, fatal: null };
+  let outcome: TrainRunsOutcome = { trained: 0, released: 0, halt: null };
   try {
-    const data = await loadFashionMnist({ dataDir: manifest.dataDir, download: false });
+    const data = await loadDataset(manifest.dataset, { dataDir: manifest.dataDir, download: false });
     if (!controller.signal.aborted) {
       pool = new TrainPool({ workers, data, backend: manifest.backend, ...options.pool });
       const activePool = pool;
@@ -336,12 +221,14 @@ export async function workShare(options: WorkOptions): Promise<WorkSummary> {
         workers,
         backend: manifest.backend,
       });
-      outcome = await trainQueue(queue, {
-        pool,
+      outcome = await trainRuns({
         sink: new ShardSink(writer, share),
+        pool,
+        scheduler: queueScheduler(queue),
+        slots: workers,
         progress,
-        signal: controller.signal,
         backend: manifest.backend,
+        controller,
         onFirstStart: () => (summary.startupSeconds = performance.now() / 1000),
       });
       progress.emit({ type: 'sweep-end', sweep: manifest.sweep, interrupted: controller.signal.aborted, released: outcome.released });
@@ -350,14 +237,20 @@ export async function workShare(options: WorkOptions): Promise<WorkSummary> {
     options.signal?.removeEventListener('abort', forward);
     removeSignals();
     await pool?.destroy();
-    if (!options.progress) progress.close();
   }
   summary.trained = outcome.trained;
   summary.released = outcome.released;
-  summary.interrupted = controller.signal.aborted && outcome.fatal === null;
-  if (outcome.fatal !== null) {
-    writer.taskEnd('fatal', outcome.fatal, outcome.trained, summary.startupSeconds);
-    throw new NetspaceError(messages.train.cannotTrain(`${manifest.sweep} (task ${task})`, outcome.fatal));
+  summary.interrupted = controller.signal.aborted && outcome.halt === null;
+  if (outcome.halt !== null) {
+    const { error } = outcome.halt;
+    const reason = error instanceof Error ? error.message : String(error);
+    try {
+      writer.taskEnd('fatal', reason, outcome.trained, summary.startupSeconds);
+    } catch {
+      // The shard cannot be written (that may be the error itself); the error below says why the task ended.
+    }
+    if (error instanceof WorkerStartupError) throw new NetspaceError(messages.train.cannotTrain(`${manifest.sweep} (task ${task})`, reason));
+    throw error;
   }
   writer.taskEnd(summary.interrupted ? 'stopped' : 'done', null, outcome.trained, summary.startupSeconds);
   return finish(summary);

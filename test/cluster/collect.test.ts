@@ -12,8 +12,8 @@ import { LAYOUT, shardPath, submissionFolder } from '../../src/cluster/layout.ts
 import { readShard } from '../../src/cluster/shard.ts';
 import { NetspaceError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/store.ts';
-import { planRuns, sweepIdentity } from '../../src/train/sweep-spec.ts';
-import { fakeEpoch, tinySweep } from './fixtures.ts';
+import { planRuns, sweepIdentity } from '../../src/sweep/spec.ts';
+import { fakeCheckpoint, fakeEpoch, tinySweep } from './fixtures.ts';
 
 const WRITER = new URL('./shard-writer.ts', import.meta.url).pathname;
 const EPOCHS = 12;
@@ -94,18 +94,21 @@ describe('cluster/collect', () => {
     const first = collectSweep(db, spec.name);
     assert.equal(first.merged + mergedWhileWriting, 8);
     assert.equal(first.alreadyCollected, mergedWhileWriting);
-    assert.deepEqual(first.counts, { total: 8, pending: 0, running: 0, done: 8, failed: 0, diverged: 0 });
+    assert.deepEqual(first.counts, { total: 8, pending: 0, running: 0, done: 8, paused: 0, stopped: 0, failed: 0, diverged: 0 });
     assert.deepEqual([first.duplicates, first.badLines, first.unknownRuns, first.inProgress], [0, 0, 0, 0]);
     const second = collectSweep(db, spec.name);
     assert.deepEqual([second.merged, second.alreadyCollected], [0, 8], 'collecting again changes nothing');
 
-    // The database: each run once, done, with exactly the shard's epochs (NaN as NULL -> NaN).
+    // The database: each run once, done, with exactly the shard's epochs (NaN as NULL -> NaN) and its final checkpoint.
     const reread = openStore(db, { readonly: true });
     try {
       for (const run of reread.readSweep(spec.name).runs) {
         assert.equal(run.status, 'done');
         assert.deepEqual(run.epochs, Array.from({ length: EPOCHS }, (_, i) => fakeEpoch(run.id, i + 1)), `run ${run.id}`);
         assert.equal(run.finalError, 1 - fakeEpoch(run.id, EPOCHS).valAccuracy);
+        const kept = reread.readCheckpoint(run.id)!;
+        assert.equal(kept.epoch, EPOCHS);
+        assert.deepEqual(new Uint8Array(kept.checkpoint), fakeCheckpoint(run.id, EPOCHS), `run ${run.id}: the final checkpoint, as a local sweep keeps it`);
       }
       assert.equal(reread.sweepOwner(spec.name), null, 'collect lets go of the sweep');
     } finally {
@@ -113,13 +116,16 @@ describe('cluster/collect', () => {
     }
     const raw = new Database(db, { readonly: true });
     try {
-      assert.deepEqual(raw.prepare('SELECT DISTINCT attempts FROM runs').all(), [{ attempts: 1 }], 'each run was counted once');
+      // Attempts as the shards tell them (the killed run was started twice), however often it was collected.
+      const attempts = raw.prepare('SELECT id, attempts FROM runs ORDER BY id').all() as { id: number; attempts: number }[];
+      assert.deepEqual(attempts, ids.map((id) => ({ id, attempts: id === victim ? 2 : 1 })), 'each run was counted once');
       assert.equal((raw.prepare('SELECT COUNT(*) AS n FROM epochs').get() as { n: number }).n, 8 * EPOCHS);
     } finally {
       raw.close();
     }
 
-    // The killed task: its run resumed after the last epoch line, each epoch written once, no checkpoint left.
+    // The killed task: its run resumed after the last epoch line, each epoch written once; each shard keeps only its
+    // runs' final checkpoints.
     const shard1 = readShard(sub, 1);
     assert.equal(shard1.starts.length, 2);
     const resumedRun = shard1.runs.get(victim)!;
@@ -128,7 +134,9 @@ describe('cluster/collect', () => {
     const starts = lines.filter((l) => l.type === 'run-start' && l.runId === victim);
     assert.equal(starts[1]!.resumed!.length, 5, 'the second attempt resumed from the last epoch the first wrote');
     assert.equal(lines.filter((l) => l.type === 'epoch' && l.runId === victim).length, EPOCHS, 'no epoch written twice');
-    for (let t = 0; t < TASKS; t++) assert.deepEqual(readdirSync(join(sub, shardPath(t))), [LAYOUT.events]);
+    for (let t = 0; t < TASKS; t++) {
+      assert.deepEqual(readdirSync(join(sub, shardPath(t))).sort(), [LAYOUT.events, ...shares[t]!.map((id) => `run-${id}-e${EPOCHS}.ckpt`)].sort());
+    }
   });
 
   it('refuses to collect a sweep the database does not hold, naming the ones it does', () => {

@@ -2,8 +2,8 @@
 // scripts/slurm-cluster.sh, started when not running and stopped after only if these tests started it.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { EpochRecord } from '../../src/store/types.ts';
-import { parseSweepSpec, type SweepSpec } from '../../src/train/sweep-spec.ts';
+import type { EpochRecord } from '../../src/core/types.ts';
+import { parseSweepSpec, type SweepSpec } from '../../src/sweep/spec.ts';
 
 export const DATA_DIR = '/usr/share/datasets/fashion-mnist';
 const SCRIPT = fileURLToPath(new URL('../../scripts/slurm-cluster.sh', import.meta.url));

@@ -28,7 +28,7 @@ for (const runId of idsText!.split(',').map(Number)) {
     }
   }
   const last = list.at(-1)!;
-  writer.runEnd(runId, { status: 'done', epochs: list, finalError: 1 - last.valAccuracy, errorText: null, backend: 'wasm', seconds: list.reduce((s, x) => s + x.seconds, 0) });
+  writer.runEnd(runId, { status: 'done', epochs: list, finalError: 1 - last.valAccuracy, errorText: null, failureKind: null, backend: 'wasm', seconds: list.reduce((s, x) => s + x.seconds, 0) });
   trained += 1;
 }
 writer.taskEnd('done', null, trained);

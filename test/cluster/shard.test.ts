@@ -41,7 +41,7 @@ describe('cluster/shard', () => {
     assert.deepEqual(state.starts.map((s) => s.cudaVisibleDevices), ['0']);
   });
 
-  it('writes each checkpoint before the epoch line naming it, keeps only the last, and drops it when the run ends', () => {
+  it('writes each checkpoint before the epoch line naming it, keeps only the last, and keeps it past the end only when the run ended well', () => {
     const sub = join(dir, 'write');
     const w = ShardWriter.open(sub, 2);
     w.taskStart({ ...identity, task: 2 });
@@ -55,10 +55,16 @@ describe('cluster/shard', () => {
     const state = readShard(sub, 2);
     assert.deepEqual(state.runs.get(5)!.epochs.map((e) => e.epoch), [1, 2]);
     assert.equal(state.runs.get(5)!.checkpoint, checkpointPath(2, 5, 2));
-    w.runEnd(5, { status: 'done', epochs: [fakeEpoch(5, 1), fakeEpoch(5, 2)], finalError: 0.5, errorText: null, backend: 'wasm', seconds: 4 });
-    w.taskEnd('done', null, 1);
-    assert.deepEqual(files(), [LAYOUT.events]);
+    w.runEnd(5, { status: 'done', epochs: [fakeEpoch(5, 1), fakeEpoch(5, 2)], finalError: 0.5, errorText: null, failureKind: null, backend: 'wasm', seconds: 4 });
+    assert.deepEqual(files(), [LAYOUT.events, 'run-5-e2.ckpt'], 'a done run keeps its final checkpoint (the model collect stores)');
+    w.runStart(6, [], null);
+    w.epoch(6, fakeEpoch(6, 1), fakeCheckpoint(6, 1));
+    w.runEnd(6, { status: 'diverged', epochs: [fakeEpoch(6, 1)], finalError: null, errorText: 'loss NaN', failureKind: 'diverged', backend: 'wasm', seconds: 1 });
+    w.taskEnd('done', null, 2);
+    assert.deepEqual(files(), [LAYOUT.events, 'run-5-e2.ckpt'], 'a diverged run\'s checkpoint goes');
     const ended = readShard(sub, 2);
+    assert.deepEqual([ended.runs.get(5)!.checkpoint, ended.runs.get(6)!.checkpoint], [checkpointPath(2, 5, 2), null]);
+    assert.deepEqual(readdirSync(join(ShardWriter.open(sub, 2).submissionDir, shardPath(2))).sort(), [LAYOUT.events, 'run-5-e2.ckpt'], 'reopening keeps it too');
     assert.equal(ended.runs.get(5)!.result!.status, 'done');
     assert.equal(ended.end!.reason, 'done');
     assert.equal(ended.badLines, 0);
@@ -107,7 +113,7 @@ describe('cluster/shard', () => {
     const w = ShardWriter.open(sub, 1);
     w.runStart(8, [fakeEpoch(8, 1)], join(LAYOUT.resume, 'run-8.ckpt'));
     w.epoch(8, fakeEpoch(8, 2), fakeCheckpoint(8, 2));
-    w.runEnd(8, { status: 'done', epochs: [fakeEpoch(8, 1), fakeEpoch(8, 2)], finalError: 0.5, errorText: null, backend: 'wasm', seconds: 3 });
+    w.runEnd(8, { status: 'done', epochs: [fakeEpoch(8, 1), fakeEpoch(8, 2)], finalError: 0.5, errorText: null, failureKind: null, backend: 'wasm', seconds: 3 });
     assert.ok(existsSync(carried));
     assert.equal(readShard(sub, 1).runs.get(8)!.result!.epochs.length, 2);
   });

@@ -14,10 +14,18 @@ import { clusterStatus, formatClusterStatus } from '../../src/cluster/status.ts'
 import { submitSweep } from '../../src/cluster/submit.ts';
 import type { ShardEvent } from '../../src/cluster/types.ts';
 import { readStore } from '../../src/store/store.ts';
-import type { RunRecord } from '../../src/store/types.ts';
-import { runSweep } from '../../src/train/sweep.ts';
-import { FAULT_ENV } from '../../src/train/worker.ts';
+import type { RunRecord } from '../../src/core/types.ts';
+import { runSweep } from '../../src/sweep/sweep.ts';
+import { FAULT_ENV } from '../fixtures/fault-worker.ts';
 import { DATA_DIR, tinySweep, useSlurmCluster } from './fixtures.ts';
+
+/** The CLI with the fault-planting worker, as the array tasks run it (absolute paths: the jobs run in a temporary folder). */
+const WITH_FAULTS = [
+  process.execPath,
+  '--import',
+  import.meta.resolve('tsx'),
+  new URL('../fixtures/netspace-with-faults.ts', import.meta.url).pathname,
+];
 
 const cluster = useSlurmCluster();
 
@@ -64,11 +72,14 @@ describe('cluster/submit (a real Slurm cluster)', { skip: cluster.skip ?? false 
   it('trains 8 runs as a 2-task array; a task killed -9 mid-run and requeued resumes; each run done once, as a local sweep trains it', async () => {
     const db = join(dir, 'array.db');
     const spec = tinySweep('array', 2);
-    // Every batch sleeps 100 ms (the worker's test hook), so that the kill below finds a run between two epochs.
+    // Every batch sleeps 100 ms (the fault-planting worker the tasks run), so that the kill below finds a run between
+    // two epochs; sbatch passes the variable on to the tasks.
     process.env[FAULT_ENV] = 'delay:*';
     let submitted;
     try {
-      submitted = track(await submitSweep(spec, { db, dataDir: DATA_DIR, download: false, workDir: dir, slurm: { tasks: 2, gpusPerTask: 1 } }));
+      submitted = track(
+        await submitSweep(spec, { db, dataDir: DATA_DIR, download: false, workDir: dir, netspace: WITH_FAULTS, slurm: { tasks: 2, gpusPerTask: 1 } }),
+      );
     } finally {
       delete process.env[FAULT_ENV];
     }
