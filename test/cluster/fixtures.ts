@@ -10,31 +10,33 @@ const SCRIPT = fileURLToPath(new URL('../../scripts/slurm-cluster.sh', import.me
 
 /** Eight runs (six sampled from a 16-config space, a fixed model twice) on a few hundred images, wasm. */
 export function tinySweep(name: string, epochs: number): SweepSpec {
-  return parseSweepSpec(
-    {
-      name,
-      seed: 3,
-      spaces: [
-        {
-          space: {
-            kind: 'AnyNetX_A',
-            name: 'tiny',
-            stages: 1,
-            stemWidth: 8,
-            depth: { dist: 'choice', values: [1, 2] },
-            width: { dist: 'choice', values: [8, 16, 24, 32, 40, 48, 56, 64] },
-            bottleneckRatio: 1,
-            groupWidth: 8,
-          },
-          n: 6,
+  return parseSweepSpec(tinySweepSource(name, epochs), `${name}.yaml`);
+}
+
+/** tinySweep's spec as a file holds it (JSON is YAML), for the CLI. */
+export function tinySweepSource(name: string, epochs: number): Record<string, unknown> {
+  return {
+    name,
+    seed: 3,
+    spaces: [
+      {
+        space: {
+          kind: 'AnyNetX_A',
+          name: 'tiny',
+          stages: 1,
+          stemWidth: 8,
+          depth: { dist: 'choice', values: [1, 2] },
+          width: { dist: 'choice', values: [8, 16, 24, 32, 40, 48, 56, 64] },
+          bottleneckRatio: 1,
+          groupWidth: 8,
         },
-        { model: { stemWidth: 8, stages: [{ depth: 1, width: 8, groupWidth: 8 }] }, name: 'fixed', n: 2 },
-      ],
-      train: { epochs, batchSize: 64, lr: 0.1, trainSize: 256, valSize: 128, backend: 'wasm' },
-      workers: 2,
-    },
-    `${name}.yaml`,
-  );
+        n: 6,
+      },
+      { model: { stemWidth: 8, stages: [{ depth: 1, width: 8, groupWidth: 8 }] }, name: 'fixed', n: 2 },
+    ],
+    train: { epochs, batchSize: 64, lr: 0.1, trainSize: 256, valSize: 128, backend: 'wasm' },
+    workers: 2,
+  };
 }
 
 /** The cluster for a test file, or why the tests that need it are skipped. */

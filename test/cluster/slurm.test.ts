@@ -131,6 +131,11 @@ describe('cluster/slurm', () => {
         'name: dry\nseed: 1\nspaces: [{model: {stemWidth: 8, stages: [{depth: 1, width: 8, groupWidth: 8}]}, name: fixed, n: 5}]\n' +
           'train: {epochs: 1, trainSize: 256, valSize: 128, backend: wasm}\n',
       );
+      writeFileSync(
+        join(dir, 'asha.yaml'),
+        'name: asha\nseed: 1\nspaces: [{model: {stemWidth: 8, stages: [{depth: 1, width: 8, groupWidth: 8}]}, name: fixed, n: 9}]\n' +
+          'train: {epochs: 9, trainSize: 256, valSize: 128, backend: wasm}\nfidelity: {kind: asha, minEpochs: 1, maxEpochs: 9, reductionFactor: 3}\n',
+      );
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -156,7 +161,7 @@ describe('cluster/slurm', () => {
       assert.ok(!existsSync(`${db}.cluster`), 'nor a submission folder');
     });
 
-    it('refuses bad options and a missing --slurm with a message, exit code 1 and no stack trace', async () => {
+    it('refuses bad options, a missing --slurm and a fidelity: schedule with a message, exit code 1 and no stack trace', async () => {
       const spec = join(dir, 'dry.yaml');
       const cases: [string[], RegExp][] = [
         [['--dry-run'], /name the scheduler with --slurm/],
@@ -167,9 +172,15 @@ describe('cluster/slurm', () => {
       const results = await Promise.all([
         ...cases.map(([args]) => netspace(['sweep', 'submit', spec, ...args])),
         netspace(['sweep', 'submit', join(dir, 'none.yaml'), '--slurm', '--dry-run']),
+        netspace(['sweep', 'submit', join(dir, 'asha.yaml'), '--slurm', '--dry-run', '--db', join(dir, 'asha.db')]),
+        netspace(['sweep', 'run', join(dir, 'asha.yaml'), '--gpus', '0,1', '--db', join(dir, 'asha.db')]),
       ]);
       cases.forEach(([, message], i) => assertUserError(results[i]!, message));
-      assertUserError(results.at(-1)!, /sweep spec .*none\.yaml does not exist/);
+      assertUserError(results.at(-3)!, /sweep spec .*none\.yaml does not exist/);
+      // A fidelity schedule decides in the one process that holds the sweep: separate processes cannot follow it.
+      assertUserError(results.at(-2)!, /sweep "asha" has a fidelity: schedule, which sweep submit --slurm cannot follow: .* train it with `netspace sweep run`/);
+      assertUserError(results.at(-1)!, /sweep "asha" has a fidelity: schedule, which sweep run --gpus cannot follow/);
+      assert.ok(!existsSync(join(dir, 'asha.db')) && !existsSync(join(dir, 'asha.db.cluster')), 'refused before anything was written');
     });
   });
 });

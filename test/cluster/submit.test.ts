@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectSweep } from '../../src/cluster/collect.ts';
@@ -17,7 +17,8 @@ import { readStore } from '../../src/store/store.ts';
 import type { RunRecord } from '../../src/core/types.ts';
 import { runSweep } from '../../src/sweep/sweep.ts';
 import { FAULT_ENV } from '../fixtures/fault-worker.ts';
-import { DATA_DIR, tinySweep, useSlurmCluster } from './fixtures.ts';
+import { assertUserError, netspace } from '../cli/netspace.ts';
+import { DATA_DIR, tinySweep, tinySweepSource, useSlurmCluster } from './fixtures.ts';
 
 /** The CLI with the fault-planting worker, as the array tasks run it (absolute paths: the jobs run in a temporary folder). */
 const WITH_FAULTS = [
@@ -144,18 +145,22 @@ describe('cluster/submit (a real Slurm cluster)', { skip: cluster.skip ?? false 
     assert.deepEqual([again.runs, again.jobId], [0, null]);
   });
 
-  it('refuses to submit while an array of the sweep is still queued, and resubmits what a cancelled array left', async () => {
+  it('refuses to submit, or to sweep run, while an array of the sweep is still queued, and resubmits what a cancelled array left', async () => {
     const db = join(dir, 'resubmit.db');
     const spec = tinySweep('resubmit', 1);
     const first = track(await submitSweep(spec, { db, dataDir: DATA_DIR, download: false, workDir: dir, slurm: { tasks: 2, collectJob: false } }));
-    await assert.rejects(
-      submitSweep(spec, { db, dataDir: DATA_DIR, download: false, workDir: dir, slurm: { tasks: 2 } }),
-      new RegExp(`the array job ${first.jobId} of submission 1 still has .* \`scancel ${first.jobId}\``),
-    );
+    const refusal = new RegExp(`the array job ${first.jobId} of submission 1 still has .* \`scancel ${first.jobId}\``);
+    await assert.rejects(submitSweep(spec, { db, dataDir: DATA_DIR, download: false, workDir: dir, slurm: { tasks: 2 } }), refusal);
+    // Nor does a local sweep start on the same runs meanwhile, and it leaves the database as it was.
+    const file = join(dir, 'resubmit.json');
+    writeFileSync(file, JSON.stringify(tinySweepSource('resubmit', 1)));
+    const local = netspace(['sweep', 'run', file, '--db', db, '--data-dir', DATA_DIR, '--no-download']);
     // Cancel task 1 as soon as it has finished a run: the rest of its share is left for a new submission.
     const sub = join(`${db}.cluster`, 'resubmit', 'submission-1');
     await until('a finished run in task 1', () => ([...readShard(sub, 1).runs.values()].some((r) => r.result !== null) ? true : undefined));
     slurm('scancel', `${first.jobId}_1`);
+    assertUserError(await local, refusal);
+    assert.equal(readStore(db, (store) => store.sweepOwner('resubmit')), null, 'the refused sweep run never held the sweep');
     await until('the first array to end', () => (queued(first.jobId!).length === 0 ? true : undefined));
     const finishedBefore = [0, 1].reduce((n, t) => n + [...readShard(sub, t).runs.values()].filter((r) => r.result !== null).length, 0);
     assert.ok(finishedBefore < 8, 'the cancel left runs to train');
