@@ -133,10 +133,15 @@ const status: CommandModule<object, StatusArgs> = {
       else process.stdout.write(`${sweeps.map((s) => `${s.name}  ${s.runs} runs  created ${s.createdAt}`).join('\n')}\n`);
       return;
     }
+    const { scheduleStatus, formatScheduleStatus } = await import('../schedule-status.ts');
     const result = sweepStatus(args.db, args.name, { top: args.top });
+    const schedule = scheduleStatus(args.db, args.name);
     const cluster = await clusterStatusPart(args.db, args.name);
-    if (args.json) process.stdout.write(`${JSON.stringify({ ...result, cluster: cluster.json })}\n`);
-    else process.stdout.write(`${formatStatus(result)}\n${cluster.text === '' ? '' : `${cluster.text}\n`}`);
+    if (args.json) process.stdout.write(`${JSON.stringify({ ...result, schedule, cluster: cluster.json })}\n`);
+    else {
+      const parts = [formatStatus(result), ...(schedule === null ? [] : [formatScheduleStatus(schedule)]), ...(cluster.text === '' ? [] : [cluster.text])];
+      process.stdout.write(`${parts.join('\n')}\n`);
+    }
   },
 };
 
