@@ -415,6 +415,38 @@ export const messages = freezeSections({
       `above what its ${limit} GB heap holds: use a smaller batch or split it into micro-batches (${microBatch} images or fewer per pass would fit)`,
   },
 
+  /** Sweeps trained by separate processes: Slurm array tasks and one process per GPU (src/cluster). */
+  cluster: {
+    noScheduler: () => 'sweep submit: name the scheduler with --slurm (the one netspace submits to)',
+    manifestMissing: (path: string) =>
+      `manifest ${path} does not exist (\`netspace sweep submit\` or \`sweep run --gpus\` writes it; is the folder visible from this node?)`,
+    manifestInvalid: (path: string, problem: string) => `manifest ${path} cannot be used: ${problem}`,
+    noTask: () => 'sweep work: give --task <n> (0-based), or run it as a Slurm array task (SLURM_ARRAY_TASK_ID is not set)',
+    badTask: (value: unknown) => `--task must be a whole number >= 0 (the array task id), got ${show(value)}`,
+    badName: (flag: string, value: unknown) => `${flag} must be letters, digits and _ . @ -, got ${show(value)}`,
+    badTime: (flag: string, value: unknown) =>
+      `${flag} must be a Slurm time limit: minutes, M:S, H:M:S, D-H, D-H:M or D-H:M:S (e.g. 90, 1:30:00, 2-00:00:00), got ${show(value)}`,
+    badMemory: (flag: string, value: unknown) => `${flag} must be a memory size such as 4000, 8G or 512M, got ${show(value)}`,
+    badSbatchLine: (value: unknown) =>
+      `--sbatch must be an sbatch option on one line, such as --account=lab or "--qos short", got ${show(value)}`,
+    ownedSbatchOption: (line: string, flag: string) =>
+      `--sbatch ${show(line)}: netspace writes ${flag} itself (it follows from the other options); leave it out`,
+    pathWithSpace: (path: string) =>
+      `${path} holds white space, which #SBATCH lines cannot carry; put the database in a folder whose path has none`,
+    noSlurm: (command: string) => `${command} is not installed here: submit from a Slurm login node (or use --dry-run to see the script)`,
+    slurmFailed: (command: string, reason: string) => `${command} failed: ${reason === '' ? 'no reason given' : reason}`,
+    stillQueued: (sweep: string, submission: number, jobId: string, pending: number, running: number) =>
+      `sweep ${show(sweep)}: the array job ${jobId} of submission ${submission} still has ${plural(pending, 'task')} pending and ` +
+      `${running} running; wait for it to end, or \`scancel ${jobId}\`, before training the sweep again (a second array, or \`sweep run\`, would train the same runs)`,
+    noFidelity: (sweep: string, how: string) =>
+      `sweep ${show(sweep)} has a fidelity: schedule, which ${how} cannot follow: the schedule decides after every rung which ` +
+      `runs go on, from every result as it arrives, and the separate processes' frozen shares have no one process to decide in; ` +
+      `train it with \`netspace sweep run\` (worker threads on this machine), or leave the fidelity: section out`,
+    badGpus: (value: unknown) => `--gpus must be a comma-separated list of GPU ids such as 0,1 (each once), got ${show(value)}`,
+    workerFailed: (task: number, gpu: string, code: number | null, signal: string | null) =>
+      `the worker process of task ${task} (GPU ${gpu}) ended with ${signal === null ? `exit code ${code}` : `signal ${signal}`}; its log is above`,
+  },
+
   /** TF.js backends and training steps (src/engine). */
   engine: {
     microBatch: (value: unknown) => `microBatch must be a positive integer (images per pass) or null, got ${show(value)}`,

@@ -122,6 +122,25 @@ export interface Store {
   finishRun(runId: number, result: TrainResult): void;
   /** Back to pending (Ctrl-C on an in-flight run); keeps its epochs and checkpoint so it resumes. */
   releaseRun(runId: number): void;
+  /**
+   * A run trained by another process (a Slurm task's shard: cluster/collect.ts) written in one transaction as if it
+   * had trained here: pending -> its result with every epoch, the final checkpoint kept as finishRun keeps it, its
+   * start and end times and attempts. Returns false, writing nothing, unless the run is pending (already collected,
+   * or trained here meanwhile), so that importing twice changes nothing.
+   */
+  importRun(runId: number, run: ImportedRun): boolean;
+}
+
+/** A run trained elsewhere, as importRun takes it. */
+export interface ImportedRun {
+  result: TrainResult;
+  /** The checkpoint after the result's last epoch; null when there is none (a failed run). */
+  checkpoint: Uint8Array | null;
+  /** ISO-8601 times of its first start and its end; null: now. */
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Times it was started (more than 1 after a kill or requeue). */
+  attempts: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -656,30 +675,52 @@ class SqliteStore implements Store {
   }
 
   finishRun(runId: number, result: TrainResult): void {
-    const finish = this.#db.transaction(() => {
-      for (const e of result.epochs) this.#upsertEpoch(runId, e, false);
+    this.#db.transaction(() => this.#writeEnd(runId, result, now())).immediate();
+  }
+
+  /** The end of a run (finishRun's write), inside the caller's transaction; `finishedAt` unless it paused. */
+  #writeEnd(runId: number, result: TrainResult, finishedAt: string): void {
+    for (const e of result.epochs) this.#upsertEpoch(runId, e, false);
+    this.#db
+      .prepare(
+        `UPDATE runs SET status = ?, error_text = ?, failure_kind = ?, backend = ?, engine = COALESCE(?, engine),
+         device = COALESCE(?, device), finished_at = ?, seconds = ?, final_error = ? WHERE id = ?`,
+      )
+      .run(
+        result.status,
+        result.errorText,
+        result.failureKind,
+        result.backend,
+        result.engine ?? null,
+        result.device ?? null,
+        result.status === 'paused' ? null : finishedAt,
+        result.seconds,
+        result.status === 'done' || result.status === 'stopped' ? finiteOrNull(result.finalError) : null,
+        runId,
+      );
+    // A run that ended well keeps its final checkpoint: the trained model (export-model), and where it continues
+    // when a grown sweep asks for more epochs or its schedule promotes it. A failed run's is of no use.
+    if (result.status === 'failed' || result.status === 'diverged') this.#db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId);
+  }
+
+  importRun(runId: number, run: ImportedRun): boolean {
+    const write = this.#db.transaction(() => {
+      const row = this.#db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: RunStatus } | undefined;
+      if (row?.status !== 'pending') return false;
+      const at = now();
       this.#db
-        .prepare(
-          `UPDATE runs SET status = ?, error_text = ?, failure_kind = ?, backend = ?, engine = COALESCE(?, engine),
-           device = COALESCE(?, device), finished_at = ?, seconds = ?, final_error = ? WHERE id = ?`,
-        )
-        .run(
-          result.status,
-          result.errorText,
-          result.failureKind,
-          result.backend,
-          result.engine ?? null,
-          result.device ?? null,
-          result.status === 'paused' ? null : now(),
-          result.seconds,
-          result.status === 'done' || result.status === 'stopped' ? finiteOrNull(result.finalError) : null,
-          runId,
-        );
-      // A run that ended well keeps its final checkpoint: the trained model (export-model), and where it continues
-      // when a grown sweep asks for more epochs or its schedule promotes it. A failed run's is of no use.
-      if (result.status === 'failed' || result.status === 'diverged') this.#db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId);
+        .prepare(`UPDATE runs SET status = 'running', started_at = ?, attempts = attempts + ?, error_text = NULL WHERE id = ?`)
+        .run(run.startedAt ?? at, run.attempts, runId);
+      const last = run.result.epochs.at(-1);
+      if (run.checkpoint !== null && last !== undefined) {
+        this.#db
+          .prepare('INSERT OR REPLACE INTO checkpoints (run_id, epoch, data) VALUES (?, ?, ?)')
+          .run(runId, last.epoch, Buffer.from(run.checkpoint.buffer, run.checkpoint.byteOffset, run.checkpoint.byteLength));
+      }
+      this.#writeEnd(runId, run.result, run.finishedAt ?? at);
+      return true;
     });
-    finish.immediate();
+    return write.immediate();
   }
 
   releaseRun(runId: number): void {

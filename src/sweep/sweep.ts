@@ -1,17 +1,17 @@
-// Runs a sweep: plan the runs, store them, train the pending ones in the pool, commit every epoch as it ends.
+// Runs a sweep: plan the runs, store them, train the pending ones in the pool (train-runs.ts), commit every epoch as
+// it ends.
 import { DATASETS, DEFAULT_DATASET, loadDataset, type DatasetName, type DatasetSpec } from '../data/index.ts';
-import { si } from '../core/format.ts';
 import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
-import type { FailureKind, RunRecord, TrainResult } from '../core/types.ts';
-import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
+import type { FailureKind, RunRecord } from '../core/types.ts';
+import { TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
 import { checkSettingsForData, type DataLimits, type SettingsOrigin } from '../train/settings.ts';
 import { checkPlan } from './checks.ts';
 import { classifyChange } from './grow.ts';
 import { fidelityScheduler, type ScheduleDecision } from './fidelity-schedule.ts';
-import { SILENT_PROGRESS, type ProgressEvent, type ProgressReporter } from './progress.ts';
+import { SILENT_PROGRESS, type ProgressReporter } from './progress.ts';
 import { queueScheduler, type Scheduler } from './schedule.ts';
 import {
   TENSORFLOW_MAX_WORKERS,
@@ -23,6 +23,7 @@ import {
   usesTensorflow,
   type SweepSpec,
 } from './spec.ts';
+import { trainRuns } from './train-runs.ts';
 
 export interface RunSweepOptions {
   /** SQLite file; created with its folder's permission when missing. */
@@ -52,6 +53,11 @@ export interface RunSweepOptions {
   origin?: SettingsOrigin;
   /** Thread settings passed to the pool (tests: heap limits, a worker with planted faults). */
   pool?: Pick<TrainPoolOptions, 'resourceLimits' | 'env' | 'worker'>;
+  /**
+   * Called with the sweep's name before this process claims it; throws to refuse (the CLI refuses while a Slurm array
+   * of the sweep is queued, cluster/submit.ts assertNoArrayQueued, since both would train the same runs).
+   */
+  beforeClaim?: (sweep: string) => void;
 }
 
 /** How a sweep invocation ended. */
@@ -95,10 +101,6 @@ function dataLimits(dataset: DatasetSpec): DataLimits {
   return { name: dataset.title, trainImages: dataset.trainCount, testImages: dataset.testCount };
 }
 
-function runLabel(run: RunRecord): string {
-  return `${run.space} (${si(run.flops)} flops, ${si(run.params)} params)`;
-}
-
 /** An AbortSignal fired by the first SIGINT or SIGTERM; a second SIGINT exits at once with code 130. */
 function signalAbort(controller: AbortController): () => void {
   const first = (): void => {
@@ -124,8 +126,26 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
   if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
     throw new NetspaceError(messages.option.wholeNumber('--workers', 1, options.workers));
   }
-  const planned = planRuns(parsed);
   const origin = options.origin ?? { kind: 'spec', source: typeof spec === 'string' ? spec : 'the sweep spec' };
+  return withPlannedSweep(parsed, { ...options, backend, origin }, (store, sweep) => trainPending(store, sweep, parsed, backend, { ...options, origin }));
+}
+
+/** How a sweep is planned into the database: RunSweepOptions' part that `sweep submit` shares. */
+export type PlanOptions = Pick<RunSweepOptions, 'db' | 'retry' | 'force' | 'origin' | 'backend'> & {
+  /** Called with the sweep's name (after `force` chose it) before this process claims it; throws to refuse. */
+  beforeClaim?: (sweep: string) => void;
+};
+
+/**
+ * Plans `parsed` into the database `options.db` and calls `body` while this process holds the sweep: the plan is
+ * checked, the sweep opened (or grown in place, or forked with `force`), runs a dead process left running reset,
+ * failed ones retried as asked, new runs and the spaces' domains added. The sweep is released and the store closed
+ * when `body` settles. `sweep run` trains in `body`; `sweep submit` freezes the pending runs for Slurm.
+ */
+export async function withPlannedSweep<T>(parsed: SweepSpec, options: PlanOptions, body: (store: Store, sweep: OpenedSweep) => Promise<T>): Promise<T> {
+  const backend = options.backend ?? parsed.backend;
+  const planned = planRuns(parsed);
+  const origin = options.origin ?? { kind: 'spec', source: 'the sweep spec' };
   checkPlan(planned, dataLimits(DATASETS[datasetOf(parsed)]), origin, backend === 'wasm' || (backend === 'auto' && !usesTensorflow('auto')));
   const store = openStore(options.db);
   try {
@@ -136,6 +156,7 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
       change?.kind === 'grow'
         ? { id: stored!.id, name: parsed.name, created: false }
         : store.openSweep(parsed.name, identity, { force: options.force ?? false, ...(change?.kind === 'changed' ? { reasons: change.reasons } : {}) });
+    options.beforeClaim?.(sweep.name);
     store.claimSweep(sweep.id);
     let failed = false;
     try {
@@ -145,7 +166,7 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
       const retried = options.retry === undefined ? 0 : store.retryRuns(sweep.id, options.retry);
       const added = store.addRuns(sweep.id, planned);
       store.addDomains(sweep.id, planDomains(parsed));
-      return await trainPending(store, { ...sweep, reset, retried, added, grown }, parsed, backend, { ...options, origin });
+      return await body(store, { ...sweep, reset, retried, added, grown });
     } catch (error) {
       failed = true;
       throw error;
@@ -162,7 +183,8 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
   }
 }
 
-interface OpenedSweep {
+/** A sweep as planned into the database and held by this process. */
+export interface OpenedSweep {
   id: number;
   name: string;
   created: boolean;
@@ -203,115 +225,6 @@ function stopSwitch(options: RunSweepOptions): { controller: AbortController; di
 }
 
 /**
- * Gives runs to `slots` workers as the scheduler hands them out, until it has none left or `signal` aborts. A slot
- * told to 'wait' sleeps until another slot's run ends; with no run in flight, 'wait' means nothing more can start.
- */
-async function drain(
-  scheduler: Scheduler,
-  slots: number,
-  signal: AbortSignal,
-  train: (slot: number, run: RunRecord) => Promise<void>,
-): Promise<void> {
-  let inFlight = 0;
-  let wake = (): void => {};
-  let changed = new Promise<void>((resolve) => (wake = resolve));
-  const slot = async (n: number): Promise<void> => {
-    while (!signal.aborted) {
-      const run = scheduler.next();
-      if (run === null) return;
-      if (run === 'wait') {
-        if (inFlight === 0) return;
-        await changed;
-        continue;
-      }
-      inFlight += 1;
-      try {
-        await train(n, run);
-      } finally {
-        inFlight -= 1;
-        const woken = wake;
-        changed = new Promise<void>((resolve) => (wake = resolve));
-        woken();
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: slots }, (_, i) => slot(i + 1)));
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
-}
-
-/** What trainRun needs besides the run: where to store, whom to ask, whom to tell, and how to stop the sweep. */
-interface RunContext {
-  store: Store;
-  pool: TrainPool;
-  scheduler: Scheduler;
-  progress: ProgressReporter;
-  backend: BackendRequest;
-  /** Stops the whole sweep for `error` (the first one counts): a thread that cannot train, a store that cannot write. */
-  stop(error: unknown): void;
-  /** Whether the sweep is stopping (an error, Ctrl-C): results that arrive now are not stored as ends. */
-  stopping(): boolean;
-}
-
-/** Back to pending, if the store still takes writes; a sweep run again resets what this leaves `running`. */
-function release(ctx: RunContext, run: RunRecord): void {
-  try {
-    ctx.store.releaseRun(run.id);
-  } catch {
-    // The store's trouble is already the sweep's error; the next `sweep run` takes the run over from this process.
-  }
-  ctx.scheduler.ended(run, null);
-}
-
-/**
- * Trains one run on a pool thread and stores it as it goes: its resume point, each epoch with its checkpoint (then
- * the scheduler decides whether it goes on), and its end. Returns the result, or null when the run went back to
- * pending (Ctrl-C, or the sweep is stopping for an error, which `ctx.stop` was given). Never throws for a store that
- * fails mid-run: the epoch is lost, the run is released, and the sweep stops.
- */
-async function trainRun(ctx: RunContext, slot: number, run: RunRecord): Promise<TrainResult | null> {
-  const { store, progress } = ctx;
-  const resume = store.takeResumePoint(run.id);
-  store.markRunning(run.id, ctx.backend === 'auto' ? null : ctx.backend);
-  const label = runLabel(run);
-  const epochs = run.settings.epochs;
-  progress.emit({ type: 'run-start', worker: slot, runId: run.id, label, epochs, resumedAt: resume?.epochs.length ?? 0 });
-  try {
-    const request = { config: run.config, settings: run.settings, seed: run.seed, backend: ctx.backend, ...(resume ? { resume } : {}) };
-    const result = await ctx.pool.run(run.id, run.configKey, request, {
-      onBatch: (p) => progress.emit({ type: 'batch', worker: slot, runId: run.id, epochs, ...p }),
-      onEpoch: (record, checkpoint) => {
-        try {
-          if (ctx.stopping() || !store.recordEpoch(run.id, record, checkpoint)) return 'stop';
-          progress.emit({ type: 'epoch', worker: slot, runId: run.id, epochs, record });
-          return ctx.scheduler.afterEpoch(run, record);
-        } catch (error) {
-          ctx.stop(error);
-          return 'stop';
-        }
-      },
-    });
-    if (ctx.stopping()) {
-      release(ctx, run);
-      return null;
-    }
-    store.finishRun(run.id, result);
-    progress.emit({ type: 'run-end', worker: slot, runId: run.id, label, ...endOf(result) });
-    ctx.scheduler.ended(run, result);
-    return result;
-  } catch (error) {
-    if (!(error instanceof PoolClosedError)) ctx.stop(error);
-    release(ctx, run);
-    return null;
-  }
-}
-
-/** The run-end event's view of a result. */
-function endOf(result: TrainResult): Pick<Extract<ProgressEvent, { type: 'run-end' }>, 'status' | 'finalError' | 'errorText' | 'seconds'> {
-  return { status: result.status, finalError: result.finalError, errorText: result.errorText, seconds: result.seconds };
-}
-
-/**
  * Trains the sweep's pending runs: chooses the workers, loads the data, starts the pool, drains the schedule through
  * it and stores every epoch and end. A Ctrl-C (or `options.signal`) stops it cleanly: no new runs, in-flight runs
  * back to pending with their epochs. A thread that cannot train at all stops the sweep with a NetspaceError.
@@ -345,7 +258,7 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
   const progress = options.progress ?? SILENT_PROGRESS;
   let pool: TrainPool | null = null;
   /** The first error that stopped the sweep, if one did. */
-  const halt: { error?: unknown } = {};
+  let halt: { error: unknown } | null = null;
   const started = performance.now();
   try {
     const data = await loadDataset(datasetOf(spec), { dataDir: options.dataDir, download: options.download });
@@ -356,29 +269,11 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
     const activePool = pool;
     controller.signal.addEventListener('abort', () => void activePool.destroy(), { once: true });
     progress.emit({ type: 'sweep-start', sweep: sweep.name, ...pick(before), workers, backend, ...(note === undefined ? {} : { note }) });
-    const ctx: RunContext = {
-      store,
-      pool,
-      scheduler: schedulerOf(store, sweep.id, spec, pending),
-      progress,
-      backend,
-      stop: (error) => {
-        if (!('error' in halt)) halt.error = error;
-        controller.abort(error);
-      },
-      stopping: () => controller.signal.aborted,
-    };
-    await drain(ctx.scheduler, workers, controller.signal, async (slot, run) => {
-      try {
-        const result = await trainRun(ctx, slot, run);
-        if (result === null) summary.released += 1;
-        else summary.trained += 1;
-      } catch (error) {
-        // A store that failed before the run started (its resume point, its mark): nothing of the run was lost.
-        ctx.stop(error);
-      }
-    });
-    if ('error' in halt) throw sweepError(sweep.name, halt.error);
+    const outcome = await trainRuns({ sink: store, pool, scheduler: schedulerOf(store, sweep.id, spec, pending), slots: workers, progress, backend, controller });
+    summary.trained = outcome.trained;
+    summary.released = outcome.released;
+    halt = outcome.halt;
+    if (halt !== null) throw sweepError(sweep.name, halt.error);
     summary.interrupted = controller.signal.aborted;
     progress.emit({ type: 'sweep-end', sweep: sweep.name, interrupted: summary.interrupted, released: summary.released });
   } finally {
@@ -389,7 +284,7 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
     try {
       store.resetRunning(sweep.id);
     } catch (error) {
-      if (!('error' in halt)) throw error;
+      if (halt === null) throw error;
     }
   }
   summary.seconds = (performance.now() - started) / 1000;

@@ -1,4 +1,5 @@
-// `netspace sweep run|status|export`: train a sweep spec into SQLite, see where it is, write its runs out.
+// `netspace sweep run|status|export|submit|work|collect`: train a sweep spec into SQLite (here, or on Slurm through
+// ../sweep-cluster.ts), see where it is, write its runs out.
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { FAILURE_KINDS, type FailureKind } from '../../core/types.ts';
@@ -7,6 +8,7 @@ import { messages } from '../../messages.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
 import type { ExportFormat } from '../../store/export.ts';
 import { dataDirOption, dbOption, downloadOption, poolFromContext } from '../options.ts';
+import { clusterStatusPart, collectCommand, gpusOption, refuseWhileArrayQueued, runOnGpusCommand, submitCommand, workCommand } from '../sweep-cluster.ts';
 
 interface RunArgs {
   spec: string;
@@ -18,6 +20,7 @@ interface RunArgs {
   json: boolean;
   dataDir?: string;
   download: boolean;
+  gpus?: string;
   /** From the CLI's context, not a flag (CliContext). */
   poolWorker?: string;
 }
@@ -63,18 +66,22 @@ const run: CommandModule<object, RunArgs> = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout, then a summary line' })
       .option('data-dir', dataDirOption)
-      .option('download', downloadOption),
+      .option('download', downloadOption)
+      .option('gpus', gpusOption),
   handler: async (args) => {
+    if (args.gpus !== undefined) return runOnGpusCommand({ ...args, gpus: args.gpus });
     if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) {
       throw new NetspaceError(messages.option.wholeNumber('--workers', 1, args.workers));
     }
     const retry = args.retry === undefined ? undefined : parseRetry(args.retry);
     const [{ createProgressReporter }, { runSweep }] = await Promise.all([import('../progress.ts'), import('../../sweep/sweep.ts')]);
+    const beforeClaim = await refuseWhileArrayQueued(args.db);
     const progress = createProgressReporter(args.json ? { mode: 'json', stream: process.stdout } : {});
     let summary;
     try {
       summary = await runSweep(args.spec, {
         db: args.db,
+        beforeClaim,
         force: args.force,
         download: args.download,
         handleSignals: true,
@@ -129,8 +136,12 @@ const status: CommandModule<object, StatusArgs> = {
     const { scheduleStatus, formatScheduleStatus } = await import('../schedule-status.ts');
     const result = sweepStatus(args.db, args.name, { top: args.top });
     const schedule = scheduleStatus(args.db, args.name);
-    if (args.json) process.stdout.write(`${JSON.stringify({ ...result, schedule })}\n`);
-    else process.stdout.write(`${[formatStatus(result), ...(schedule === null ? [] : [formatScheduleStatus(schedule)])].join('\n')}\n`);
+    const cluster = await clusterStatusPart(args.db, args.name);
+    if (args.json) process.stdout.write(`${JSON.stringify({ ...result, schedule, cluster: cluster.json })}\n`);
+    else {
+      const parts = [formatStatus(result), ...(schedule === null ? [] : [formatScheduleStatus(schedule)]), ...(cluster.text === '' ? [] : [cluster.text])];
+      process.stdout.write(`${parts.join('\n')}\n`);
+    }
   },
 };
 
@@ -164,13 +175,16 @@ const exportCommand: CommandModule<object, ExportArgs> = {
 
 const command: CommandModule = {
   command: 'sweep <command>',
-  describe: 'Run a sweep of sampled models into SQLite (run), see its progress (status), export its runs (export)',
+  describe: 'Run a sweep of sampled models into SQLite (run, or submit to Slurm), see its progress (status), export its runs (export)',
   builder: (y: Argv) =>
     y
       .command(run as unknown as CommandModule)
       .command(status as unknown as CommandModule)
       .command(exportCommand as unknown as CommandModule)
-      .demandCommand(1, 'Name a sweep command: run, status or export.'),
+      .command(submitCommand as unknown as CommandModule)
+      .command(workCommand as unknown as CommandModule)
+      .command(collectCommand as unknown as CommandModule)
+      .demandCommand(1, 'Name a sweep command: run, status, export, submit, work or collect.'),
   handler: () => {},
 };
 
