@@ -9,6 +9,13 @@ import { percent } from './format.ts';
 /** Chart name (also the SVG's file name without `.svg`) -> its vega-lite spec, in page order. */
 export type ChartSpecs = Record<string, TopLevelSpec>;
 
+/**
+ * Field that every data row drawing one run carries: the run's id. Nothing encodes it, so the offline report draws
+ * the same with or without it; the live dashboard (src/serve) uses it to give a mark its run's tooltip, to link
+ * brushing between charts and to open the run that was clicked.
+ */
+export const RUN_ID_FIELD = 'runId';
+
 /** Width of a single-view chart, pixels; the page scales it down to the screen. */
 export const CHART_WIDTH = 440;
 const CHART_HEIGHT = 260;
@@ -180,7 +187,7 @@ export function parameterChart(analysis: SweepAnalysis, index: number): TopLevel
   const param = analysis.parameters[index]!;
   const spaces = param.ranges.map((r) => r.space);
   const rows = [
-    ...param.points.map((p) => ({ kind: 'run', space: p.space, value: p.value, error: p.error })),
+    ...param.points.map((p) => ({ kind: 'run', runId: p.runId, space: p.space, value: p.value, error: p.error })),
     ...param.ranges.map((r) => ({ kind: 'range', space: r.space, low: r.low, median: r.median, high: r.high })),
   ];
   // nice: false keeps a log axis from stretching to the next power of ten, which squeezes the points to one side.
@@ -228,7 +235,7 @@ export function curvesChart(analysis: SweepAnalysis, group: 'best' | 'worst'): T
   // A diverged epoch's NaN or infinite loss becomes null, which vega-lite leaves out of that panel only.
   const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
   const rows = runs.flatMap((r, k) =>
-    r.epochs.map((e) => ({ run: labels[k], epoch: e.epoch, trainLoss: finite(e.trainLoss), valError: finite(e.valError) })),
+    r.epochs.map((e) => ({ run: labels[k], runId: r.runId, epoch: e.epoch, trainLoss: finite(e.trainLoss), valError: finite(e.valError) })),
   );
   const color = { field: 'run', type: 'nominal', scale: { domain: labels }, title: `${group} runs (id, space, final error)` } as const;
   const lastEpoch = Math.max(1, ...rows.map((r) => r.epoch));
@@ -257,9 +264,9 @@ export function curvesChart(analysis: SweepAnalysis, group: 'best' | 'worst'): T
 export function widthsChart(analysis: SweepAnalysis): TopLevelSpec | null {
   if (analysis.widths.length === 0) return null;
   const labels = analysis.widths.map((w) => `#${w.runId} ${w.space} ${percent(w.error, 1)}`);
-  const blocks = analysis.widths.flatMap((w, k) => w.widths.map((width, j) => ({ run: labels[k], j, width })));
+  const blocks = analysis.widths.flatMap((w, k) => w.widths.map((width, j) => ({ run: labels[k], runId: w.runId, j, width })));
   const fits = analysis.widths.flatMap((w, k) =>
-    w.fit === null ? [] : w.fit.u.map((u, j) => ({ run: labels[k], j, u, fit: w.fit!.kind === 'regnet' ? 'u_j = w0 + wa·j' : 'least-squares line' })),
+    w.fit === null ? [] : w.fit.u.map((u, j) => ({ run: labels[k], runId: w.runId, j, u, fit: w.fit!.kind === 'regnet' ? 'u_j = w0 + wa·j' : 'least-squares line' })),
   );
   const color = { field: 'run', type: 'nominal', scale: { domain: labels }, title: 'best runs (id, space, error)' } as const;
   const lastBlock = Math.max(0, ...blocks.map((b) => b.j));
