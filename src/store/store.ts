@@ -52,6 +52,11 @@ export interface Store {
   readCheckpoint(runId: number): { epoch: number; checkpoint: Uint8Array } | null;
   /** The process that holds the sweep now, or null. */
   sweepOwner(name: string): (SweepOwner & { since: string }) | null;
+  /**
+   * SQLite's PRAGMA data_version: changes whenever another connection commits to the database, so that a long-lived
+   * reader (the dashboard) can tell in one cheap call whether what it read is still current.
+   */
+  dataVersion(): number;
   // --- writers (main thread of one process only) ---
   /** Creates the sweep, or returns the existing one when its spec is equal; a different spec is refused with a
    *  NetspaceError unless `force`, which creates (or resumes) a sweep named `<name>-2`, `<name>-3`, ... */
@@ -88,6 +93,8 @@ export interface Store {
 }
 
 const BUSY_TIMEOUT_MS = 10_000;
+/** The tables of schema version 1 that every netspace database has. */
+const NETSPACE_TABLES = ['sweeps', 'runs', 'epochs', 'checkpoints'] as const;
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON helpers
@@ -262,6 +269,11 @@ function openDatabase(path: string, readonly: boolean): SqliteDatabase {
     const version = schemaVersion(db);
     if (version === 0) throw new NetspaceError(messages.store.noTables(path));
     if (version > SCHEMA_VERSION) throw new NetspaceError(messages.store.newerSchema(path, version, SCHEMA_VERSION));
+    // Another program's database may set user_version too: the tables must be there as well.
+    const tables = db
+      .prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${NETSPACE_TABLES.map((t) => `'${t}'`).join(', ')})`)
+      .get() as { n: number };
+    if (tables.n !== NETSPACE_TABLES.length) throw new NetspaceError(messages.store.noTables(path));
   } catch (error) {
     db.close();
     if (error instanceof NetspaceError) throw error;
@@ -429,6 +441,10 @@ class SqliteStore implements Store {
     const row = this.#sweepRow(name);
     if (row.owner_pid === null) return null;
     return { pid: row.owner_pid, host: row.owner_host ?? '', token: row.owner_token ?? '', since: row.owner_since ?? '' };
+  }
+
+  dataVersion(): number {
+    return Number(this.#db.pragma('data_version', { simple: true }));
   }
 
   // --- writers ---------------------------------------------------------------------------------------------
