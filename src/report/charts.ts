@@ -190,7 +190,8 @@ export function parameterChart(analysis: SweepAnalysis, index: number): TopLevel
     ...param.points.map((p) => ({ kind: 'run', runId: p.runId, space: p.space, value: p.value, error: p.error })),
     ...param.ranges.map((r) => ({ kind: 'range', space: r.space, low: r.low, median: r.median, high: r.high })),
   ];
-  // nice: false keeps a log axis from stretching to the next power of ten, which squeezes the points to one side.
+  // The layers pick their rows with field predicates, plain data that a reader of the spec (the dashboard) can apply
+  // too; nice: false keeps a log axis from stretching to the next power of ten, which squeezes the points to one side.
   const scale = param.log ? { type: 'log' as const, nice: false, padding: 8 } : { zero: false, padding: 8 };
   const x = { field: 'value', type: 'quantitative', scale, title: param.label } as const;
   return {
@@ -203,17 +204,17 @@ export function parameterChart(analysis: SweepAnalysis, index: number): TopLevel
       height: 130,
       layer: [
         {
-          transform: [{ filter: "datum.kind === 'range'" }],
+          transform: [{ filter: { field: 'kind', equal: 'range' } }],
           mark: { type: 'rect', color: '#4e79a7', opacity: 0.15 },
           encoding: { x: { ...x, field: 'low' }, x2: { field: 'high' } },
         },
         {
-          transform: [{ filter: "datum.kind === 'range'" }],
+          transform: [{ filter: { field: 'kind', equal: 'range' } }],
           mark: { type: 'rule', color: 'black', strokeWidth: 1.5 },
           encoding: { x: { ...x, field: 'median' } },
         },
         {
-          transform: [{ filter: "datum.kind === 'run'" }],
+          transform: [{ filter: { field: 'kind', equal: 'run' } }],
           mark: { type: 'point', filled: true, opacity: 0.75, size: 30 },
           encoding: {
             x,
