@@ -359,6 +359,23 @@ export const messages = freezeSections({
     noEpochs: (runId: number, status: string) => `run ${runId} (${status}) has no finished epoch yet, so there is no curve to draw`,
   },
 
+  /** The dashboard server (src/serve) and what it answers to requests it refuses. */
+  serve: {
+    readOnly: (method: string) => `netspace serve is read-only: ${method} is refused; only GET and HEAD are answered`,
+    notFound: () => 'nothing is served at this address (the dashboard serves /, /sweeps/<name>, /api/... and its own /assets/)',
+    badRunId: (text: string) => `run id ${show(text)} is not a positive integer`,
+    foreignHost: (host: string | undefined, allowed: readonly string[]) =>
+      `this dashboard listens on a loopback address and answers only requests addressed to it (${allowed.join(', ')}), not to Host ${show(host)}`,
+    badHost: (value: unknown) => `--host must name an address to listen on, such as 127.0.0.1 or 0.0.0.0, got ${show(value)}`,
+    portInUse: (host: string, port: number) => `cannot listen on ${host}:${port}: the port is in use; choose another with --port (0 picks a free one)`,
+    cannotListen: (host: string, port: number, reason: string) => `cannot listen on ${host}:${port}: ${reason}`,
+    /** A warning, not an error: the dashboard is reachable from other machines. */
+    exposed: (url: string, db: string) =>
+      `warning: ${url} listens beyond this machine's loopback: anyone who can reach it can read every sweep in ${db} ` +
+      '(the dashboard has no login; it changes nothing, but it shows everything)',
+    internal: () => 'internal error of the dashboard server; its terminal shows the details',
+  },
+
   /** Options as the command line (or a library caller passing them on) names them, and what the CLI itself checks. */
   option,
 } as const);
