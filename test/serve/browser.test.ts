@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { SweepView } from '../../src/serve/types.ts';
 import { readStore } from '../../src/store/store.ts';
 import { BIN } from '../cli/netspace.ts';
 import { startServe, type ServeProcess } from './serve-process.ts';
@@ -207,7 +208,7 @@ describe('serve (a live sweep in a real browser)', () => {
     await page.close();
   });
 
-  it('lists the sweeps of the database with their state', async () => {
+  it('lists the sweeps of the database with their state; the runs table sorts and filters', async () => {
     const { page, outside, problems } = await open(browser, origin, '/');
     const row = await until('the sweep list', () => page.$eval('#sweep-table tr[data-sweep="live"]', (tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)).catch(() => undefined), 60_000);
     assert.equal(row[0], 'live');
@@ -216,7 +217,26 @@ describe('serve (a live sweep in a real browser)', () => {
     assert.equal(row[3], String(RUNS));
     await page.click('#sweep-table a');
     await page.waitForURL(`${origin}/sweeps/live`);
-    await until('the sweep page', () => page.$('#counts').then((e) => e ?? undefined), 60_000);
+    await until('the runs table', async () => ((await tableRuns(page)).length === RUNS ? true : undefined), 60_000);
+
+    // The table sorts by any column, both ways, and filters by space, status and a parameter's range.
+    const errorsShown = (): Promise<number[]> => page.$$eval('#runs-table tbody tr', (rows) => rows.map((r) => parseFloat(r.children[3]?.textContent ?? '')));
+    await page.click('#runs-table th[data-key="error"]');
+    const ascending = await errorsShown();
+    assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b));
+    assert.equal(await page.getAttribute('#runs-table th[data-key="error"]', 'aria-sort'), 'ascending');
+    await page.click('#runs-table th[data-key="error"]');
+    assert.deepEqual(await errorsShown(), [...ascending].sort((a, b) => b - a));
+    const view = (await (await fetch(`${origin}/api/sweeps/live`)).json()) as SweepView;
+    await page.selectOption('#filter-space', 'wide');
+    await page.selectOption('#filter-status', 'done');
+    assert.deepEqual(await tableRuns(page), view.runs.filter((r) => r.space === 'wide').map((r) => r.id).sort((a, b) => a - b));
+    await page.fill('#filter-width-min', '40');
+    const wide = view.runs.filter((r) => r.space === 'wide' && (r.values.width ?? 0) >= 40).map((r) => r.id).sort((a, b) => a - b);
+    assert.ok(wide.length > 0 && wide.length < 4, `${wide.length} wide runs of width >= 40`);
+    assert.deepEqual(await tableRuns(page), wide);
+    await page.selectOption('#filter-status', 'failed');
+    assert.deepEqual(await tableRuns(page), []);
     assert.deepEqual(outside, []);
     assert.deepEqual(problems, []);
     await page.close();
