@@ -374,6 +374,8 @@ export const messages = freezeSections({
       `warning: ${url} listens beyond this machine's loopback: anyone who can reach it can read every sweep in ${db} ` +
       '(the dashboard has no login; it changes nothing, but it shows everything)',
     internal: () => 'internal error of the dashboard server; its terminal shows the details',
+    cannotBundle: (reason: string) =>
+      `the dashboard's page script is not built and cannot be: esbuild does not load (${reason}); npm install (with dev dependencies) and npm run build make it`,
   },
 
   /** Options as the command line (or a library caller passing them on) names them, and what the CLI itself checks. */

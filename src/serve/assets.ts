@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 
 /** One file the server answers under /assets/. */
 export interface Asset {
@@ -89,7 +91,12 @@ function readCached(dir: string): { js: Buffer; css: Buffer } | null {
  * and vega-tooltip would otherwise add at run time.
  */
 async function build(): Promise<{ js: Buffer; css: Buffer; manifest: Manifest }> {
-  const esbuild = await import('esbuild');
+  let esbuild: typeof import('esbuild');
+  try {
+    esbuild = await import('esbuild');
+  } catch (error) {
+    throw new NetspaceError(messages.serve.cannotBundle((error as Error).message));
+  }
   const result = await esbuild.build({ ...BUILD_OPTIONS, entryPoints: [ENTRY], absWorkingDir: ROOT, write: false, metafile: true, logLevel: 'silent' });
   const js = Buffer.from(result.outputFiles[0]!.contents);
   const { createDefaultStyle } = await import('vega-tooltip');
