@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BackendName } from '../src/store/types.ts';
+import type { BackendName } from '../src/core/types.ts';
 
 const BATCH = 128;
 const PYTHON = '/usr/bin/python3';

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ProgressEvent } from '../src/train/progress.ts';
-import { parseSweepSpec } from '../src/train/sweep-spec.ts';
+import type { ProgressEvent } from '../src/sweep/progress.ts';
+import { parseSweepSpec } from '../src/sweep/spec.ts';
 import { buildDist, importBuilt } from './lib/build.ts';
 import type { Polled } from './lib/clients.ts';
 
@@ -45,7 +45,7 @@ const BODIES = values.bodies;
 
 // The compiled sweep and CLI, as users run them: the server is `netspace serve` in its own process.
 buildDist();
-const { runSweep } = await importBuilt<typeof import('../src/train/sweep.ts')>('train/sweep');
+const { runSweep } = await importBuilt<typeof import('../src/sweep/sweep.ts')>('sweep/sweep');
 const BIN = fileURLToPath(new URL('../bin/netspace.js', import.meta.url));
 
 const BATCH = 64;

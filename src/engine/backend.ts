@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import type { BackendName } from '../store/types.ts';
+import type { BackendName } from '../core/types.ts';
 import { registerEngineKernels } from './kernels.ts';
+import { guardWasmAllocations } from './heap.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from './options.ts';
 import { simdModule } from './simd.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
@@ -15,7 +16,7 @@ import { registerWasmKernels } from './wasm-kernels.ts';
  * Loads @tensorflow/tfjs-node-gpu, which registers the 'tensorflow' backend with tfjs-core. Unverified here: the
  * package cannot install on machines without access to its libtensorflow download. TF_FORCE_GPU_ALLOW_GROWTH must be
  * set before libtensorflow starts, or it takes all GPU memory and any other process on that GPU fails. It loads in
- * one thread per process (see TENSORFLOW_MAX_WORKERS in train/sweep-spec.ts).
+ * one thread per process (see TENSORFLOW_MAX_WORKERS in sweep/spec.ts).
  */
 async function loadTensorflow(): Promise<boolean> {
   process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
@@ -59,5 +60,14 @@ export async function initBackend(requested: BackendRequest): Promise<BackendNam
     throw new NetspaceError(messages.engine.backendInit(chosen));
   }
   await tf.ready();
+  if (chosen === 'wasm') guardWasmAllocations();
   return chosen;
+}
+
+/**
+ * What computes on `backend` in this thread, for the record of every run: the engine with its version and the device.
+ * The CPU backends run TF.js's kernels (and netspace's) on the CPU.
+ */
+export function describeRuntime(backend: BackendName): { engine: string; device: string } {
+  return { engine: `TF.js ${tf.version_core} ${backend}`, device: 'CPU' };
 }

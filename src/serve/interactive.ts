@@ -2,7 +2,7 @@
 // other charts' brushes. Pure: the specs stay the report's (one source), only marks' behaviour is added.
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartSpecs } from '../report/charts.ts';
-import type { RunStatus } from '../store/types.ts';
+import type { RunStatus } from '../core/types.ts';
 import { BRUSH_PARAM, LINKED_PARAM, RUN_ID_FIELD, type BrushTarget, type DashboardChart } from './types.ts';
 
 /** What a mark that draws one run tells on hover, besides its own x and y. */
@@ -40,6 +40,15 @@ const RUN_TOOLTIP = [
 
 /** A chart's own fields that the run lines already show. */
 const SHOWN_BY_RUN_TOOLTIP = new Set([RUN_ID_FIELD, 'space', 'error', 'flops', 'params']);
+
+/**
+ * Transforms whose output rows are no longer the input's: a unit with one draws a fit or a summary (a loess line, a
+ * density), not runs, whatever runId its input rows carry.
+ */
+const RESHAPING_TRANSFORMS = ['aggregate', 'joinaggregate', 'loess', 'regression', 'density', 'quantile', 'pivot', 'bin'];
+
+const reshapes = (unit: Json): boolean =>
+  Array.isArray(unit.transform) && unit.transform.some((step) => isObject(step) && RESHAPING_TRANSFORMS.some((key) => key in step));
 
 /** Marks that draw one symbol per row, the ones a rectangle brush can select. */
 const POINT_MARKS = new Set(['point', 'circle', 'square']);
@@ -106,7 +115,7 @@ interface Found {
 function decorateUnit(unit: Json, rows: readonly Row[], found: Found): void {
   const mark: Json = typeof unit.mark === 'string' ? { type: unit.mark } : { ...(unit.mark as Json) };
   const drawn = unitRows(unit, rows);
-  const runRows = drawn.filter((row) => runIdOf(row) !== null);
+  const runRows = reshapes(unit) ? [] : drawn.filter((row) => runIdOf(row) !== null);
   const encoding: Json = isObject(unit.encoding) ? { ...unit.encoding } : {};
   if (runRows.length === 0) {
     // Not a mark of runs (an EDF, a band, a bar of counts): the values it encodes.

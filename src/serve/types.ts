@@ -1,7 +1,6 @@
 // What the dashboard's JSON endpoints send and its page reads: the contract between src/serve and src/serve/client.
 import type { TopLevelSpec } from 'vega-lite';
-import type { ParameterName } from '../analysis/parameters.ts';
-import type { BackendName, RunStatus, StatusCounts, TrainSettings } from '../store/types.ts';
+import type { BackendName, RunStatus, StatusCounts, TrainSettings } from '../core/types.ts';
 
 /** The field of a chart's data row that names the run it draws (the report's charts put it there). */
 export { RUN_ID_FIELD } from '../report/charts.ts';
@@ -57,13 +56,17 @@ export interface RunRow {
   errorText: string | null;
   /** The per-stage lists as the paper writes them: "d [..] · w [..] · g [..] · b [..]". */
   config: string;
-  /** The report's per-run parameters (depth, width, w0, ...): null where the run's space has none. */
-  values: Partial<Record<ParameterName, number | null>>;
+  /**
+   * The parameters the run's space drew, named as the report's parameter charts name them (d1, w1, b, g, w0, wa,
+   * ...: space/domains.ts flatParameters); a name the space has not is absent.
+   */
+  values: Record<string, number>;
 }
 
 /** A parameter column of the runs table. */
 export interface ParameterColumn {
-  name: ParameterName;
+  /** The parameter's symbol (d1, w0, ...). */
+  name: string;
   label: string;
 }
 

@@ -1,14 +1,15 @@
 // What the dashboard shows, built from one read-only store: the sweep list, a sweep's page and one run, as the JSON
 // types of ./types.ts. Pure functions of what the store reads; the caching lives in ./dashboard.ts.
-import { PARAMETERS, blockWidths } from '../analysis/parameters.ts';
-import { analyzeSweep, type AnalysisOptions } from '../analysis/sweep.ts';
-import { chartSpecs } from '../report/charts.ts';
+import { blockWidths, parameterAxes } from '../analysis/parameters.ts';
+import { analyzeSweep, type AnalysisOptions, type SweepAnalysis } from '../analysis/sweep.ts';
 import { runCurvesSpec } from '../report/curves.ts';
 import { describeConfig } from '../report/format.ts';
+import { reportChartSpecs } from '../report/report.ts';
 import { bottleneckWidth, groupCount } from '../space/config.ts';
+import { flatParameters } from '../space/domains.ts';
 import { isOwnerAlive } from '../store/owner.ts';
 import type { Store } from '../store/store.ts';
-import type { RunRecord, StatusCounts, SweepRecord } from '../store/types.ts';
+import type { RunRecord, StatusCounts, SweepRecord } from '../core/types.ts';
 import { interactiveChart, interactiveCharts, type RunFacts } from './interactive.ts';
 import type { ParameterColumn, RunRow, RunView, SweepList, SweepListItem, SweepView } from './types.ts';
 
@@ -46,7 +47,7 @@ export function runRow(run: RunRecord): RunRow {
     backend: run.backend,
     errorText: run.errorText,
     config: describeConfig(run.config),
-    values: Object.fromEntries(PARAMETERS.map((p) => [p.name, p.read(run)])),
+    values: flatParameters(run.sampled),
   };
 }
 
@@ -61,9 +62,11 @@ function factsOf(run: RunRecord): RunFacts {
   };
 }
 
-/** The parameters some run of the sweep has, in the report's order. */
-function parameterColumns(runs: readonly RunRow[]): ParameterColumn[] {
-  return PARAMETERS.filter((p) => runs.some((r) => typeof r.values[p.name] === 'number')).map((p) => ({ name: p.name, label: p.label }));
+/** The parameters of the sweep's spaces that some run has, in the report's order. */
+function parameterColumns(analysis: SweepAnalysis, runs: readonly RunRow[]): ParameterColumn[] {
+  return parameterAxes(analysis.designChoices.spaces)
+    .filter((p) => runs.some((r) => typeof r.values[p.name] === 'number'))
+    .map((p) => ({ name: p.name, label: p.label }));
 }
 
 /**
@@ -85,8 +88,8 @@ export function sweepView(store: Store, sweep: SweepRecord, options: AnalysisOpt
       meanError: s.meanError,
       bestRunId: s.best?.runId ?? null,
     })),
-    charts: interactiveCharts(chartSpecs(analysis), facts),
-    parameters: parameterColumns(runs),
+    charts: interactiveCharts(reportChartSpecs(sweep, analysis).specs, facts),
+    parameters: parameterColumns(analysis, runs),
     runs,
     analysedAt: now.toISOString(),
   };

@@ -9,7 +9,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { SweepView } from '../../src/serve/types.ts';
 import { readStore } from '../../src/store/store.ts';
-import { BIN } from '../cli/netspace.ts';
 import { startServe, type ServeProcess } from './serve-process.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -17,6 +16,8 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
 const DATA = '/usr/share/datasets/fashion-mnist';
 const OUT = resolve('test-output', 'serve-browser');
 const RUNS = 8;
+/** The CLI with the fault-planting worker in its pool (test/fixtures), which NETSPACE_FAULT=delay:* slows. */
+const WITH_FAULTS = ['--import', 'tsx', new URL('../fixtures/netspace-with-faults.ts', import.meta.url).pathname];
 
 /**
  * Two small one-stage spaces, four models each, two epochs on 512 training images: about a minute with two workers
@@ -94,7 +95,7 @@ describe('serve (a live sweep in a real browser)', () => {
     mkdirSync(OUT, { recursive: true });
     writeFileSync(join(OUT, 'live.yaml'), SPEC);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-    sweep = spawn(process.execPath, [BIN, 'sweep', 'run', join(OUT, 'live.yaml'), '--db', db, '--data-dir', DATA, '--no-download'], {
+    sweep = spawn(process.execPath, [...WITH_FAULTS, 'sweep', 'run', join(OUT, 'live.yaml'), '--db', db, '--data-dir', DATA, '--no-download'], {
       env: { ...process.env, NETSPACE_FAULT: 'delay:*' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -231,8 +232,8 @@ describe('serve (a live sweep in a real browser)', () => {
     await page.selectOption('#filter-space', 'wide');
     await page.selectOption('#filter-status', 'done');
     assert.deepEqual(await tableRuns(page), view.runs.filter((r) => r.space === 'wide').map((r) => r.id).sort((a, b) => a - b));
-    await page.fill('#filter-width-min', '40');
-    const wide = view.runs.filter((r) => r.space === 'wide' && (r.values.width ?? 0) >= 40).map((r) => r.id).sort((a, b) => a - b);
+    await page.fill('#filter-w1-min', '40');
+    const wide = view.runs.filter((r) => r.space === 'wide' && (r.values.w1 ?? 0) >= 40).map((r) => r.id).sort((a, b) => a - b);
     assert.ok(wide.length > 0 && wide.length < 4, `${wide.length} wide runs of width >= 40`);
     assert.deepEqual(await tableRuns(page), wide);
     await page.selectOption('#filter-status', 'failed');

@@ -7,7 +7,7 @@ import { RUN_ID_FIELD, chartSpecs } from '../../src/report/charts.ts';
 import { describeConfig } from '../../src/report/format.ts';
 import { interactiveChart, interactiveCharts, type RunFacts } from '../../src/serve/interactive.ts';
 import { BRUSH_PARAM, LINKED_PARAM } from '../../src/serve/types.ts';
-import type { SweepRecord } from '../../src/store/types.ts';
+import type { SweepRecord } from '../../src/core/types.ts';
 import { makeSweep } from '../report/sweep-fixture.ts';
 
 const FAST = { bandResamples: 100, goodRangeResamples: 100 };
@@ -83,22 +83,31 @@ describe('serve/interactive', () => {
       analysis.complexity.map((c) => c.runId).sort((a, b) => a - b),
     );
     for (const p of flops.brush!.points) assert.equal(p.values[0], analysis.complexity.find((c) => c.runId === p.runId)!.flops);
-    const depth = byName.get('param-depth')!;
+    const depth = byName.get('param-d')!;
     assert.deepEqual(depth.brush?.fields, ['value']);
     // The range layers of a parameter chart draw no run; only its points are brushed.
-    assert.equal(depth.brush?.points.length, analysis.parameters.find((p) => p.name === 'depth')!.points.length);
-    // Lines of runs are filtered by the others' brushes but have no brush of their own; EDFs and status draw no run.
-    for (const name of ['curves-best', 'curves-worst', 'widths']) assert.deepEqual([byName.get(name)!.linked, byName.get(name)!.brush], [true, null], name);
-    for (const name of ['status', 'edf', 'edf-normalized']) assert.deepEqual([byName.get(name)!.linked, byName.get(name)!.brush], [false, null], name);
+    assert.equal(depth.brush?.points.length, analysis.parameters.find((p) => p.name === 'd')!.points.length);
+    // Lines of runs are filtered by the others' brushes but have no brush of their own; EDFs, status and the
+    // importance bars draw no run.
+    const parallel = [...byName.keys()].filter((n) => n.startsWith('parallel-'));
+    const importance = [...byName.keys()].filter((n) => n.startsWith('importance-'));
+    assert.ok(parallel.length > 0 && importance.length > 0, 'the fixture has design-choice charts');
+    for (const name of ['curves-best', 'curves-worst', 'widths', ...parallel]) assert.deepEqual([byName.get(name)!.linked, byName.get(name)!.brush], [true, null], name);
+    for (const name of ['status', 'edf', 'edf-normalized', ...importance]) assert.deepEqual([byName.get(name)!.linked, byName.get(name)!.brush], [false, null], name);
     // A single-view chart holds both; a layered or faceted one has the brush in its unit of points.
     assert.deepEqual((flops.spec as unknown as Json).params, [
       { name: BRUSH_PARAM, select: { type: 'interval', encodings: ['x'] } },
       { name: LINKED_PARAM, value: null },
     ]);
     const depthUnits = units(depth.spec as unknown as Json);
+    // A trend layer (loess over the runs) draws a fit: no run tooltip, no run filter.
+    const trend = units(byName.get('param-w0')!.spec as unknown as Json).find((u) => JSON.stringify(u.transform ?? []).includes('loess'));
+    assert.ok(trend !== undefined, 'the fixture has a trend line');
+    assert.equal((trend.mark as Json).tooltip, true);
+    assert.equal((trend.encoding as Json).tooltip, undefined);
     assert.deepEqual(
       depthUnits.map((u) => u.params),
-      [undefined, undefined, [{ name: BRUSH_PARAM, select: { type: 'interval', encodings: ['x'] } }]],
+      depthUnits.map((_, i) => (i === 2 ? [{ name: BRUSH_PARAM, select: { type: 'interval', encodings: ['x'] } }] : undefined)),
     );
     assert.deepEqual((depth.spec as unknown as Json).params, [{ name: LINKED_PARAM, value: null }]);
   });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { EXIT_CODES } from '../../src/errors.ts';
 import { CONTENT_SECURITY_POLICY, startServer, type RunningServer } from '../../src/serve/server.ts';
 import type { SweepList, SweepView } from '../../src/serve/types.ts';
 import { assertUserError, netspace } from '../cli/netspace.ts';
@@ -248,8 +249,13 @@ describe('netspace serve', () => {
         netspace(['serve', '--db', db, '--port', String(busy.port)]),
         netspace(['serve', '--db', db, '--port', '70000']),
       ]);
-      assertUserError(notSqlite, new RegExp(`${text} is not a netspace database`));
-      assertUserError(notOurs, new RegExp(`${foreign} is not a netspace database: it has no netspace tables`));
+      // Exit code 4 (EXIT_CODES.notNetspace) names the kind of refusal; the message names the file.
+      for (const [result, path] of [[notSqlite, text], [notOurs, foreign]] as const) {
+        assert.equal(result.code, EXIT_CODES.notNetspace, result.stderr);
+        assert.match(result.stderr, new RegExp(`^netspace: ${path} is not a netspace database`));
+        assert.doesNotMatch(result.stderr, /\n\s+at /);
+      }
+      assert.match(notOurs.stderr, /holds tables of another program \(orders\)/);
       assertUserError(missing, /absent\.db does not exist/);
       assertUserError(inUse, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${busy.port}: the port is in use`));
       assertUserError(badPort, /--port must be an integer in \[0, 65,535\], got 70000/);

@@ -1,8 +1,8 @@
 // Tests of the trainer on the real Fashion-MNIST files: learning, determinism, divergence.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
-import type { TrainSettings } from '../../src/store/types.ts';
+import { loadDataset, type Dataset } from '../../src/data/index.ts';
+import type { TrainSettings } from '../../src/core/types.ts';
 import { trainModel } from '../../src/train/trainer.ts';
 import type { BatchProgress } from '../../src/train/types.ts';
 import { tinyAnyNet } from '../model/tiny.ts';
@@ -11,9 +11,9 @@ const TINY = tinyAnyNet();
 const SETTINGS: TrainSettings = { epochs: 2, resolution: 28, batchSize: 64, lr: 0.1, trainSize: 2048, valSize: 256 };
 
 describe('train/trainer', () => {
-  let data: FashionMnist;
+  let data: Dataset;
   before(async () => {
-    data = await loadFashionMnist({ download: false });
+    data = await loadDataset('fashion-mnist', { download: false });
   });
 
   it('learns: the training loss falls from batch to batch and from epoch to epoch', async () => {
@@ -55,7 +55,7 @@ describe('train/trainer', () => {
     const settings = { ...SETTINGS, epochs: 2, trainSize: 256 };
     const checkpoints: Uint8Array[] = [];
     const whole = await trainModel({ config: TINY, settings, seed: 5, backend: 'wasm' }, data, {
-      onEpoch: (_e, c) => checkpoints.push(c.slice()),
+      onEpoch: (_e, c) => void checkpoints.push(c.slice()),
     });
     const resumed = await trainModel(
       { config: TINY, settings, seed: 5, backend: 'wasm', resume: { epochs: whole.epochs.slice(0, 1), checkpoint: checkpoints[0]! } },
