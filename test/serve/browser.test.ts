@@ -150,6 +150,15 @@ describe('serve (a live sweep in a real browser)', () => {
       return p.length === RUNS ? p : undefined;
     }, 60_000);
     assert.deepEqual(await tableRuns(page), drawn.map((p) => p.run).sort((a, b) => a - b));
+    // The page draws every chart of the report's list (the design-choice charts included), in its order.
+    const listed = ((await (await fetch(`${origin}/api/sweeps/live`)).json()) as SweepView).charts.map((c) => c.name);
+    assert.ok(listed.includes('edf') && listed.some((n) => n.startsWith('parallel-')), listed.join(', '));
+    const shown = await until('every chart drawn', async () => {
+      const names = await page.$$eval('figure.chart', (figures) => figures.filter((f) => f.querySelector('svg') !== null).map((f) => f.getAttribute('data-chart')));
+      return names.length === listed.length ? names : undefined;
+    }, 60_000);
+    assert.deepEqual(shown, listed);
+    await page.screenshot({ path: join(OUT, 'dashboard-full.png'), fullPage: true });
 
     // Hover: the tooltip names the run and its config, as its row in the table does.
     const target = page.locator('#chart-error-vs-flops g.mark-symbol.role-mark path').first();
