@@ -1,7 +1,7 @@
 // Compiles src/ to dist/ so that the CLI and its worker threads start without transpiling, copies the files the code
-// reads beside itself, builds the SIMD kernels into their cache, and stamps the build last: bin/netspace.js runs
-// dist/ only while that stamp is newer than every file in src/. The build is made in dist.next/ and swapped in whole,
-// so a sweep already running from dist/ never loads a half-written module.
+// reads beside itself, builds the SIMD kernels and the dashboard's page script into their caches, and stamps the build
+// last: bin/netspace.js runs dist/ only while that stamp is newer than every file in src/. The build is made in
+// dist.next/ and swapped in whole, so a sweep already running from dist/ never loads a half-written module.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -41,6 +41,10 @@ for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) 
 
 const { simdModule } = await import(pathToFileURL(join(next, 'engine', 'simd.js')).href);
 await simdModule();
+// The dashboard's page script and stylesheet (esbuild bundle of src/serve/client), so that `netspace serve` starts
+// without bundling.
+const { dashboardAssets } = await import(pathToFileURL(join(next, 'serve', 'assets.js')).href);
+await dashboardAssets();
 
 writeFileSync(join(next, '.built'), `${new Date().toISOString()}\n`);
 rmSync(old, { recursive: true, force: true });

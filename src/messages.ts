@@ -354,6 +354,8 @@ export const messages = freezeSections({
     cannotOpen: (path: string, reason: string) => `cannot open database ${path}: ${reason}`,
     notDatabase,
     noTables: (path: string) => notDatabase(path, 'it has no netspace tables'),
+    missingTables: (path: string, tables: readonly string[]) =>
+      notDatabase(path, `it lacks tables every netspace database of its version has (${tables.join(', ')})`),
     foreign: (path: string, tables: readonly string[]) =>
       `${path} is not a netspace database: it holds tables of another program (${tables.join(', ')}); nothing was written to it. ` +
       'Give netspace a file of its own with --db',
@@ -496,6 +498,25 @@ export const messages = freezeSections({
     outExtension: (option: string, path: string, allowed: readonly string[]) => `${option} ${show(path)} must end in ${allowed.join(' or ')}`,
     repeatedSweep: (name: string) => `sweep ${show(name)} is named twice; name each sweep to compare once`,
     noEpochs: (runId: number, status: string) => `run ${runId} (${status}) has no finished epoch yet, so there is no curve to draw`,
+  },
+
+  /** The dashboard server (src/serve) and what it answers to requests it refuses. */
+  serve: {
+    readOnly: (method: string) => `netspace serve is read-only: ${method} is refused; only GET and HEAD are answered`,
+    notFound: () => 'nothing is served at this address (the dashboard serves /, /sweeps/<name>, /api/... and its own /assets/)',
+    badRunId: (text: string) => `run id ${show(text)} is not a positive integer`,
+    foreignHost: (host: string | undefined, allowed: readonly string[]) =>
+      `this dashboard listens on a loopback address and answers only requests addressed to it (${allowed.join(', ')}), not to Host ${show(host)}`,
+    badHost: (value: unknown) => `--host must name an address to listen on, such as 127.0.0.1 or 0.0.0.0, got ${show(value)}`,
+    portInUse: (host: string, port: number) => `cannot listen on ${host}:${port}: the port is in use; choose another with --port (0 picks a free one)`,
+    cannotListen: (host: string, port: number, reason: string) => `cannot listen on ${host}:${port}: ${reason}`,
+    /** A warning, not an error: the dashboard is reachable from other machines. */
+    exposed: (url: string, db: string) =>
+      `warning: ${url} listens beyond this machine's loopback: anyone who can reach it can read every sweep in ${db} ` +
+      '(the dashboard has no login; it changes nothing, but it shows everything)',
+    internal: () => 'internal error of the dashboard server; its terminal shows the details',
+    cannotBundle: (reason: string) =>
+      `the dashboard's page script is not built and cannot be: esbuild does not load (${reason}); npm install (with dev dependencies) and npm run build make it`,
   },
 
   /** Options as the command line (or a library caller passing them on) names them, and what the CLI itself checks. */

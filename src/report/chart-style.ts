@@ -1,4 +1,5 @@
-// The look every chart of the report shares: its width and the vega-lite config (fonts, grid, legends).
+// What every chart of the report shares: its width, the vega-lite config (fonts, grid, legends) and the field that
+// ties a row to its run.
 import type { Config } from 'vega-lite';
 
 /** Width of a single-view chart, pixels; the page scales it down to the screen. */
@@ -19,3 +20,10 @@ export const CHART_CONFIG: Config = {
   header: { labelFontSize: 12, titleFontSize: 12 },
   range: { category: { scheme: 'tableau10' } },
 };
+
+/**
+ * Field that every data row drawing one run carries: the run's id. Nothing encodes it, so the offline report draws
+ * the same with or without it; the live dashboard (src/serve) uses it to give a mark its run's tooltip, to link
+ * brushing between charts and to open the run that was clicked.
+ */
+export const RUN_ID_FIELD = 'runId';

@@ -10,7 +10,7 @@ import { percent } from './format.ts';
 /** Chart name (also the SVG's file name without `.svg`) -> its vega-lite spec, in page order. */
 export type ChartSpecs = Record<string, TopLevelSpec>;
 
-export { CHART_CONFIG, CHART_WIDTH } from './chart-style.ts';
+export { CHART_CONFIG, CHART_WIDTH, RUN_ID_FIELD } from './chart-style.ts';
 const CHART_HEIGHT = 260;
 
 const STATUS_COLORS: Record<RunStatus, string> = {
@@ -174,10 +174,11 @@ export function parameterChart(analysis: SweepAnalysis, index: number): TopLevel
     spaces.filter((space) => !param.categorical && new Set(param.points.filter((p) => p.space === space).map((p) => p.value)).size >= TREND_MIN_VALUES),
   );
   const rows = [
-    ...param.points.map((p) => ({ kind: 'run', space: p.space, value: p.value, error: p.error, trend: trending.has(p.space) })),
+    ...param.points.map((p) => ({ kind: 'run', runId: p.runId, space: p.space, value: p.value, error: p.error, trend: trending.has(p.space) })),
     ...param.ranges.map((r) => ({ kind: 'range', space: r.space, low: r.low, median: r.median, high: r.high })),
   ];
-  // nice: false keeps a log axis from stretching to the next power of ten, which squeezes the points to one side.
+  // The layers pick their rows with field predicates, plain data that a reader of the spec (the dashboard) can apply
+  // too; nice: false keeps a log axis from stretching to the next power of ten, which squeezes the points to one side.
   const scale = param.log ? { type: 'log' as const, nice: false, padding: 8 } : { zero: false, padding: 8 };
   const x = { field: 'value', type: 'quantitative', scale, title: param.label } as const;
   const y = { field: 'error', type: 'quantitative', axis: ERROR_AXIS, scale: { zero: false } } as const;
@@ -192,17 +193,17 @@ export function parameterChart(analysis: SweepAnalysis, index: number): TopLevel
       height: 130,
       layer: [
         {
-          transform: [{ filter: "datum.kind === 'range'" }],
+          transform: [{ filter: { field: 'kind', equal: 'range' } }],
           mark: { type: 'rect', color: '#4e79a7', opacity: 0.15 },
           encoding: { x: { ...x, field: 'low' }, x2: { field: 'high' } },
         },
         {
-          transform: [{ filter: "datum.kind === 'range'" }],
+          transform: [{ filter: { field: 'kind', equal: 'range' } }],
           mark: { type: 'rule', color: 'black', strokeWidth: 1.5 },
           encoding: { x: { ...x, field: 'median' } },
         },
         {
-          transform: [{ filter: "datum.kind === 'run'" }],
+          transform: [{ filter: { field: 'kind', equal: 'run' } }],
           mark: { type: 'point', filled: true, opacity: 0.75, size: 30 },
           encoding: {
             x,
@@ -215,7 +216,8 @@ export function parameterChart(analysis: SweepAnalysis, index: number): TopLevel
           : [
               {
                 transform: [
-                  { filter: "datum.kind === 'run' && datum.trend" },
+                  { filter: { field: 'kind', equal: 'run' } },
+                  { filter: { field: 'trend', equal: true } },
                   { calculate: toFit, as: 'fit' },
                   { loess: 'error', on: 'fit', bandwidth: 0.5 },
                   { calculate: fromFit, as: 'value' },
@@ -238,7 +240,7 @@ export function curvesChart(analysis: SweepAnalysis, group: 'best' | 'worst'): T
   // A diverged epoch's NaN or infinite loss becomes null, which vega-lite leaves out of that panel only.
   const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
   const rows = runs.flatMap((r, k) =>
-    r.epochs.map((e) => ({ run: labels[k], epoch: e.epoch, trainLoss: finite(e.trainLoss), valError: finite(e.valError) })),
+    r.epochs.map((e) => ({ run: labels[k], runId: r.runId, epoch: e.epoch, trainLoss: finite(e.trainLoss), valError: finite(e.valError) })),
   );
   const color = { field: 'run', type: 'nominal', scale: { domain: labels }, title: `${group} runs (id, space, final error)` } as const;
   const lastEpoch = Math.max(1, ...rows.map((r) => r.epoch));
@@ -267,9 +269,9 @@ export function curvesChart(analysis: SweepAnalysis, group: 'best' | 'worst'): T
 export function widthsChart(analysis: SweepAnalysis): TopLevelSpec | null {
   if (analysis.widths.length === 0) return null;
   const labels = analysis.widths.map((w) => `#${w.runId} ${w.space} ${percent(w.error, 1)}`);
-  const blocks = analysis.widths.flatMap((w, k) => w.widths.map((width, j) => ({ run: labels[k], j, width })));
+  const blocks = analysis.widths.flatMap((w, k) => w.widths.map((width, j) => ({ run: labels[k], runId: w.runId, j, width })));
   const fits = analysis.widths.flatMap((w, k) =>
-    w.fit === null ? [] : w.fit.u.map((u, j) => ({ run: labels[k], j, u, fit: w.fit!.kind === 'regnet' ? 'u_j = w0 + wa·j' : 'least-squares line' })),
+    w.fit === null ? [] : w.fit.u.map((u, j) => ({ run: labels[k], runId: w.runId, j, u, fit: w.fit!.kind === 'regnet' ? 'u_j = w0 + wa·j' : 'least-squares line' })),
   );
   const color = { field: 'run', type: 'nominal', scale: { domain: labels }, title: 'best runs (id, space, error)' } as const;
   const lastBlock = Math.max(0, ...blocks.map((b) => b.j));

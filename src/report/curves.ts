@@ -34,7 +34,9 @@ export function runCurvesSpec(run: RunRecord): TopLevelSpec {
       x: { field: 'epoch', type: 'quantitative', scale: { domain: [Math.min(1, last), last] }, axis: { values: integerTicks(1, last), format: 'd' } },
       y: { field: 'value', type: 'quantitative', title: null, scale: { zero: true } },
       color: { field: 'series', type: 'nominal', scale: { domain: [...SERIES], range: ['#4e79a7', '#e15759', '#59a14f'] }, title: null, legend: { orient: 'right', direction: 'vertical', symbolType: 'stroke', symbolStrokeWidth: 2.5 } },
-      strokeDash: { field: 'series', type: 'nominal', scale: { domain: [...SERIES], range: [[1, 0], [6, 3], [6, 3]] }, legend: null },
+      // No legend of its own: vega-lite merges it into the color legend (which then shows the dashes too); legend: null
+      // here would conflict with that legend and make vega-lite warn.
+      strokeDash: { field: 'series', type: 'nominal', scale: { domain: [...SERIES], range: [[1, 0], [6, 3], [6, 3]] }, title: null },
     },
   };
 }

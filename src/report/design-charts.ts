@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { SpaceDesignChoices } from '../analysis/design-choices.ts';
 import type { ParameterDomain } from '../space/domains.ts';
-import { CHART_CONFIG, CHART_WIDTH } from './chart-style.ts';
+import { CHART_CONFIG, CHART_WIDTH, RUN_ID_FIELD } from './chart-style.ts';
 import { percent, value } from './format.ts';
 
 /** Interactions shown under the parameters: the strongest few that explain at least this share. */
@@ -89,7 +89,7 @@ export function parallelChart(choices: SpaceDesignChoices): TopLevelSpec | null 
   // Worst first, so that the best runs' lines are drawn on top.
   const runs = [...choices.runs].sort((a, b) => b.error - a.error || a.runId - b.runId);
   const lines = runs.flatMap((r, order) =>
-    axes.map((d) => ({ run: r.runId, order, parameter: d.name, position: position(d, r.parameters[d.name]!), error: r.error, value: value(r.parameters[d.name]!) })),
+    axes.map((d) => ({ run: r.runId, [RUN_ID_FIELD]: r.runId, order, parameter: d.name, position: position(d, r.parameters[d.name]!), error: r.error, value: value(r.parameters[d.name]!) })),
   );
   const labels = axes.flatMap((d) => {
     const [low, high] = ends(d);

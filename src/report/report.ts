@@ -6,7 +6,7 @@ import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { SweepRecord } from '../core/types.ts';
 import { chartSpecs, type ChartSpecs } from './charts.ts';
-import { fidelityReport } from './fidelity.ts';
+import { fidelityReport, type FidelityReport } from './fidelity.ts';
 import { reportPage } from './html.ts';
 import { renderSvg } from './render.ts';
 
@@ -47,12 +47,22 @@ export interface RenderedReport {
   warnings: string[];
 }
 
+/**
+ * Every chart the report draws for a sweep analysed as `data`, in page order: the analysis's charts, then the
+ * fidelity schedule's (with the analysis's seed and bootstrap settings) when the sweep has one. The live dashboard
+ * (src/serve) shows this same list.
+ */
+export function reportChartSpecs(sweep: SweepRecord, data: SweepAnalysis): { specs: ChartSpecs; fidelity: FidelityReport | null } {
+  const fidelity = fidelityReport(sweep, { seed: data.options.seed, resamples: data.options.bandResamples, level: data.options.bandLevel });
+  return { specs: { ...chartSpecs(data), ...fidelity?.specs }, fidelity };
+}
+
 /** Analyses a sweep and renders its page and charts. Works on a sweep with no finished run. */
 export async function renderReport(sweep: SweepRecord, options: ReportOptions = {}): Promise<RenderedReport> {
   const { now, ...analysisOptions } = options;
   const data = analyzeSweep(sweep, parseAnalysisOptions(analysisOptions, 'report options'));
-  const fidelity = fidelityReport(sweep, { seed: data.options.seed, resamples: data.options.bandResamples, level: data.options.bandLevel });
-  const { charts, warnings } = await renderCharts({ ...chartSpecs(data), ...fidelity?.specs });
+  const { specs, fidelity } = reportChartSpecs(sweep, data);
+  const { charts, warnings } = await renderCharts(specs);
   const sections = fidelity === null ? [] : [fidelity.section(charts)];
   return { html: reportPage({ analysis: data, charts, generatedAt: now ?? new Date(), sections }), charts, data, warnings };
 }

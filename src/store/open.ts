@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { EXIT_CODES, NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { migrate, SCHEMA_VERSION, schemaVersion, type SqliteDatabase } from './schema.ts';
+import { MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion, type SqliteDatabase } from './schema.ts';
 
 /** How long a writer waits for another process's write lock before it says the database is busy, ms. */
 export const BUSY_TIMEOUT_MS = 10_000;
@@ -102,20 +102,25 @@ export function storageError(path: string, error: unknown): NetspaceError | null
   }
 }
 
-let knownTables: ReadonlySet<string> | null = null;
+const tablesByVersion = new Map<number, ReadonlySet<string>>();
 
-/** The tables a netspace database has at SCHEMA_VERSION: those the migrations leave in a new database. */
-function netspaceTables(): ReadonlySet<string> {
-  if (knownTables === null) {
+/**
+ * The tables a netspace database has at `version` (SCHEMA_VERSION unless given): those the migrations up to it leave
+ * in a new database.
+ */
+function netspaceTables(version = SCHEMA_VERSION): ReadonlySet<string> {
+  let tables = tablesByVersion.get(version);
+  if (tables === undefined) {
     const db = new Database(':memory:');
     try {
-      migrate(db);
-      knownTables = new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
+      for (const step of MIGRATIONS.slice(0, version)) db.exec(step);
+      tables = new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
+      tablesByVersion.set(version, tables);
     } finally {
       db.close();
     }
   }
-  return knownTables;
+  return tables;
 }
 
 /**
@@ -133,6 +138,9 @@ function identify(db: SqliteDatabase, path: string): { fresh: boolean } {
     throw new NetspaceError(messages.store.foreign(path, foreign.length > 0 ? foreign : tables), EXIT_CODES.notNetspace);
   }
   if (version > SCHEMA_VERSION) throw new NetspaceError(messages.store.newerSchema(path, version, SCHEMA_VERSION), EXIT_CODES.newerSchema);
+  // Another program that numbers its schema with user_version too and names a table as netspace does.
+  const missing = [...netspaceTables(version)].filter((t) => !tables.includes(t));
+  if (missing.length > 0) throw new NetspaceError(messages.store.missingTables(path, missing), EXIT_CODES.notNetspace);
   return { fresh: false };
 }
 

@@ -57,6 +57,11 @@ export interface Store {
   readCheckpoint(runId: number): { epoch: number; checkpoint: Uint8Array } | null;
   /** The process that holds the sweep now, or null. */
   sweepOwner(name: string): (SweepOwner & { since: string }) | null;
+  /**
+   * SQLite's PRAGMA data_version: changes whenever another connection commits to the database, so that a long-lived
+   * reader (the dashboard) can tell in one cheap call whether what it read is still current.
+   */
+  dataVersion(): number;
   // --- writers (main thread of one process only) ---
   /** Creates the sweep, or returns the existing one when its spec is equal; a different spec is refused with a
    *  NetspaceError unless `force`, which creates (or resumes) a sweep named `<name>-2`, `<name>-3`, ... */
@@ -450,6 +455,10 @@ class SqliteStore implements Store {
     const row = this.#sweepRow(name);
     if (row.owner_pid === null) return null;
     return { pid: row.owner_pid, host: row.owner_host ?? '', token: row.owner_token ?? '', since: row.owner_since ?? '' };
+  }
+
+  dataVersion(): number {
+    return Number(this.#db.pragma('data_version', { simple: true }));
   }
 
   // --- writers ---------------------------------------------------------------------------------------------

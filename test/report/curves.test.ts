@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderRunCurves, runCurvesSpec, writeRunCurves } from '../../src/report/curves.ts';
+import { renderSvg } from '../../src/report/render.ts';
 import { NetspaceError } from '../../src/errors.ts';
 import { makeSweep } from './sweep-fixture.ts';
 
@@ -22,6 +23,8 @@ describe('report/curves', () => {
     assert.match(html, /^<!doctype html>/);
     assert.ok(html.includes(svg));
     assert.equal((html.match(/<tr><td>/g) ?? []).length, done.epochs.length);
+    // One legend for color and dashes: vega-lite warned of a conflict while the dashes had legend: null.
+    assert.deepEqual((await renderSvg(runCurvesSpec(done), 'c')).warnings, []);
   });
 
   it('keeps NaN losses of a diverged run out of the lines', () => {

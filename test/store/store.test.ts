@@ -282,6 +282,12 @@ describe('store/store', () => {
       store.addRuns(id, [newRun(1)]);
       assert.equal(reader.statusCounts('s').total, 2);
       assert.throws(() => reader.addRuns(id, [newRun(2)]), /cannot be written/);
+      // data_version moves with the writer's commits only, so a reader can cache until it does.
+      const seen = reader.dataVersion();
+      reader.statusCounts('s');
+      assert.equal(reader.dataVersion(), seen);
+      store.markRunning(1, 'wasm');
+      assert.notEqual(reader.dataVersion(), seen);
     } finally {
       reader.close();
     }
@@ -293,6 +299,12 @@ describe('store/store', () => {
     const other = join(dir, 'other.db');
     new Database(other).exec('CREATE TABLE t (x)');
     assert.throws(() => openStore(other, { readonly: true }), { name: 'NetspaceError', message: /holds tables of another program \(t\)/ });
+    // Another program that also numbers its schema with user_version and names a table as netspace does.
+    const versioned = join(dir, 'versioned.db');
+    const v = new Database(versioned);
+    v.exec('CREATE TABLE sweeps (x); PRAGMA user_version = 1');
+    v.close();
+    assert.throws(() => openStore(versioned, { readonly: true }), { name: 'NetspaceError', message: new RegExp(`${versioned} is not a netspace database`) });
     assert.throws(() => openStore(join(dir, 'no', 'such', 'x.db')), { name: 'NetspaceError', message: /folder .* does not exist/ });
     const newer = join(dir, 'newer.db');
     const n = new Database(newer);
