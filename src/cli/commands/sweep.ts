@@ -47,6 +47,17 @@ function parseRetry(text: string): FailureKind[] | 'failed' {
   return kinds as FailureKind[];
 }
 
+/** The verdict on the sweep as stored now, with its sentences: what `report` opens with, printed after a run. */
+async function sweepVerdictOf(db: string, name: string): Promise<import('../../analysis/verdict.ts').Verdict & { sentences: string[] }> {
+  const [{ loadSweep }, { sweepVerdict }, { verdictSentences }] = await Promise.all([
+    import('../../report/load.ts'),
+    import('../../analysis/verdict.ts'),
+    import('../../report/verdict.ts'),
+  ]);
+  const verdict = sweepVerdict(loadSweep(db, name));
+  return { ...verdict, sentences: verdictSentences(verdict) };
+}
+
 const run: CommandModule<object, RunArgs> = {
   command: 'run <spec>',
   describe: 'Sample the spec\'s configs and train them in a worker pool into the database; run again to resume',
@@ -89,8 +100,9 @@ const run: CommandModule<object, RunArgs> = {
       progress.close();
     }
     const c = summary.counts;
+    const verdict = await sweepVerdictOf(summary.db, summary.sweep);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
+      process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, verdict })}\n`);
     } else if (summary.trained === 0 && !summary.interrupted && c.pending === 0) {
       const again = c.failed > 0 ? '; --retry trains the failed ones again' : '';
       process.stdout.write(`sweep ${summary.sweep}: nothing to train, all ${c.total} runs finished (${c.done} done, ${c.failed} failed, ${c.diverged} diverged) in ${summary.db}${again}\n`);
@@ -100,6 +112,7 @@ const run: CommandModule<object, RunArgs> = {
           `trained ${summary.trained} here with ${summary.workers} workers (${summary.modelsPerHour.toFixed(1)} models/h); db ${summary.db}\n`,
       );
     }
+    if (!args.json) process.stdout.write(`${verdict.sentences.join('\n')}\n`);
     if (summary.interrupted) {
       process.stderr.write(`netspace: sweep ${summary.sweep} interrupted; ${summary.released} runs back to pending. Run the same command to resume.\n`);
       process.exitCode = 130;
