@@ -3,7 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { FAILURE_KINDS, RUN_STATUSES } from '../core/types.ts';
 
 /** Schema version this code writes; a database with a higher user_version is refused. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** A list of names as SQL string literals. */
 const sqlList = (names: readonly string[]): string => names.map((s) => `'${s}'`).join(', ');
@@ -143,6 +143,17 @@ export const MIGRATIONS: readonly string[] = [
     domains  TEXT NOT NULL CHECK (json_valid(domains)),
     PRIMARY KEY (sweep_id, space)
   ) WITHOUT ROWID;
+  `,
+  // 4: the decisions of a sweep's schedule (sweep/fidelity-schedule.ts ScheduleDecision, as JSON), in the order they
+  // were made, so that a resumed sweep replays them and makes the same next ones.
+  `
+  CREATE TABLE decisions (
+    seq      INTEGER PRIMARY KEY,
+    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    decision TEXT NOT NULL CHECK (json_valid(decision))
+  );
+  CREATE INDEX decisions_by_sweep ON decisions (sweep_id, seq);
   `,
 ];
 

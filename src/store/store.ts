@@ -4,6 +4,7 @@ import { messages } from '../messages.ts';
 import type { AnyNetConfig } from '../space/config.ts';
 import { flatParameters } from '../space/domains.ts';
 import { currentOwner, isOwnerAlive, type SweepOwner } from './owner.ts';
+import { canonicalJson } from '../core/json.ts';
 import { openDatabase, storageError } from './open.ts';
 import type { SqliteDatabase } from './schema.ts';
 import {
@@ -59,7 +60,7 @@ export interface Store {
   // --- writers (main thread of one process only) ---
   /** Creates the sweep, or returns the existing one when its spec is equal; a different spec is refused with a
    *  NetspaceError unless `force`, which creates (or resumes) a sweep named `<name>-2`, `<name>-3`, ... */
-  openSweep(name: string, spec: unknown, options?: { force?: boolean }): { id: number; name: string; created: boolean };
+  openSweep(name: string, spec: unknown, options?: { force?: boolean; reasons?: readonly string[] }): { id: number; name: string; created: boolean };
   /**
    * Makes this process the one writer of the sweep. Refused with a NetspaceError while another live process holds
    * it; the hold of a dead process (kill -9, crash) is taken over.
@@ -81,6 +82,25 @@ export interface Store {
   addDomains(sweepId: number, domains: Readonly<Record<string, ParameterDomain[]>>): void;
   /** Runs left `running` by a dead process go back to pending; returns how many. */
   resetRunning(sweepId: number): number;
+  /** Every run of the sweep with its epochs, by id (schedules need the paused and finished ones too). */
+  allRuns(sweepId: number): RunRecord[];
+  /** The schedule decisions of the sweep (JSON as recorded), in the order they were made. */
+  decisions(sweepId: number): unknown[];
+  /** Appends schedule decisions (each names its run by `runId`), in order, in one transaction. */
+  recordDecisions(sweepId: number, decisions: readonly { runId: number }[]): void;
+  /**
+   * A run that is on no worker (paused at a rung, or pending after a restart) stopped for good by its schedule:
+   * status `stopped`, its epochs kept, final error that of its last epoch; its checkpoint is kept like a done run's.
+   */
+  stopIdle(runId: number): void;
+  /**
+   * The sweep's spec replaced by a grown one (more runs, a wider band, more epochs: sweep/grow.ts decides), and, when
+   * `epochs` is given, every run's planned epochs raised to it: finished runs with fewer go back to pending and
+   * continue from their final checkpoint. Returns how many finished runs were reopened.
+   */
+  growSweep(sweepId: number, spec: unknown, epochs: number | null): number;
+  /** The stored spec of sweep `name`, or null when there is no such sweep. */
+  storedSpec(name: string): { id: number; spec: unknown } | null;
   /** Next pending runs, oldest first. */
   pendingRuns(sweepId: number, limit?: number): RunRecord[];
   /**
@@ -97,7 +117,7 @@ export interface Store {
   recordEpoch(runId: number, epoch: EpochRecord, checkpoint: Uint8Array | null): boolean;
   /**
    * running -> done | stopped | paused | failed | diverged, with the epochs of the result not stored yet and the kind
-   * of a failure; the checkpoint is dropped, but for a paused run, which continues from it when promoted.
+   * of a failure. The checkpoint of a failed or diverged run is dropped; the others keep theirs (the trained model).
    */
   finishRun(runId: number, result: TrainResult): void;
   /** Back to pending (Ctrl-C on an in-flight run); keeps its epochs and checkpoint so it resumes. */
@@ -106,24 +126,6 @@ export interface Store {
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON helpers
-
-/** JSON with object keys sorted at every depth, so that equal specs give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
 
 /** Up to `max` paths where two JSON values differ, each as `path: old -> new`. */
 export function jsonDiff(before: unknown, after: unknown, max = 3, path = ''): string[] {
@@ -433,7 +435,7 @@ class SqliteStore implements Store {
 
   // --- writers ---------------------------------------------------------------------------------------------
 
-  openSweep(name: string, spec: unknown, options: { force?: boolean } = {}): { id: number; name: string; created: boolean } {
+  openSweep(name: string, spec: unknown, options: { force?: boolean; reasons?: readonly string[] } = {}): { id: number; name: string; created: boolean } {
     const text = canonicalJson(spec);
     const find = this.#db.prepare('SELECT id, spec FROM sweeps WHERE name = ?');
     const insert = this.#db.prepare('INSERT INTO sweeps (name, spec, created_at) VALUES (?, ?, ?)');
@@ -449,7 +451,8 @@ class SqliteStore implements Store {
         if (other !== undefined && other.spec === text) return { id: other.id, name: forked, created: false };
         if (other !== undefined) continue;
         if (!options.force) {
-          throw new NetspaceError(messages.store.specChanged(name, this.path, jsonDiff(JSON.parse(existing.spec), JSON.parse(text)), forked));
+          const reasons = options.reasons ?? jsonDiff(JSON.parse(existing.spec), JSON.parse(text));
+          throw new NetspaceError(messages.store.specChanged(name, this.path, reasons, forked));
         }
         return { id: Number(insert.run(forked, text, now()).lastInsertRowid), name: forked, created: true };
       }
@@ -535,6 +538,52 @@ class SqliteStore implements Store {
 
   resetRunning(sweepId: number): number {
     return this.#db.prepare(`UPDATE runs SET status = 'pending' WHERE sweep_id = ? AND status = 'running'`).run(sweepId).changes;
+  }
+
+  allRuns(sweepId: number): RunRecord[] {
+    const rows = this.#db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE sweep_id = ? ORDER BY id`).all(sweepId) as RunRow[];
+    return rows.map((r) => ({ ...toRunSummary(r), epochs: this.#epochsOf(r.id) }));
+  }
+
+  decisions(sweepId: number): unknown[] {
+    const rows = this.#db.prepare('SELECT decision FROM decisions WHERE sweep_id = ? ORDER BY seq').all(sweepId) as { decision: string }[];
+    return rows.map((r) => JSON.parse(r.decision) as unknown);
+  }
+
+  recordDecisions(sweepId: number, decisions: readonly { runId: number }[]): void {
+    const insert = this.#db.prepare('INSERT INTO decisions (sweep_id, run_id, decision) VALUES (?, ?, ?)');
+    this.#db.transaction(() => {
+      for (const d of decisions) insert.run(sweepId, d.runId, JSON.stringify(d));
+    }).immediate();
+  }
+
+  stopIdle(runId: number): void {
+    this.#db
+      .prepare(
+        `UPDATE runs SET status = 'stopped', finished_at = ?, final_error = (SELECT 1 - val_accuracy FROM epochs e
+         WHERE e.run_id = runs.id ORDER BY e.epoch DESC LIMIT 1) WHERE id = ? AND status IN ('pending', 'paused')`,
+      )
+      .run(now(), runId);
+  }
+
+  growSweep(sweepId: number, spec: unknown, epochs: number | null): number {
+    const grow = this.#db.transaction(() => {
+      this.#db.prepare('UPDATE sweeps SET spec = ? WHERE id = ?').run(canonicalJson(spec), sweepId);
+      if (epochs === null) return 0;
+      this.#db.prepare(`UPDATE runs SET settings = json_set(settings, '$.epochs', ?) WHERE sweep_id = ?`).run(epochs, sweepId);
+      return this.#db
+        .prepare(
+          `UPDATE runs SET status = 'pending', finished_at = NULL, final_error = NULL
+           WHERE sweep_id = ? AND status = 'done' AND (SELECT COUNT(*) FROM epochs e WHERE e.run_id = runs.id) < ?`,
+        )
+        .run(sweepId, epochs).changes;
+    });
+    return grow.immediate();
+  }
+
+  storedSpec(name: string): { id: number; spec: unknown } | null {
+    const row = this.#db.prepare('SELECT id, spec FROM sweeps WHERE name = ?').get(name) as { id: number; spec: string } | undefined;
+    return row === undefined ? null : { id: row.id, spec: JSON.parse(row.spec) as unknown };
   }
 
   pendingRuns(sweepId: number, limit = -1): RunRecord[] {
@@ -626,8 +675,9 @@ class SqliteStore implements Store {
           result.status === 'done' || result.status === 'stopped' ? finiteOrNull(result.finalError) : null,
           runId,
         );
-      // A paused run continues from its checkpoint when promoted; every other end drops it.
-      if (result.status !== 'paused') this.#db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId);
+      // A run that ended well keeps its final checkpoint: the trained model (export-model), and where it continues
+      // when a grown sweep asks for more epochs or its schedule promotes it. A failed run's is of no use.
+      if (result.status === 'failed' || result.status === 'diverged') this.#db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId);
     });
     finish.immediate();
   }

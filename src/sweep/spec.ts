@@ -23,6 +23,7 @@ import { spaceDomains, type ParameterDomain } from '../space/domains.ts';
 import type { TrainSettings } from '../core/types.ts';
 import { DATASETS, DEFAULT_DATASET, type DatasetName, type DatasetSpec } from '../data/datasets.ts';
 import { parseTrainSettings, TRAIN_DEFAULTS } from '../train/settings.ts';
+import { parseFidelitySpec, scheduledTrainEpochs, type FidelitySpec } from './fidelity-spec.ts';
 
 /** A complexity bound pair: [low, high], either end null for open. Units as counted by src/space/complexity.ts. */
 export type Range = [number | null, number | null];
@@ -59,6 +60,11 @@ export interface SweepSpec {
   /** Band that every sampled config must lie in (fixed models are not filtered). */
   complexity: { flops: Range; params: Range; acts: Range };
   train: TrainSettings;
+  /**
+   * A multi-fidelity schedule (sweep/fidelity-spec.ts): ASHA within each space, or the fidelity check. Absent: every
+   * run trains its `train.epochs`. (Only set when given, so that sweeps without one keep their identity.)
+   */
+  fidelity?: FidelitySpec;
   /** Backend the workers load; 'auto' takes tensorflow when it loads, else wasm. */
   backend: BackendRequest;
   /** Threads; 'auto' is one per core on CPU backends, one with tensorflow (see TENSORFLOW_MAX_WORKERS). */
@@ -68,7 +74,7 @@ export interface SweepSpec {
 /** Training defaults of a sweep (train/settings.ts TRAIN_DEFAULTS). */
 export const SWEEP_TRAIN_DEFAULTS: Readonly<TrainSettings> = TRAIN_DEFAULTS;
 
-const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'dataset', 'spaces', 'complexity', 'train', 'workers'] as const;
+const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'dataset', 'spaces', 'complexity', 'train', 'fidelity', 'workers'] as const;
 const SPACE_ENTRY_KEYS = ['space', 'model', 'name', 'n'] as const;
 const COMPLEXITY_KEYS = ['flops', 'params', 'acts'] as const;
 const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'backend'] as const;
@@ -181,7 +187,11 @@ export function parseSweepSpec(value: unknown, source: string, baseDir = '.'): S
   if (!Array.isArray(value.spaces) || value.spaces.length === 0) {
     specError(source, 'spaces', messages.spec.entryList(value.spaces));
   }
-  const { train, backend } = parseTrain(source, value.train, value.dataset);
+  const fidelity = value.fidelity === undefined ? undefined : parseFidelitySpec(value.fidelity, source, seed);
+  // A schedule decides how far runs train: its top fidelity, which `train.epochs` may state but not contradict.
+  const rawEpochs = isRecord(value.train) ? value.train.epochs : undefined;
+  const scheduled = fidelity === undefined ? {} : { epochs: scheduledTrainEpochs(fidelity, rawEpochs, source) };
+  const { train, backend } = parseTrain(source, isRecord(value.train) || value.train === undefined ? { ...(value.train as object | undefined), ...scheduled } : value.train, value.dataset);
   const dataset = DATASETS[(train.dataset ?? DEFAULT_DATASET) as DatasetName];
   const spaces = value.spaces.map((entry: unknown, i: number) => parseEntry(source, `spaces[${i}]`, entry, baseDir, dataset));
   spaces.forEach((entry, i) => {
@@ -197,7 +207,7 @@ export function parseSweepSpec(value: unknown, source: string, baseDir = '.'): S
     acts: range(source, 'complexity.acts', rawComplexity.acts),
   };
   const workers = value.workers === undefined || value.workers === 'auto' ? 'auto' : integer(source, 'workers', value.workers, 1, 256);
-  return { kind: 'sweep', name, description, seed, spaces, complexity, train, backend, workers };
+  return { kind: 'sweep', name, description, seed, spaces, complexity, train, ...(fidelity === undefined ? {} : { fidelity }), backend, workers };
 }
 
 /** Reads and validates a sweep spec file (.yaml, .yml or .json). */

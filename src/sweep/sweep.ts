@@ -9,6 +9,8 @@ import type { FailureKind, RunRecord, TrainResult } from '../core/types.ts';
 import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
 import { checkSettingsForData, type DataLimits, type SettingsOrigin } from '../train/settings.ts';
 import { checkPlan } from './checks.ts';
+import { classifyChange } from './grow.ts';
+import { fidelityScheduler, type ScheduleDecision } from './fidelity-schedule.ts';
 import { SILENT_PROGRESS, type ProgressEvent, type ProgressReporter } from './progress.ts';
 import { queueScheduler, type Scheduler } from './schedule.ts';
 import {
@@ -65,6 +67,11 @@ export interface SweepSummary {
   reset: number;
   /** Failed runs put back to pending by `retry`. */
   retried: number;
+  /**
+   * When the spec grew the stored sweep (sweep/grow.ts): what grew, in words, and how many finished runs went back
+   * to pending to train more epochs. Null otherwise.
+   */
+  grown: { additions: string[]; reopened: number } | null;
   /** Runs this process finished (done, failed or diverged). */
   trained: number;
   counts: StatusCounts;
@@ -122,15 +129,23 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
   checkPlan(planned, dataLimits(DATASETS[datasetOf(parsed)]), origin, backend === 'wasm' || (backend === 'auto' && !usesTensorflow('auto')));
   const store = openStore(options.db);
   try {
-    const sweep = store.openSweep(parsed.name, sweepIdentity(parsed), { force: options.force ?? false });
+    const identity = sweepIdentity(parsed);
+    const stored = store.storedSpec(parsed.name);
+    const change = stored === null ? null : classifyChange(stored.spec, identity);
+    const sweep =
+      change?.kind === 'grow'
+        ? { id: stored!.id, name: parsed.name, created: false }
+        : store.openSweep(parsed.name, identity, { force: options.force ?? false, ...(change?.kind === 'changed' ? { reasons: change.reasons } : {}) });
     store.claimSweep(sweep.id);
     let failed = false;
     try {
+      // Grown in place only once this process holds the sweep: finished runs stay, and with more epochs they continue.
+      const grown = change?.kind === 'grow' ? { additions: change.additions, reopened: store.growSweep(sweep.id, identity, change.epochs) } : null;
       const reset = store.resetRunning(sweep.id);
       const retried = options.retry === undefined ? 0 : store.retryRuns(sweep.id, options.retry);
       const added = store.addRuns(sweep.id, planned);
       store.addDomains(sweep.id, planDomains(parsed));
-      return await trainPending(store, { ...sweep, reset, retried, added }, parsed, backend, { ...options, origin });
+      return await trainPending(store, { ...sweep, reset, retried, added, grown }, parsed, backend, { ...options, origin });
     } catch (error) {
       failed = true;
       throw error;
@@ -154,6 +169,7 @@ interface OpenedSweep {
   reset: number;
   retried: number;
   added: number;
+  grown: SweepSummary['grown'];
 }
 
 /**
@@ -303,7 +319,9 @@ function endOf(result: TrainResult): Pick<Extract<ProgressEvent, { type: 'run-en
 async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, backend: BackendRequest, options: RunSweepOptions): Promise<SweepSummary> {
   const pending = store.pendingRuns(sweep.id);
   const before = store.statusCounts(sweep.name);
-  const { workers, note } = chooseWorkers(spec, backend, options.workers, pending.length);
+  // Under a schedule, paused runs may still be promoted: they count as work left.
+  const paused = spec.fidelity === undefined ? 0 : before.paused;
+  const { workers, note } = chooseWorkers(spec, backend, options.workers, pending.length + paused);
   const summary: SweepSummary = {
     sweep: sweep.name,
     db: store.path,
@@ -311,6 +329,7 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
     added: sweep.added,
     reset: sweep.reset,
     retried: sweep.retried,
+    grown: sweep.grown,
     trained: 0,
     counts: before,
     workers,
@@ -320,7 +339,7 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
     seconds: 0,
     modelsPerHour: 0,
   };
-  if (pending.length === 0) return summary;
+  if (pending.length + paused === 0) return summary;
 
   const { controller, dispose } = stopSwitch(options);
   const progress = options.progress ?? SILENT_PROGRESS;
@@ -340,7 +359,7 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
     const ctx: RunContext = {
       store,
       pool,
-      scheduler: queueScheduler(pending),
+      scheduler: schedulerOf(store, sweep.id, spec, pending),
       progress,
       backend,
       stop: (error) => {
@@ -377,6 +396,18 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
   summary.modelsPerHour = summary.seconds > 0 ? (summary.trained / summary.seconds) * 3600 : 0;
   summary.counts = store.statusCounts(sweep.name);
   return summary;
+}
+
+/**
+ * The schedule that hands out the sweep's runs: its fidelity schedule (ASHA or the check), rebuilt from every stored
+ * run and decision so that a resumed sweep decides as the first would have; else the pending runs in order.
+ */
+function schedulerOf(store: Store, sweepId: number, spec: SweepSpec, pending: RunRecord[]): Scheduler {
+  if (spec.fidelity === undefined) return queueScheduler(pending);
+  return fidelityScheduler(spec.fidelity, store.allRuns(sweepId), store.decisions(sweepId) as ScheduleDecision[], {
+    record: (decisions) => store.recordDecisions(sweepId, decisions),
+    stopIdle: (runId) => store.stopIdle(runId),
+  });
 }
 
 /** The error a stopped sweep ends with: why its threads cannot train, the store's trouble, or an internal error. */

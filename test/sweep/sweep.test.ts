@@ -67,8 +67,14 @@ function assertConsistent(run: RunRecord, db: Database.Database): void {
     assert.equal(run.finalError, null, where);
     assert.ok(run.errorText, `${where} has a reason`);
   }
-  const checkpoint = db.prepare('SELECT COUNT(*) AS n FROM checkpoints WHERE run_id = ?').get(run.id) as { n: number };
-  assert.equal(checkpoint.n, 0, `${where}: a finished run keeps no checkpoint`);
+  // A done run keeps its final checkpoint (the trained model); a failed one keeps none.
+  const checkpoint = db.prepare('SELECT COUNT(*) AS n, MAX(epoch) AS epoch FROM checkpoints WHERE run_id = ?').get(run.id) as { n: number; epoch: number | null };
+  if (run.status === 'done') {
+    assert.equal(checkpoint.n, 1, `${where}: a done run keeps its final checkpoint`);
+    assert.equal(checkpoint.epoch, run.settings.epochs, `${where}: the kept checkpoint is the last epoch's`);
+  } else {
+    assert.equal(checkpoint.n, 0, `${where}: a failed run keeps no checkpoint`);
+  }
 }
 
 describe('sweep/sweep', () => {
