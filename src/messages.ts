@@ -213,6 +213,10 @@ export const messages = freezeSections({
       `${show(ref)} is neither a built-in design space (${builtins.join(', ')}) nor a readable spec file${didYouMean(ref, builtins)}`,
     unreadable: cannotRead,
     unparsable: (path: string, format: string, reason: string) => `${path}: is not valid ${format}: ${reason}`,
+    pickSampled: (path: string, count: number, k?: number) =>
+      k === undefined
+        ? `${path}: holds ${count} sampled configs; pick one as ${path}#k with k from 1 to ${count}`
+        : `${path}#${k}: no such config, the file holds ${count} (k from 1 to ${count})`,
     notPreset: (nameOrPath: string, presets: readonly string[]) =>
       `model ${show(nameOrPath)}: not a preset (${presets.join(', ')}) and no such file`,
     regnetPart: (text: string, part: string) =>
