@@ -217,6 +217,10 @@ export const messages = freezeSections({
       k === undefined
         ? `${path}: holds ${count} sampled configs; pick one as ${path}#k with k from 1 to ${count}`
         : `${path}#${k}: no such config, the file holds ${count} (k from 1 to ${count})`,
+    adjusted: (stage: number, field: 'width' | 'groupWidth', before: number, after: number, width: number, multiplier: number, groupWidth: number) =>
+      field === 'width'
+        ? `stage ${stage}: width ${before} trains as ${after}: its bottleneck width round(${width} x ${multiplier}) must be a multiple of the group width ${groupWidth}, so it is rounded to the nearest that is (the compatibility rule of pycls's adjust_block_compatibility)`
+        : `stage ${stage}: group width ${before} trains as ${after}: a group cannot be wider than the bottleneck width round(${width} x ${multiplier}) (the compatibility rule of pycls's adjust_block_compatibility)`,
     notPreset: (nameOrPath: string, presets: readonly string[]) =>
       `model ${show(nameOrPath)}: not a preset (${presets.join(', ')}) and no such file`,
     regnetPart: (text: string, part: string) =>
