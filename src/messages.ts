@@ -144,7 +144,7 @@ const option = {
     `${option} must be an integer in [${min}, ${count(max)}], got ${show(value)}`,
   cannotWrite: (option: string, path: string, reason: string) => `${option} ${show(path)} cannot be written: ${reason}`,
   runId: (value: unknown) => `run-id must be a positive integer (a run's id from netspace sweep status), got ${show(value)}`,
-  exportFormat: () => 'sweep export: give exactly one of --csv or --json',
+  exportFormat: () => 'sweep export: give --csv or --json, not both (with neither, CSV unless --out ends in .json)',
   failureKind: (kind: string, kinds: readonly string[]) =>
     `--retry ${show(kind)} is not a kind of failure${didYouMean(kind, kinds)}; give failed (every failed run) or some of: ${kinds.join(', ')}`,
   inputShape: (text: string) => `--input ${text}: expected four positive integers N,C,H,W such as 1,1,96,96`,

@@ -146,17 +146,18 @@ const status: CommandModule<object, StatusArgs> = {
 
 const exportCommand: CommandModule<object, ExportArgs> = {
   command: 'export <name>',
-  describe: 'Write one row per run of a sweep as CSV or JSON',
+  describe: 'Write one row per run of a sweep as tidy CSV (the default; columns in docs/export.md) or JSON',
   builder: (y) =>
     y
       .positional('name', { type: 'string', demandOption: true, describe: 'sweep name' })
       .option('db', dbOption)
-      .option('csv', { type: 'boolean', default: false, describe: 'CSV, sampled parameters in columns' })
+      .option('csv', { type: 'boolean', default: false, describe: 'tidy CSV, one column per scalar (the default unless --out ends in .json)' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON array with config, sampled, settings and epochs' })
       .option('out', { type: 'string', describe: 'file to write (default: stdout)' }),
   handler: async (args) => {
-    if (args.csv === args.json) throw new NetspaceError(messages.option.exportFormat());
-    const format: ExportFormat = args.csv ? 'csv' : 'json';
+    if (args.csv && args.json) throw new NetspaceError(messages.option.exportFormat());
+    // Neither flag: the --out file's extension says which, else the tidy CSV (docs/export.md).
+    const format: ExportFormat = args.json || (!args.csv && args.out !== undefined && args.out.toLowerCase().endsWith('.json')) ? 'json' : 'csv';
     const { exportSweep } = await import('../../store/export.ts');
     const text = exportSweep(args.db, args.name, format);
     if (args.out === undefined) {
