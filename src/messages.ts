@@ -474,6 +474,15 @@ export const messages = freezeSections({
     noEpochs: (runId: number, status: string) => `run ${runId} (${status}) has no finished epoch yet, so there is no curve to draw`,
   },
 
+  /** Trained models written out and read back (src/model/saved.ts, `netspace export-model`). */
+  model: {
+    checkpointSize: (got: number, expected: number) => `the checkpoint holds ${got} values but the model of its config has ${expected}`,
+    notSaved: (path: string, reason: string) => `${path} is not a model netspace export-model wrote: ${reason}`,
+    noCheckpoint: (runId: number, status: string) =>
+      `run ${runId} (${status}) has no kept checkpoint: only done and stopped runs keep their trained model` +
+      `${status === 'pending' || status === 'running' || status === 'paused' ? '; export it once it has finished' : ''}`,
+  },
+
   /** Options as the command line (or a library caller passing them on) names them, and what the CLI itself checks. */
   option,
   settings,

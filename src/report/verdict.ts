@@ -80,7 +80,7 @@ function largestOpen(v: Verdict): PairVerdict | null {
 const SENTENCES: Record<Verdict['kind'], (v: Verdict) => string[]> = {
   'no-runs': () => ['No finished runs yet: there is nothing to judge.'],
   'one-space': (v) => [
-    `Only one design space has finished runs (${v.spaces[0]!.space}: median error ${percent(v.spaces[0]!.medianError, 1)} over ${v.spaces[0]!.n} runs), so there is nothing to compare it with.`,
+    `Only one design space has finished runs (${v.spaces[0]!.space}: median error ${percent(v.spaces[0]!.medianError, 1)} over ${v.spaces[0]!.n} run${v.spaces[0]!.n === 1 ? '' : 's'}), so there is nothing to compare it with.`,
   ],
   differ: (v) => {
     const differ = v.pairs.filter((p) => p.differ);
