@@ -19,7 +19,7 @@ describe('report/verdict', () => {
     const [headline, pair] = verdictSentences(v);
     assert.match(headline!, /^The evidence supports a difference between the two spaces \(two-sample KS tests at the 5% level with Holm's correction over 1 pair, 20 runs per space\)\.$/);
     // The sentence quotes the medians of the summary table and the bootstrap interval of their difference.
-    const median = (space: string) => `${(report.data.spaces.find((s) => s.space === space)!.medianError * 100).toFixed(1)}%`;
+    const median = (space: string) => `${(report.data.spaces.find((s) => s.space === space)!.medianError! * 100).toFixed(1)}%`;
     assert.ok(pair!.startsWith(`RegNetX has lower error than AnyNetX_A: median ${median('RegNetX')} against ${median('AnyNetX_A')}`), pair);
     const d = v.pairs[0]!.medianDifference;
     assert.match(pair!, new RegExp(`lower \\(95% bootstrap interval ${(d.low * 100).toFixed(1)} to ${(d.high * 100).toFixed(1)}\\); D = \\d\\.\\d\\d, adjusted p = `));

@@ -133,10 +133,17 @@ const status: CommandModule<object, StatusArgs> = {
     if (!Number.isInteger(args.top) || args.top < 0) throw new NetspaceError(messages.option.wholeNumber('--top', 0, args.top));
     const [{ listSweeps, sweepStatus }, { formatStatus }] = await Promise.all([import('../../store/status.ts'), import('../status.ts')]);
     if (args.name === undefined) {
-      const sweeps = listSweeps(args.db);
-      if (args.json) process.stdout.write(`${JSON.stringify({ db: args.db, sweeps })}\n`);
-      else if (sweeps.length === 0) process.stdout.write(`${args.db} holds no sweeps yet\n`);
-      else process.stdout.write(`${sweeps.map((s) => `${s.name}  ${s.runs} runs  created ${s.createdAt}`).join('\n')}\n`);
+      const { isSingleRunName } = await import('../../sweep/single.ts');
+      // `netspace train` stores each run as a sweep of one: listed apart, as single runs.
+      const all = listSweeps(args.db).map((s) => ({ ...s, kind: isSingleRunName(s.name) ? ('train' as const) : ('sweep' as const) }));
+      const [sweeps, single] = [all.filter((s) => s.kind === 'sweep'), all.filter((s) => s.kind === 'train')];
+      const line = (s: (typeof all)[number]) => `${s.name}  ${s.runs} run${s.runs === 1 ? '' : 's'}  created ${s.createdAt}`;
+      if (args.json) process.stdout.write(`${JSON.stringify({ db: args.db, sweeps: all })}\n`);
+      else if (all.length === 0) process.stdout.write(`${args.db} holds no sweeps yet\n`);
+      else {
+        const parts = [...sweeps.map(line), ...(single.length === 0 ? [] : [`${sweeps.length === 0 ? '' : '\n'}single runs (netspace train):`, ...single.map((s) => `  ${line(s)}`)])];
+        process.stdout.write(`${parts.join('\n')}\n`);
+      }
       return;
     }
     const result = sweepStatus(args.db, args.name, { top: args.top });
