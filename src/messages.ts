@@ -144,7 +144,7 @@ const option = {
     `${option} must be an integer in [${min}, ${count(max)}], got ${show(value)}`,
   cannotWrite: (option: string, path: string, reason: string) => `${option} ${show(path)} cannot be written: ${reason}`,
   runId: (value: unknown) => `run-id must be a positive integer (a run's id from netspace sweep status), got ${show(value)}`,
-  exportFormat: () => 'sweep export: give exactly one of --csv or --json',
+  exportFormat: () => 'sweep export: give --csv or --json, not both (with neither, CSV unless --out ends in .json)',
   failureKind: (kind: string, kinds: readonly string[]) =>
     `--retry ${show(kind)} is not a kind of failure${didYouMean(kind, kinds)}; give failed (every failed run) or some of: ${kinds.join(', ')}`,
   inputShape: (text: string) => `--input ${text}: expected four positive integers N,C,H,W such as 1,1,96,96`,
@@ -213,6 +213,14 @@ export const messages = freezeSections({
       `${show(ref)} is neither a built-in design space (${builtins.join(', ')}) nor a readable spec file${didYouMean(ref, builtins)}`,
     unreadable: cannotRead,
     unparsable: (path: string, format: string, reason: string) => `${path}: is not valid ${format}: ${reason}`,
+    pickSampled: (path: string, count: number, k?: number) =>
+      k === undefined
+        ? `${path}: holds ${count} sampled configs; pick one as ${path}#k with k from 1 to ${count}`
+        : `${path}#${k}: no such config, the file holds ${count} (k from 1 to ${count})`,
+    adjusted: (stage: number, field: 'width' | 'groupWidth', before: number, after: number, width: number, multiplier: number, groupWidth: number) =>
+      field === 'width'
+        ? `stage ${stage}: width ${before} trains as ${after}: its bottleneck width round(${width} x ${multiplier}) must be a multiple of the group width ${groupWidth}, so it is rounded to the nearest that is (the compatibility rule of pycls's adjust_block_compatibility)`
+        : `stage ${stage}: group width ${before} trains as ${after}: a group cannot be wider than the bottleneck width round(${width} x ${multiplier}) (the compatibility rule of pycls's adjust_block_compatibility)`,
     notPreset: (nameOrPath: string, presets: readonly string[]) =>
       `model ${show(nameOrPath)}: not a preset (${presets.join(', ')}) and no such file`,
     regnetPart: (text: string, part: string) =>
@@ -517,6 +525,15 @@ export const messages = freezeSections({
     internal: () => 'internal error of the dashboard server; its terminal shows the details',
     cannotBundle: (reason: string) =>
       `the dashboard's page script is not built and cannot be: esbuild does not load (${reason}); npm install (with dev dependencies) and npm run build make it`,
+  },
+
+  /** Trained models written out and read back (src/model/saved.ts, `netspace export-model`). */
+  model: {
+    checkpointSize: (got: number, expected: number) => `the checkpoint holds ${got} values but the model of its config has ${expected}`,
+    notSaved: (path: string, reason: string) => `${path} is not a model netspace export-model wrote: ${reason}`,
+    noCheckpoint: (runId: number, status: string) =>
+      `run ${runId} (${status}) has no kept checkpoint: only done and stopped runs keep their trained model` +
+      `${status === 'pending' || status === 'running' || status === 'paused' ? '; export it once it has finished' : ''}`,
   },
 
   /** Options as the command line (or a library caller passing them on) names them, and what the CLI itself checks. */

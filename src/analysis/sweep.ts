@@ -11,6 +11,7 @@ import { ksTwoSample, type KsMethod } from './ks.ts';
 import { analyzeDesignChoices, type DesignChoicesAnalysis } from './design-choices.ts';
 import { parameterAxes, blockWidths, widthFit, type WidthFit } from './parameters.ts';
 import { mean, median } from './stats.ts';
+import { sweepVerdict, type Verdict } from './verdict.ts';
 
 /** Knobs of the analysis; every one has a default in ANALYSIS_DEFAULTS. */
 export interface AnalysisOptions {
@@ -31,6 +32,11 @@ export interface AnalysisOptions {
   bins?: number | 'auto';
   /** Seed of every bootstrap; the same seed gives the same report. Default 0. */
   seed?: number;
+  /**
+   * Finished runs per space below which a chart or table is flagged as built on too few runs (ThinEvidence). Default
+   * 10: an EDF of fewer runs moves by more than a tenth at every run, and its bootstrap band spans most of the plot.
+   */
+  fewRuns?: number;
 }
 
 export const ANALYSIS_DEFAULTS: Readonly<Required<AnalysisOptions>> = Object.freeze({
@@ -41,6 +47,7 @@ export const ANALYSIS_DEFAULTS: Readonly<Required<AnalysisOptions>> = Object.fre
   goodRangeSample: 0.25,
   bins: 'auto',
   seed: 0,
+  fewRuns: 10,
 });
 
 /** One finished run as the report quotes it: the stored run's design fields, with its id and final error renamed. */
@@ -135,6 +142,18 @@ export interface WidthSeries {
   fit: WidthFit | null;
 }
 
+/** The parts of the analysis that rest on the finished runs of each space. */
+export type EvidenceSection = 'edf' | 'edf-normalized' | 'parameters' | 'design-choices';
+
+/** A part of the analysis built on fewer than `fewRuns` runs in some spaces: the page says so beside its charts. */
+export interface ThinEvidence {
+  section: EvidenceSection;
+  /** The spaces below the threshold and the runs each contributes there (weighted runs for the normalised EDF). */
+  spaces: { space: string; runs: number }[];
+  /** The threshold, AnalysisOptions.fewRuns. */
+  fewRuns: number;
+}
+
 /** Everything the report draws and tabulates; `--json` writes exactly this. */
 export interface SweepAnalysis {
   sweep: { id: number; name: string; createdAt: string };
@@ -157,6 +176,10 @@ export interface SweepAnalysis {
   curves: { best: CurveSeries[]; worst: CurveSeries[] };
   /** Block widths of the best `top` finished runs. */
   widths: WidthSeries[];
+  /** What the evidence supports: which spaces differ, by how much, and how many runs it would take to tell. */
+  verdict: Verdict;
+  /** Parts of the analysis built on too few runs per space. */
+  thin: ThinEvidence[];
   /** Plain sentences the page shows above the charts (what is left out and why). */
   notes: string[];
   options: Required<AnalysisOptions>;
@@ -170,6 +193,7 @@ const OPTION_CHECKS: Record<keyof AnalysisOptions, (v: unknown) => boolean> = {
   goodRangeSample: (v) => typeof v === 'number' && v > 0 && v <= 1,
   bins: (v) => v === 'auto' || (Number.isInteger(v) && (v as number) >= 1),
   seed: (v) => Number.isInteger(v) && (v as number) >= 0,
+  fewRuns: (v) => Number.isInteger(v) && (v as number) >= 1,
 };
 
 const OPTION_MESSAGES: Record<keyof AnalysisOptions, (source: string, key: string, v: unknown) => string> = {
@@ -180,6 +204,7 @@ const OPTION_MESSAGES: Record<keyof AnalysisOptions, (source: string, key: strin
   goodRangeSample: messages.analysis.fraction,
   bins: messages.analysis.bins,
   seed: messages.analysis.nonNegativeInteger,
+  fewRuns: messages.analysis.positiveInteger,
 };
 
 /**
@@ -412,6 +437,26 @@ function parameterAnalyses(sc: Scoring, choices: DesignChoicesAnalysis, opts: Re
   return { parameters, constantParameters };
 }
 
+/** The sections whose spaces hold fewer than `fewRuns` runs there, each with those spaces. */
+function thinEvidence(
+  edfs: readonly SpaceEdf[],
+  normalized: NormalizedEdfAnalysis | null,
+  choices: DesignChoicesAnalysis,
+  parameters: readonly ParameterAnalysis[],
+  fewRuns: number,
+): ThinEvidence[] {
+  const below = (runs: { space: string; runs: number }[]): { space: string; runs: number }[] => runs.filter((r) => r.runs < fewRuns);
+  const parameterRuns = new Map<string, number>();
+  for (const p of parameters) for (const r of p.ranges) parameterRuns.set(r.space, Math.max(parameterRuns.get(r.space) ?? 0, r.n));
+  const sections: [EvidenceSection, { space: string; runs: number }[]][] = [
+    ['edf', edfs.map((e) => ({ space: e.space, runs: e.n }))],
+    ['edf-normalized', normalized === null ? [] : normalized.curves.map((c) => ({ space: c.space, runs: c.used }))],
+    ['parameters', [...parameterRuns].map(([space, runs]) => ({ space, runs }))],
+    ['design-choices', choices.spaces.filter((s) => s.runs.length > 0).map((s) => ({ space: s.space, runs: s.runs.length }))],
+  ];
+  return sections.flatMap(([section, runs]) => (below(runs).length === 0 ? [] : [{ section, spaces: below(runs), fewRuns }]));
+}
+
 /** The best `top` runs, then the `top` worst among the rest (the groups never overlap), best first. */
 function rankedRuns(sc: Scoring, top: number): { best: Scored[]; worst: Scored[] } {
   const ranked = [...sc.finished].sort((a, b) => a.finalError - b.finalError || a.id - b.id);
@@ -436,19 +481,25 @@ export function analyzeSweep(sweep: SweepRecord, options?: AnalysisOptions): Swe
   const designChoices = analyzeDesignChoices(sweep, { seed: opts.seed });
   notes.push(...designChoices.notes);
   const { best, worst } = rankedRuns(sc, opts.top);
-  if (best.length > 0) notes.push(`Best run so far: #${best[0]!.id} (${best[0]!.space}) at ${percent(best[0]!.finalError)} error.`);
+  // A finished sweep's best run is no longer "so far": the summary table gives each space's best run instead.
+  const unfinished = counts.pending + counts.running + counts.paused;
+  if (best.length > 0 && unfinished > 0) notes.push(`Best run so far: #${best[0]!.id} (${best[0]!.space}) at ${percent(best[0]!.finalError)} error.`);
+  const edfs = spaceEdfs(sc, opts);
+  const parameters = parameterAnalyses(sc, designChoices, opts);
   return {
     sweep: { id: sweep.id, name: sweep.name, createdAt: sweep.createdAt },
     counts,
     spaces: summarizeSpaces(sc),
-    edfs: spaceEdfs(sc, opts),
+    edfs,
     normalizedEdf: normalized,
     ks: ksPairs(sc),
     complexity: sc.finished.map((r) => ({ runId: r.id, space: r.space, error: r.finalError, flops: r.flops, params: r.params, acts: r.acts })),
-    ...parameterAnalyses(sc, designChoices, opts),
+    ...parameters,
     designChoices,
     curves: { best: best.map(curveOf), worst: worst.map(curveOf) },
     widths: best.map((r) => ({ runId: r.id, space: r.space, error: r.finalError, widths: blockWidths(r.config), fit: widthFit(r) })),
+    verdict: sweepVerdict(sweep, { seed: opts.seed, level: opts.bandLevel }),
+    thin: thinEvidence(edfs, normalized, designChoices, parameters.parameters, opts.fewRuns),
     notes,
     options: opts,
   };

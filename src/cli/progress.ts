@@ -263,7 +263,8 @@ class BarReporter implements ProgressReporter {
     switch (e.type) {
       case 'sweep-start':
         Object.assign(t, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
-        this.#overall = this.#multi.create(Math.max(1, e.total), t.finished, { slot: 'sweep', text: this.#overallText() });
+        // One run (netspace train) needs no "1/1 runs" bar over its worker's.
+        if (e.total > 1) this.#overall = this.#multi.create(e.total, t.finished, { slot: 'sweep', text: this.#overallText() });
         if (e.note !== undefined) this.#log(`note: ${e.note}`);
         break;
       case 'run-start': {

@@ -3,6 +3,7 @@ import type { Config, TopLevelSpec } from 'vega-lite';
 import type { EdfPoint } from '../analysis/edf.ts';
 import type { SweepAnalysis } from '../analysis/sweep.ts';
 import type { RunStatus } from '../core/types.ts';
+import { facetColumns, logTicks, powerOfTwoTicks } from './axes.ts';
 import { CHART_CONFIG, CHART_WIDTH } from './chart-style.ts';
 import { importanceChart, parallelChart, spaceSlugs } from './design-charts.ts';
 import { percent } from './format.ts';
@@ -144,14 +145,16 @@ export function normalizedEdfChart(analysis: SweepAnalysis): TopLevelSpec | null
 /** Error against flops or params, log x. */
 export function complexityChart(analysis: SweepAnalysis, field: 'flops' | 'params'): TopLevelSpec {
   const title = field === 'flops' ? 'flops (multiply-adds per image)' : 'parameters';
+  const values = analysis.complexity.filter((p) => p[field] > 0);
+  const ticks = logTicks(Math.min(...values.map((p) => p[field])), Math.max(...values.map((p) => p[field])));
   return {
     ...base(`Error vs ${field}`),
     width: CHART_WIDTH,
     height: CHART_HEIGHT,
-    data: { values: analysis.complexity.filter((p) => p[field] > 0) },
+    data: { values },
     mark: { type: 'point', filled: true, opacity: 0.75, size: 40 },
     encoding: {
-      x: { field, type: 'quantitative', scale: { type: 'log' }, axis: { title, format: '~s' } },
+      x: { field, type: 'quantitative', scale: { type: 'log' }, axis: { title, format: '~s', ...(ticks.length >= 2 ? { values: ticks } : {}) } },
       y: { field: 'error', type: 'quantitative', axis: ERROR_AXIS, scale: { zero: false } },
       color: { field: 'space', type: 'nominal', scale: { domain: analysis.edfs.map((e) => e.space) }, title: 'space' },
     },
@@ -180,13 +183,17 @@ export function parameterChart(analysis: SweepAnalysis, index: number): TopLevel
   // The layers pick their rows with field predicates, plain data that a reader of the spec (the dashboard) can apply
   // too; nice: false keeps a log axis from stretching to the next power of ten, which squeezes the points to one side.
   const scale = param.log ? { type: 'log' as const, nice: false, padding: 8 } : { zero: false, padding: 8 };
-  const x = { field: 'value', type: 'quantitative', scale, title: param.label } as const;
+  // A log axis gets its tick values spelled out: vega's own log ticks leave most of them unlabelled on short ranges.
+  const spread = [...param.points.map((p) => p.value), ...param.ranges.flatMap((r) => [r.low, r.high])];
+  const ticks = param.log ? logTicks(Math.min(...spread), Math.max(...spread)) : [];
+  const x = { field: 'value', type: 'quantitative', scale, title: param.label, ...(ticks.length >= 2 ? { axis: { values: ticks, format: '~g' } } : {}) } as const;
   const y = { field: 'error', type: 'quantitative', axis: ERROR_AXIS, scale: { zero: false } } as const;
   const [toFit, fromFit] = param.log ? ['log(datum.value)', 'exp(datum.fit)'] : ['datum.value', 'datum.fit'];
   return {
     ...base(`Error vs ${param.name}`),
     data: { values: rows },
-    columns: 2,
+    // As many columns as fill the rows, and an x axis under every panel: no empty panel, no axis hanging below a gap.
+    columns: facetColumns(spaces.length),
     facet: { field: 'space', type: 'nominal', sort: spaces, title: null },
     spec: {
       width: 160,
@@ -228,7 +235,7 @@ export function parameterChart(analysis: SweepAnalysis, index: number): TopLevel
             ]),
       ],
     },
-    resolve: { scale: { x: 'shared', y: 'shared' } },
+    resolve: { scale: { x: 'shared', y: 'shared' }, axis: { x: 'independent' } },
   };
 }
 
@@ -265,7 +272,11 @@ export function curvesChart(analysis: SweepAnalysis, group: 'best' | 'worst'): T
   };
 }
 
-/** Output width per block of the best runs, log2 y, with each run's width line u_j (dashed). */
+/**
+ * Output width per block of the best runs with each run's width line u_j (dashed), on a log2 y axis with a tick at
+ * each power of two; on a linear axis from zero when some value is not positive (a least-squares line that falls to
+ * zero or below at the last blocks), which a log scale cannot place.
+ */
 export function widthsChart(analysis: SweepAnalysis): TopLevelSpec | null {
   if (analysis.widths.length === 0) return null;
   const labels = analysis.widths.map((w) => `#${w.runId} ${w.space} ${percent(w.error, 1)}`);
@@ -275,7 +286,13 @@ export function widthsChart(analysis: SweepAnalysis): TopLevelSpec | null {
   );
   const color = { field: 'run', type: 'nominal', scale: { domain: labels }, title: 'best runs (id, space, error)' } as const;
   const lastBlock = Math.max(0, ...blocks.map((b) => b.j));
-  const y = { type: 'quantitative', scale: { type: 'log', base: 2 }, axis: { title: 'width (channels)', format: '~s' } } as const;
+  const plotted = [...blocks.map((b) => b.width), ...fits.map((f) => f.u)];
+  const [lo, hi] = [Math.min(...plotted), Math.max(...plotted)];
+  const y = {
+    type: 'quantitative' as const,
+    scale: lo > 0 ? { type: 'log' as const, base: 2 } : { type: 'linear' as const, zero: true },
+    axis: { title: 'width (channels)', format: '~s', ...(lo > 0 ? { values: powerOfTwoTicks(lo, hi) } : {}) },
+  };
   return {
     ...base(`Per-block width of the ${analysis.widths.length} best runs`, 'dashed: the width line u_j'),
     width: CHART_WIDTH,

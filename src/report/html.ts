@@ -2,6 +2,7 @@
 import type { SweepAnalysis } from '../analysis/sweep.ts';
 import { importanceCaption, spaceSlugs } from './design-charts.ts';
 import { describeConfig, describeSampled, escapeHtml as esc, pValue, percent, si, value } from './format.ts';
+import { neededRuns, thinWarning, verdictSentences } from './verdict.ts';
 
 /** What the page needs besides the analysis. */
 export interface PageInput {
@@ -29,6 +30,10 @@ h1 { font-size: 1.5rem; margin: 0.2rem 0; word-break: break-word; }
 h2 { font-size: 1.2rem; margin: 2rem 0 0.6rem; border-bottom: 1px solid var(--line); padding-bottom: 0.2rem; }
 p, li { max-width: 75ch; }
 .meta, figcaption, .small { color: var(--muted); font-size: 0.9rem; }
+.verdict { background: #eef3f8; border-left: 4px solid var(--accent); border-radius: 6px; padding: 0.6rem 1rem; }
+.verdict p { margin: 0.35rem 0; }
+.verdict p.headline { font-size: 1.05rem; font-weight: 600; }
+.caution { display: block; color: #8a5a00; font-weight: 600; margin-top: 0.3rem; }
 .notes { background: #fff8e6; border: 1px solid #f0d9a0; border-radius: 6px; padding: 0.5rem 1rem 0.5rem 2rem; }
 .empty { font-size: 1.15rem; font-weight: 600; padding: 1rem; background: #eef3f8; border-radius: 6px; }
 .charts { display: grid; gap: 1rem; margin-top: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); }
@@ -112,23 +117,54 @@ function summarySection(a: SweepAnalysis): string {
   );
 }
 
-function ksSection(a: SweepAnalysis): string {
-  if (a.ks.length === 0) return '';
-  const median = new Map(a.spaces.map((s) => [s.space, s.medianError]));
-  const rows = a.ks.map((k) => {
-    const ma = median.get(k.a) ?? null;
-    const mb = median.get(k.b) ?? null;
-    const lower = ma === null || mb === null || ma === mb ? '–' : esc(ma < mb ? k.a : k.b);
-    const verdict = k.pValue < 0.05 ? '<span class="good">differ (p &lt; 0.05)</span>' : 'no evidence of a difference';
-    return [`${esc(k.a)} vs ${esc(k.b)}`, `${k.n} / ${k.m}`, k.statistic.toFixed(3), pValue(k.pValue), k.method, lower, verdict];
-  });
+/** A difference of medians with its interval, in percentage points: "+4.3 (2.4 to 5.4)". */
+function pointsWithInterval(d: { value: number; low: number; high: number }): string {
+  const pt = (x: number): string => `${x > 0 ? '+' : x < 0 ? '−' : ''}${(Math.abs(x) * 100).toFixed(1)}`;
+  return `${pt(d.value)} (${pt(d.low)} to ${pt(d.high)})`;
+}
+
+/** What the evidence supports: the verdict's sentences, then every pair's test, difference and power. */
+function verdictSection(a: SweepAnalysis): string {
+  const v = a.verdict;
+  if (v.kind === 'no-runs') return '';
+  const [headline, ...rest] = verdictSentences(v);
+  const sentences = `<p class="headline">${esc(headline!)}</p>${rest.map((s) => `<p>${esc(s)}</p>`).join('')}`;
+  if (v.pairs.length === 0) return `<section id="verdict"><h2>What the evidence supports</h2><div class="verdict">${sentences}</div></section>`;
+  const median = new Map(v.spaces.map((s) => [s.space, s.medianError]));
+  const rows = v.pairs.map((p) => [
+    `${esc(p.a)} vs ${esc(p.b)}`,
+    `${p.n} / ${p.m}`,
+    `${percent(median.get(p.a)!, 1)} / ${percent(median.get(p.b)!, 1)}`,
+    pointsWithInterval(p.medianDifference),
+    p.statistic.toFixed(3),
+    pValue(p.pValue),
+    pValue(p.adjusted),
+    p.differ ? `<span class="good">${esc(p.lower ?? '–')} lower</span>` : 'no difference shown',
+    p.power === null ? '–' : esc(`${neededRuns(p.power)} for ${(p.power.difference * 100).toFixed(1)} points`),
+  ]);
+  const pct = Math.round(v.options.level * 100);
   return (
-    '<h3>Two-sample Kolmogorov–Smirnov tests</h3>' +
-    '<p class="small">D is the largest vertical gap between two EDFs; the p-value is the chance of a gap at least this large if ' +
-    'both spaces had the same error distribution (exact lattice count, or Kolmogorov’s limit for very large samples). ' +
-    'With many pairs, expect about one in twenty to fall under 0.05 by chance.</p>' +
-    table(['pair', 'runs', 'D', 'p-value', 'p from', 'lower median error', 'verdict'], rows, [false, true, true, true, false, false, false])
+    '<section id="verdict"><h2>What the evidence supports</h2>' +
+    `<div class="verdict">${sentences}</div>` +
+    '<h3>Every pair of spaces</h3>' +
+    `<p class="small">Two-sample Kolmogorov–Smirnov test of each pair's final errors: D is the largest vertical gap between the two EDFs, the p-value the chance of a gap ` +
+    `at least this large if both spaces had the same error distribution (exact lattice count). The adjusted p-value is Holm's over the ${v.pairs.length} pairs, so that ` +
+    `the chance of any false "lower" in this table stays under ${Math.round(v.options.alpha * 100)}%. Differences are median error of the first space minus the second ` +
+    `in percentage points, with a ${pct}% percentile bootstrap interval (${v.options.resamples} resamples of each space). Runs to detect: the runs per space at which a ` +
+    `simulated sweep with these runs' spread finds the difference ${Math.round(v.options.power * 100)}% of the time (an estimate).</p>` +
+    table(
+      ['pair', 'runs', 'median error', 'difference (points)', 'D', 'p-value', 'Holm-adjusted p', 'verdict', 'runs to detect'],
+      rows,
+      [false, true, true, true, true, true, true, false, false],
+    ) +
+    '</section>'
   );
+}
+
+/** A caption with the warning of its section when that section rests on too few runs. */
+function withWarning(a: SweepAnalysis, section: Parameters<typeof thinWarning>[1], caption: string): string {
+  const warning = thinWarning(a.thin, section);
+  return warning === null ? caption : `${caption}<span class="caution">${esc(warning)}</span>`;
 }
 
 function rangeSection(a: SweepAnalysis): string {
@@ -163,12 +199,16 @@ export function reportPage({ analysis: a, charts, generatedAt, sections = [] }: 
   const band = Math.round(a.options.bandLevel * 100);
   const paramFigures: [string, string][] = a.parameters.map((p) => [
     `param-${p.name}`,
-    `Error against ${esc(p.label)}, one panel per space. Shaded: the good range (2.5th–97.5th percentile of the best run's value); black rule: its median; ` +
-      `red line: the error trend, a loess fit of error against the value${p.log ? ' (on a log scale)' : ''} in spaces with at least four distinct values.`,
+    withWarning(
+      a,
+      'parameters',
+      `Error against ${esc(p.label)}, one panel per space. Shaded: the good range (2.5th–97.5th percentile of the best run's value); black rule: its median; ` +
+        `red line: the error trend, a loess fit of error against the value${p.log ? ' (on a log scale)' : ''} in spaces with at least four distinct values.`,
+    ),
   ]);
   const slugs = spaceSlugs(a.designChoices.spaces.map((s) => s.space));
   const choiceFigures: [string, string][] = a.designChoices.spaces.flatMap((s, i): [string, string][] => [
-    ...(s.importance === null ? [] : [[`importance-${slugs[i]}`, esc(importanceCaption(s, a.designChoices.options.scale))] as [string, string]]),
+    ...(s.importance === null ? [] : [[`importance-${slugs[i]}`, withWarning(a, 'design-choices', esc(importanceCaption(s, a.designChoices.options.scale)))] as [string, string]]),
     [`parallel-${slugs[i]}`, `Every finished run of ${esc(s.space)} as a line across its parameters, coloured by its error (darkest: lowest error, drawn on top). Each axis spans the parameter's range as the space samples it, on a log scale where it is sampled log-uniformly; the numbers at the ends are its low and high.`],
   ]);
   const normalized = a.normalizedEdf;
@@ -197,6 +237,7 @@ export function reportPage({ analysis: a, charts, generatedAt, sections = [] }: 
 <p class="meta">${esc(statusLine(a))} · sweep created ${esc(a.sweep.createdAt)} · report generated ${esc(generatedAt.toISOString())}</p>
 </header>
 ${empty}
+${verdictSection(a)}
 ${notes}
 ${summarySection(a)}
 ${figures(charts, [['status', 'Runs by status in each space. Only done runs enter the error charts below.']])}
@@ -204,9 +245,9 @@ ${section(
   'distributions',
   'Do the spaces differ?',
   figures(charts, [
-    ['edf', `Error EDF F(e) = fraction of a space's finished runs with error below e (paper eq. 1); shaded: pointwise ${band}% bootstrap band over ${a.options.bandResamples} resamples. Lower and further left is better.`],
-    ['edf-normalized', normalizedCaption],
-  ]) + ksSection(a),
+    ['edf', withWarning(a, 'edf', `Error EDF F(e) = fraction of a space's finished runs with error below e (paper eq. 1); shaded: pointwise ${band}% bootstrap band over ${a.options.bandResamples} resamples. Lower and further left is better.`)],
+    ['edf-normalized', withWarning(a, 'edf-normalized', normalizedCaption)],
+  ]),
 )}
 ${sections.join('\n')}
 ${section(

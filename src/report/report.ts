@@ -9,6 +9,7 @@ import { chartSpecs, type ChartSpecs } from './charts.ts';
 import { fidelityReport, type FidelityReport } from './fidelity.ts';
 import { reportPage } from './html.ts';
 import { renderSvg } from './render.ts';
+import { verdictSentences } from './verdict.ts';
 
 /*
  * The pipeline, one type per stage:
@@ -92,7 +93,16 @@ export interface WrittenReport {
   chartDir: string;
   charts: string[];
   json: string | null;
-  data: SweepAnalysis;
+  /** What the JSON holds (whether or not it was written): the analysis with the verdict's sentences. */
+  data: ReportJson;
+}
+
+/** The analysis with the verdict's sentences: what `report --json` writes. */
+export type ReportJson = SweepAnalysis & { verdict: { sentences: string[] } };
+
+/** What `report --json` writes: the analysis, its verdict with the sentences that open the page. */
+export function reportJson(data: SweepAnalysis): ReportJson {
+  return { ...data, verdict: { ...data.verdict, sentences: verdictSentences(data.verdict) } };
 }
 
 /** Where the report of a sweep goes unless --out says otherwise: reports/<sweep>.html, the name made file-safe. */
@@ -117,6 +127,7 @@ export async function writeReport(sweep: SweepRecord, outPath: string, options: 
   if (extension !== '.html' && extension !== '.htm') throw new NetspaceError(messages.report.outExtension('--out', outPath, ['.html']));
   const { json = false, ...renderOptions } = options;
   const report = await renderReport(sweep, renderOptions);
+  const data = reportJson(report.data);
   const dir = dirname(outPath);
   const stem = basename(outPath, extname(outPath));
   const chartDir = join(dir, `${stem}-charts`);
@@ -132,9 +143,9 @@ export async function writeReport(sweep: SweepRecord, outPath: string, options: 
     let jsonPath: string | null = null;
     if (json) {
       jsonPath = join(dir, `${stem}.json`);
-      writeAtomic(jsonPath, `${JSON.stringify(report.data, null, 2)}\n`);
+      writeAtomic(jsonPath, `${JSON.stringify(data, null, 2)}\n`);
     }
-    return { html: outPath, chartDir, charts, json: jsonPath, data: report.data };
+    return { html: outPath, chartDir, charts, json: jsonPath, data };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'ENOTDIR' || code === 'EROFS' || code === 'EEXIST' || code === 'EISDIR') {

@@ -38,8 +38,8 @@ export function groupCount(stage: StageConfig): number {
   return bottleneckWidth(stage) / stage.groupWidth;
 }
 
-const CONFIG_KEYS = ['inputChannels', 'stemWidth', 'numClasses', 'convBias', 'stages'] as const;
-const STAGE_KEYS = ['depth', 'width', 'groupWidth', 'bottleneckMultiplier'] as const;
+export const CONFIG_KEYS = ['inputChannels', 'stemWidth', 'numClasses', 'convBias', 'stages'] as const;
+export const STAGE_KEYS = ['depth', 'width', 'groupWidth', 'bottleneckMultiplier'] as const;
 const CONFIG_DEFAULTS: Readonly<Partial<AnyNetConfig>> = Object.freeze({ inputChannels: 1, numClasses: 10, convBias: true });
 
 function positiveInteger(source: string, path: string, value: unknown): number {

@@ -51,7 +51,7 @@ const PARAM_RULES: Record<AnyNetParam | RegNetParam, ParamRule> = {
   wm: { integer: false, min: 1, exclusive: true },
 };
 
-const SCALE_KEYS = ['kind', 'name', 'scale', 'stages', 'stemWidth', 'inputChannels', 'resolution', 'numClasses', 'convBias'] as const;
+export const SCALE_KEYS = ['kind', 'name', 'scale', 'stages', 'stemWidth', 'inputChannels', 'resolution', 'numClasses', 'convBias'] as const;
 const ANYNET_KEYS: readonly string[] = [...SCALE_KEYS, ...ANYNET_PARAMS, 'shared', 'nonDecreasing'];
 const REGNET_KEYS: readonly string[] = [...SCALE_KEYS, ...REGNET_PARAMS];
 
@@ -164,7 +164,8 @@ function parseRegNetX(source: string, raw: Record<string, unknown>, scale: Space
  */
 export function parseSpaceSpec(value: unknown, source: string): SpaceSpec {
   if (!isRecord(value)) specError(source, 'the space spec', messages.spec.notObject(value));
-  const kind = value.kind;
+  // Kinds match whatever their case, as `netspace sample regnetx` does: anynetx_e is AnyNetX_E.
+  const kind = typeof value.kind === 'string' ? (SPACE_KINDS.find((k) => k.toLowerCase() === (value.kind as string).toLowerCase()) ?? value.kind) : value.kind;
   if (kind === undefined) specError(source, 'kind', messages.spec.missingOneOf(SPACE_KINDS));
   if (typeof kind !== 'string' || !(SPACE_KINDS as readonly string[]).includes(kind)) {
     specError(source, 'kind', messages.spec.oneOf(kind, SPACE_KINDS));

@@ -53,7 +53,7 @@ export const FIDELITY_KINDS: readonly FidelityKind[] = ['asha', 'check'];
 /** Defaults of the optional fields. */
 export const FIDELITY_DEFAULTS: Readonly<{ brackets: number }> = Object.freeze({ brackets: 1 });
 
-const KEYS: Record<FidelityKind, readonly string[]> = {
+export const FIDELITY_KEYS: Record<FidelityKind, readonly string[]> = {
   asha: ['kind', 'minEpochs', 'maxEpochs', 'reductionFactor', 'brackets'],
   check: ['kind', 'low', 'full', 'fraction', 'perSpace', 'seed'],
 };
@@ -137,7 +137,7 @@ export function parseFidelitySpec(value: unknown, source: string, sweepSeed: num
     specError(source, `${path}.kind`, messages.spec.oneOf(kind, FIDELITY_KINDS));
   }
   const tag = kind as FidelityKind;
-  checkKeys(source, path, value, KEYS[tag]);
+  checkKeys(source, path, value, FIDELITY_KEYS[tag]);
   return PARSERS[tag](source, path, value, sweepSeed);
 }
 

@@ -41,6 +41,11 @@ export function singleRunSpec(request: SingleRunRequest): SweepSpec {
   };
 }
 
+/** Whether a stored sweep is the run of `netspace train` (singleRunSpec's name), not a sweep of the user's. */
+export function isSingleRunName(name: string): boolean {
+  return /^train-.+-[0-9a-f]{8}$/.test(name);
+}
+
 /** Trains (or resumes, or finds already trained) one model, and returns the sweep summary and the stored run. */
 export async function trainSingle(
   request: SingleRunRequest,

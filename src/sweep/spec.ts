@@ -74,10 +74,10 @@ export interface SweepSpec {
 /** Training defaults of a sweep (train/settings.ts TRAIN_DEFAULTS). */
 export const SWEEP_TRAIN_DEFAULTS: Readonly<TrainSettings> = TRAIN_DEFAULTS;
 
-const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'dataset', 'spaces', 'complexity', 'train', 'fidelity', 'workers'] as const;
-const SPACE_ENTRY_KEYS = ['space', 'model', 'name', 'n'] as const;
-const COMPLEXITY_KEYS = ['flops', 'params', 'acts'] as const;
-const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'backend'] as const;
+export const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'dataset', 'spaces', 'complexity', 'train', 'fidelity', 'workers'] as const;
+export const SPACE_ENTRY_KEYS = ['space', 'model', 'name', 'n'] as const;
+export const COMPLEXITY_KEYS = ['flops', 'params', 'acts'] as const;
+export const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'backend'] as const;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 
 function integer(source: string, path: string, value: unknown, min: number, max: number): number {
@@ -96,7 +96,8 @@ function range(source: string, path: string, value: unknown): Range {
 /** A space entry's `space`: a built-in name, a spec file (relative to the sweep spec), or an inline spec. */
 function resolveSpace(source: string, path: string, value: unknown, baseDir: string): SpaceSpec {
   if (typeof value === 'string') {
-    if (Object.hasOwn(builtinSpaces, value)) return builtinSpaces[value as BuiltinSpaceName];
+    const builtin = Object.keys(builtinSpaces).find((k) => k.toLowerCase() === value.toLowerCase());
+    if (builtin !== undefined) return builtinSpaces[builtin as BuiltinSpaceName];
     if (/\.(ya?ml|json)$/i.test(value)) {
       const file = resolve(baseDir, value);
       if (!existsSync(file)) specError(source, path, messages.spec.spaceFileMissing(file));

@@ -120,6 +120,18 @@ describe('cli/progress', () => {
     assert.match(out.text(), /w2 █{12}░{12} run 7 epoch 2\/3 batch 5\/10 loss 1\.235 812 img\/s/);
   });
 
+  it('draws no "1/1 runs" bar over the one run of netspace train', async () => {
+    const out = sink(true);
+    const progress = createProgressReporter({ mode: 'bars', stream: out });
+    progress.emit({ type: 'sweep-start', sweep: 'train-regnet32-0123abcd', total: 1, done: 0, failed: 0, diverged: 0, workers: 1, backend: 'wasm' });
+    progress.emit({ type: 'run-start', worker: 1, runId: 1, label: 'regnet32', epochs: 2, resumedAt: 0 });
+    progress.emit({ type: 'batch', worker: 1, runId: 1, epoch: 1, epochs: 2, batch: 5, batches: 10, loss: 1.2, imagesPerSecond: 800 });
+    await sleep(400); // bars redraw 5 times a second
+    progress.close();
+    assert.match(out.text(), /w1 .* run 1 epoch 1\/2 batch 5\/10/);
+    assert.doesNotMatch(out.text(), /\d\/1 runs/);
+  });
+
   it('chooses bars on a terminal and plain lines elsewhere', () => {
     const tty = sink(true);
     const auto = createProgressReporter({ stream: tty });

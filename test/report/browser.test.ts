@@ -107,6 +107,50 @@ describe('report (in a real browser)', () => {
       assert.ok(f.marks > 0, `${f.name} has drawn marks`);
       assert.ok(f.width > 200 && f.height > 100, `${f.name} is visible (${f.width}x${f.height})`);
     }
+    // A chart that collapsed (a log axis over zero, an empty panel) fails here: every axis reads at least two tick
+    // labels, and each chart's marks spread over at least a quarter of its plot along each axis it has.
+    // tsx keeps function names through a helper, __name, that the page does not have: give it one that does nothing.
+    await page.evaluate('window.__name = (f) => f');
+    const geometry = await page.$$eval('figure[data-chart]', (nodes) =>
+      nodes.map((figure) => {
+        type Box = { left: number; right: number; top: number; bottom: number };
+        const union = (rects: Box[]): Box | null =>
+          rects.length === 0
+            ? null
+            : {
+                left: Math.min(...rects.map((r) => r.left)),
+                right: Math.max(...rects.map((r) => r.right)),
+                top: Math.min(...rects.map((r) => r.top)),
+                bottom: Math.max(...rects.map((r) => r.bottom)),
+              };
+        const axes = [...figure.querySelectorAll('g.role-axis')].filter((ax) => /^[XY]-axis/.test(ax.getAttribute('aria-label') ?? ''));
+        const domain = (dim: string): Box | null =>
+          union(
+            axes
+              .filter((ax) => ax.getAttribute('aria-label')!.startsWith(dim))
+              .flatMap((ax) => [...ax.querySelectorAll('g.role-axis-domain > *')].map((d) => d.getBoundingClientRect())),
+          );
+        const marks = union(
+          [...figure.querySelectorAll('g.role-mark > path, g.role-mark > g > path, g.role-mark > line, g.role-mark > rect')]
+            .map((m) => m.getBoundingClientRect())
+            .filter((r) => r.width > 0 || r.height > 0),
+        );
+        const [x, y] = [domain('X'), domain('Y')];
+        return {
+          name: figure.getAttribute('data-chart') ?? '',
+          ticks: axes.map((ax) => ({
+            axis: ax.getAttribute('aria-label')!,
+            labels: [...ax.querySelectorAll('g.role-axis-label text')].filter((t) => (t.textContent ?? '') !== '').length,
+          })),
+          xSpread: x === null || marks === null ? null : (Math.min(marks.right, x.right) - Math.max(marks.left, x.left)) / (x.right - x.left),
+          ySpread: y === null || marks === null ? null : (Math.min(marks.bottom, y.bottom) - Math.max(marks.top, y.top)) / (y.bottom - y.top),
+        };
+      }),
+    );
+    for (const g of geometry) {
+      for (const t of g.ticks) assert.ok(t.labels >= 2, `${g.name}: ${t.axis} has ${t.labels} tick labels`);
+      for (const spread of [g.xSpread, g.ySpread]) if (spread !== null) assert.ok(spread >= 0.25, `${g.name}: marks cover ${JSON.stringify([g.xSpread, g.ySpread])} of the plot`);
+    }
     assert.match(await page.textContent('h1') ?? '', /browser-sweep/);
     assert.match(await page.textContent('#summary') ?? '', /RegNetX/);
     mkdirSync('test-output', { recursive: true });

@@ -70,7 +70,9 @@ describe('space/spec', () => {
   });
 
   it('rejects unknown kinds and misspelled keys, suggesting the near one', () => {
-    rejects({ kind: 'RegNetx' }, /^my-space\.yaml: kind must be one of AnyNetX_A, .*, got "RegNetx" \(did you mean "RegNetX"\?\)/);
+    // Kinds match whatever their case (RegNetx is RegNetX); a misspelt one is refused with the near one.
+    assert.equal(parseSpaceSpec({ kind: 'RegNetx' }, 'my-space.yaml').kind, 'RegNetX');
+    rejects({ kind: 'RegNetY' }, /^my-space\.yaml: kind must be one of AnyNetX_A, .*, got "RegNetY" \(did you mean "RegNetX"\?\)/);
     rejects({ kind: 'ResNet' }, /^my-space\.yaml: kind must be one of .* got "ResNet"/);
     rejects({ width: 8 }, /^my-space\.yaml: kind is missing/);
     rejects({ kind: 'AnyNetX_A', widht: 8 }, /^my-space\.yaml: widht is not a known key \(did you mean "width"\?\)/);

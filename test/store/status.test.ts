@@ -1,10 +1,11 @@
 // Tests of src/store/status.ts and src/store/export.ts on a real SQLite file written through the store.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportSweep, EXPORT_COLUMNS } from '../../src/store/export.ts';
+import { exportSweep, EXPORT_COLUMNS, MODEL_COLUMNS, STAGE_FIELDS, tidyNumber } from '../../src/store/export.ts';
 import { formatStatus } from '../../src/cli/status.ts';
 import { listSweeps, sweepStatus } from '../../src/store/status.ts';
 import { openStore, type NewRun } from '../../src/store/store.ts';
@@ -87,19 +88,65 @@ describe('store/status and store/export', () => {
     assert.throws(() => exportSweep(db, 'demo', 'xml' as 'csv'), { name: 'NetspaceError', message: /export format "xml" is not one of: csv, json/ });
   });
 
-  it('exports one CSV row per run with quoted fields and sampled parameters in columns', () => {
+  it('exports one tidy CSV row per run: one column per scalar, per-stage values apart, no float noise', () => {
     const lines = exportSweep(db, 'demo', 'csv').split('\r\n');
     assert.equal(lines.at(-1), '');
     const header = lines[0]!.split(',');
-    assert.deepEqual(header, [...EXPORT_COLUMNS, 'sampled.depths', 'sampled.g', 'sampled.w0', 'sampled.wa']);
+    const stage1 = STAGE_FIELDS.map((f) => `stage1_${f}`);
+    assert.deepEqual(header, [...EXPORT_COLUMNS, ...MODEL_COLUMNS, ...stage1, 'param_d1', 'param_d2', 'param_g', 'param_w0', 'param_wa']);
     assert.equal(lines.length - 2, 5);
     const first = lines[1]!;
-    assert.ok(first.startsWith('demo,1,A,"A:key,""1""",done,,0.30000000000000004,0.30000000000000004,2,1000,100,10,1,wasm,,,2.5,'), first);
-    assert.ok(first.endsWith(',1 2,8,,'), first);
-    assert.match(lines[2]!, /,done,,0\.25,0\.19999999999999996,2,/, 'best error is the lowest over epochs');
+    // 0.30000000000000004 as stored, and 1 - 0.7, both go out as 0.3.
+    assert.ok(first.startsWith('demo,1,A,"A:key,""1""",done,,0.3,0.3,2,1000,100,10,1,wasm,,,2.5,'), first);
+    assert.ok(first.endsWith(',1,8,10,1,1,8,8,1,1,2,8,,'), first);
+    assert.match(lines[2]!, /,done,,0\.25,0\.2,2,/, 'best error is the lowest over epochs');
+    assert.ok(lines[2]!.endsWith(',,,,24,3.5'), lines[2]);
     assert.match(lines[3]!, /,diverged,diverged,,0\.9,1,.*training loss became NaN at epoch 1\, batch 3/);
     assert.match(lines[4]!, /,running,,,0\.6,1,/);
     assert.match(lines[5]!, /,pending,,,,0,5000,500,50,5,,,,,,,/);
+    assert.equal(tidyNumber(1 - 0.42), 0.58);
+    assert.equal(tidyNumber(0.1 + 0.2), 0.3);
+    assert.equal(tidyNumber(1 / 3), 0.333333333333);
+  });
+
+  it('documents every CSV column in docs/export.md', () => {
+    const doc = readFileSync('docs/export.md', 'utf8');
+    const documented = [...doc.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!);
+    const header = exportSweep(db, 'demo', 'csv').split('\r\n')[0]!.split(',');
+    for (const column of header) {
+      const name = column.replace(/^stage\d+_/, 'stage<i>_').replace(/^param_.*/, 'param_<name>');
+      assert.ok(documented.includes(name), `${column} is documented in docs/export.md`);
+    }
+    // And nothing is documented that the export does not write.
+    const written = new Set(header.map((c) => c.replace(/^stage\d+_/, 'stage<i>_').replace(/^param_.*/, 'param_<name>')));
+    assert.deepEqual(documented.filter((d) => !written.has(d)), []);
+  });
+
+  it('reads into pandas as it is: numeric columns numeric, one column per stage value', (t) => {
+    const probe = spawnSync('python3', ['-c', 'import pandas'], { encoding: 'utf8' });
+    const csv = join(dir, 'demo.csv');
+    writeFileSync(csv, exportSweep(db, 'demo', 'csv'));
+    // Python's csv module is always there; pandas where installed.
+    const script = probe.status === 0
+      ? `import json, sys, pandas as pd
+df = pd.read_csv(sys.argv[1])
+print(json.dumps({"rows": len(df), "dtypes": {c: str(t) for c, t in df.dtypes.items()}, "final": df.finalError.tolist(), "best": df.bestError.tolist(), "d2": df.param_d2.tolist()}, default=str))`
+      : `import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+print(json.dumps({"rows": len(rows), "dtypes": {}, "final": [float(r["finalError"]) if r["finalError"] else None for r in rows], "best": [float(r["bestError"]) if r["bestError"] else None for r in rows], "d2": [float(r["param_d2"]) if r["param_d2"] else None for r in rows]}))`;
+    if (probe.status !== 0) t.diagnostic('pandas is not installed: checked with the csv module');
+    const py = spawnSync('python3', ['-c', script, csv], { encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    const read = JSON.parse(py.stdout.replace(/NaN/g, 'null')) as { rows: number; dtypes: Record<string, string>; final: (number | null)[]; best: (number | null)[]; d2: (number | null)[] };
+    assert.equal(read.rows, 5);
+    assert.deepEqual(read.final, [0.3, 0.25, null, null, null]);
+    assert.deepEqual(read.best, [0.3, 0.2, 0.9, 0.6, null]);
+    assert.deepEqual(read.d2, [2, null, 2, null, null]);
+    if (probe.status === 0) {
+      for (const c of ['finalError', 'bestError', 'flops', 'lr', 'stage1_width', 'stage1_bottleneckMultiplier', 'param_d1', 'param_wa']) {
+        assert.match(read.dtypes[c]!, /^(int|float)64$/, `${c} is ${read.dtypes[c]}`);
+      }
+    }
   });
 
   it('exports a JSON array with config, sampled, settings and epochs, NaN as null', () => {

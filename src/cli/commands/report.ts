@@ -31,15 +31,17 @@ const command: CommandModule<object, Args> = {
     const { parseAnalysisOptions } = await import('../../analysis/sweep.ts');
     const options = parseAnalysisOptions({ top: args.top, seed: args.seed }, 'report options', flag);
     // Loaded here, not at the top: main.ts imports every command, and vega would slow down every other one.
-    const [{ loadSweeps }, { defaultReportPath, writeReport }] = await Promise.all([
+    const [{ loadSweeps }, { defaultReportPath, writeReport }, { verdictSentences }] = await Promise.all([
       import('../../report/load.ts'),
       import('../../report/report.ts'),
+      import('../../report/verdict.ts'),
     ]);
     const sweep = loadSweeps(args.db, args.sweep);
     const written = await writeReport(sweep, args.out ?? defaultReportPath(sweep.name), { ...options, json: args.json });
     const c = written.data.counts;
     const lines = [
       `sweep ${sweep.name}: ${c.total} runs, ${c.done} done, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.diverged} diverged`,
+      ...verdictSentences(written.data.verdict),
       `wrote ${written.html} (${written.charts.length} charts in ${written.chartDir})`,
       ...(written.json === null ? [] : [`wrote ${written.json}`]),
     ];

@@ -1,5 +1,6 @@
 // `netspace sample <space|spec-file>`: draws configs from a design space with a seed and prints them.
 import type { CommandModule } from 'yargs';
+import type { Adjustment } from '../../space/adjustments.ts';
 import type { SampledConfig } from '../../space/sampler.ts';
 
 interface Args {
@@ -17,12 +18,16 @@ function row(cells: string[], widths: number[]): string {
   return cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padStart(widths[i]!))).join('  ');
 }
 
-function table(samples: SampledConfig[]): string {
+/** The table: complexity, the widths trained (a * where the compatibility rule changed the drawn one), the key. */
+function table(samples: SampledConfig[], adjusted: Adjustment[][]): string {
   const millions = (x: number) => (x / 1e6).toFixed(3);
-  const rows = samples.map((s, i) => [String(i + 1), millions(s.flops), millions(s.params), millions(s.acts), s.key]);
-  const header = ['#', 'flops (M)', 'params (M)', 'acts (M)', 'key'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [row(header, widths), ...rows.map((r) => row(r, widths))].join('\n');
+  const widths = (s: SampledConfig, k: number) =>
+    s.config.stages.map((stage, i) => `${stage.width}${adjusted[k]!.some((a) => a.stage === i + 1 && a.field === 'width') ? '*' : ''}`).join(' ');
+  const rows = samples.map((s, i) => [String(i + 1), millions(s.flops), millions(s.params), millions(s.acts), widths(s, i), s.key]);
+  const header = ['#', 'flops (M)', 'params (M)', 'acts (M)', 'widths', 'key'];
+  const cols = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const notes = adjusted.flatMap((list, k) => list.map((a) => `#${k + 1} ${a.reason}`));
+  return [row(header, cols), ...rows.map((r) => row(r, cols)), ...(notes.length === 0 ? [] : ['', 'changed by the compatibility rule (* marks a trained width that differs from the drawn one):', ...notes])].join('\n');
 }
 
 const rangeOption = (what: string) =>
@@ -40,9 +45,13 @@ const command: CommandModule<object, Args> = {
       .option('params', rangeOption('parameter counts'))
       .option('acts', rangeOption('activation counts'))
       .option('max-attempts', { type: 'number', describe: 'draws allowed before giving up (default max(1e6, 1000 n))' })
-      .option('json', { type: 'boolean', default: false, describe: 'print a JSON array, one sampled config per line' }),
+      .option('json', { type: 'boolean', default: false, describe: 'print a JSON array, one sampled config per line, each with the widths the compatibility rule changed (adjusted)' }),
   handler: async (args) => {
-    const [{ sampleSpace }, { parseComplexityRange }] = await Promise.all([import('../../space/load.ts'), import('../../space/sampler.ts')]);
+    const [{ sampleSpace }, { parseComplexityRange }, { compatibilityAdjustments }] = await Promise.all([
+      import('../../space/load.ts'),
+      import('../../space/sampler.ts'),
+      import('../../space/adjustments.ts'),
+    ]);
     const samples = sampleSpace(args.space, {
       n: args.n,
       seed: args.seed,
@@ -51,10 +60,12 @@ const command: CommandModule<object, Args> = {
       ...(args.acts === undefined ? {} : { acts: parseComplexityRange(args.acts, '--acts') }),
       ...(args['max-attempts'] === undefined ? {} : { maxAttempts: args['max-attempts'] }),
     });
+    const adjusted = samples.map(compatibilityAdjustments);
     if (args.json) {
-      process.stdout.write(`[\n${samples.map((s) => JSON.stringify(s)).join(',\n')}\n]\n`);
+      // Each record is also a model config file: `summary`, `complexity` and `train --model` take it (file.json#k).
+      process.stdout.write(`[\n${samples.map((s, k) => JSON.stringify({ ...s, adjusted: adjusted[k] })).join(',\n')}\n]\n`);
     } else {
-      process.stdout.write(`${samples[0]!.space}, seed ${args.seed}: ${samples.length} configs\n${table(samples)}\n`);
+      process.stdout.write(`${samples[0]!.space}, seed ${args.seed}: ${samples.length} configs\n${table(samples, adjusted)}\n`);
     }
   },
 };

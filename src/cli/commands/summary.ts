@@ -6,7 +6,7 @@ import { resolveModelConfig } from '../../space/presets.ts';
 
 interface Args {
   model: string;
-  input: string;
+  input: string | undefined;
   json: boolean;
 }
 
@@ -24,13 +24,14 @@ const command: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'regnet32, or an AnyNet config JSON file' })
-      .option('input', { type: 'string', default: '1,1,96,96', describe: 'input shape N,C,H,W (PyTorch order)' })
+      .option('input', { type: 'string', describe: 'input shape N,C,H,W (PyTorch order; default 1,C,28,28 with the model\'s C, as train and complexity)' })
       .option('json', { type: 'boolean', default: false, describe: 'print {"layers":[{name,outputShape,params}],"params":N}' }),
   handler: async (args) => {
     const config = resolveModelConfig(args.model);
-    const input = parseInput(args.input);
+    const text = args.input ?? `1,${config.inputChannels},28,28`;
+    const input = parseInput(text);
     if (input[1] !== config.inputChannels) {
-      throw new NetspaceError(messages.option.inputChannels(args.input, config.inputChannels, input[1]));
+      throw new NetspaceError(messages.option.inputChannels(text, config.inputChannels, input[1]));
     }
     // TF.js loads only when a command needs it, so that `netspace --help` and the pure commands start fast.
     const [{ initBackend }, { buildAnyNet }, { formatSummary, summarize }] = await Promise.all([

@@ -50,6 +50,17 @@ function parseRetry(text: string): FailureKind[] | 'failed' {
   return kinds as FailureKind[];
 }
 
+/** The verdict on the sweep as stored now, with its sentences: what `report` opens with, printed after a run. */
+async function sweepVerdictOf(db: string, name: string): Promise<import('../../analysis/verdict.ts').Verdict & { sentences: string[] }> {
+  const [{ loadSweep }, { sweepVerdict }, { verdictSentences }] = await Promise.all([
+    import('../../report/load.ts'),
+    import('../../analysis/verdict.ts'),
+    import('../../report/verdict.ts'),
+  ]);
+  const verdict = sweepVerdict(loadSweep(db, name));
+  return { ...verdict, sentences: verdictSentences(verdict) };
+}
+
 const run: CommandModule<object, RunArgs> = {
   command: 'run <spec>',
   describe: 'Sample the spec\'s configs and train them in a worker pool into the database; run again to resume',
@@ -96,8 +107,9 @@ const run: CommandModule<object, RunArgs> = {
       progress.close();
     }
     const c = summary.counts;
+    const verdict = await sweepVerdictOf(summary.db, summary.sweep);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
+      process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, verdict })}\n`);
     } else if (summary.trained === 0 && !summary.interrupted && c.pending === 0) {
       const again = c.failed > 0 ? '; --retry trains the failed ones again' : '';
       process.stdout.write(`sweep ${summary.sweep}: nothing to train, all ${c.total} runs finished (${c.done} done, ${c.failed} failed, ${c.diverged} diverged) in ${summary.db}${again}\n`);
@@ -107,6 +119,7 @@ const run: CommandModule<object, RunArgs> = {
           `trained ${summary.trained} here with ${summary.workers} workers (${summary.modelsPerHour.toFixed(1)} models/h); db ${summary.db}\n`,
       );
     }
+    if (!args.json) process.stdout.write(`${verdict.sentences.join('\n')}\n`);
     if (summary.interrupted) {
       process.stderr.write(`netspace: sweep ${summary.sweep} interrupted; ${summary.released} runs back to pending. Run the same command to resume.\n`);
       process.exitCode = 130;
@@ -127,10 +140,17 @@ const status: CommandModule<object, StatusArgs> = {
     if (!Number.isInteger(args.top) || args.top < 0) throw new NetspaceError(messages.option.wholeNumber('--top', 0, args.top));
     const [{ listSweeps, sweepStatus }, { formatStatus }] = await Promise.all([import('../../store/status.ts'), import('../status.ts')]);
     if (args.name === undefined) {
-      const sweeps = listSweeps(args.db);
-      if (args.json) process.stdout.write(`${JSON.stringify({ db: args.db, sweeps })}\n`);
-      else if (sweeps.length === 0) process.stdout.write(`${args.db} holds no sweeps yet\n`);
-      else process.stdout.write(`${sweeps.map((s) => `${s.name}  ${s.runs} runs  created ${s.createdAt}`).join('\n')}\n`);
+      const { isSingleRunName } = await import('../../sweep/single.ts');
+      // `netspace train` stores each run as a sweep of one: listed apart, as single runs.
+      const all = listSweeps(args.db).map((s) => ({ ...s, kind: isSingleRunName(s.name) ? ('train' as const) : ('sweep' as const) }));
+      const [sweeps, single] = [all.filter((s) => s.kind === 'sweep'), all.filter((s) => s.kind === 'train')];
+      const line = (s: (typeof all)[number]) => `${s.name}  ${s.runs} run${s.runs === 1 ? '' : 's'}  created ${s.createdAt}`;
+      if (args.json) process.stdout.write(`${JSON.stringify({ db: args.db, sweeps: all })}\n`);
+      else if (all.length === 0) process.stdout.write(`${args.db} holds no sweeps yet\n`);
+      else {
+        const parts = [...sweeps.map(line), ...(single.length === 0 ? [] : [`${sweeps.length === 0 ? '' : '\n'}single runs (netspace train):`, ...single.map((s) => `  ${line(s)}`)])];
+        process.stdout.write(`${parts.join('\n')}\n`);
+      }
       return;
     }
     const { scheduleStatus, formatScheduleStatus } = await import('../schedule-status.ts');
@@ -147,17 +167,18 @@ const status: CommandModule<object, StatusArgs> = {
 
 const exportCommand: CommandModule<object, ExportArgs> = {
   command: 'export <name>',
-  describe: 'Write one row per run of a sweep as CSV or JSON',
+  describe: 'Write one row per run of a sweep as tidy CSV (the default; columns in docs/export.md) or JSON',
   builder: (y) =>
     y
       .positional('name', { type: 'string', demandOption: true, describe: 'sweep name' })
       .option('db', dbOption)
-      .option('csv', { type: 'boolean', default: false, describe: 'CSV, sampled parameters in columns' })
+      .option('csv', { type: 'boolean', default: false, describe: 'tidy CSV, one column per scalar (the default unless --out ends in .json)' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON array with config, sampled, settings and epochs' })
       .option('out', { type: 'string', describe: 'file to write (default: stdout)' }),
   handler: async (args) => {
-    if (args.csv === args.json) throw new NetspaceError(messages.option.exportFormat());
-    const format: ExportFormat = args.csv ? 'csv' : 'json';
+    if (args.csv && args.json) throw new NetspaceError(messages.option.exportFormat());
+    // Neither flag: the --out file's extension says which, else the tidy CSV (docs/export.md).
+    const format: ExportFormat = args.json || (!args.csv && args.out !== undefined && args.out.toLowerCase().endsWith('.json')) ? 'json' : 'csv';
     const { exportSweep } = await import('../../store/export.ts');
     const text = exportSweep(args.db, args.name, format);
     if (args.out === undefined) {

@@ -68,12 +68,13 @@ async function settingsFrom(args: TrainArgs): Promise<TrainSettings> {
 
 /** The epochs as an aligned table, as the chapter's trainer reports them. */
 export function formatEpochs(epochs: readonly EpochRecord[]): string {
-  const header = ['epoch', 'train loss', 'val loss', 'val acc', 'seconds', 'images/s'];
+  // Validation error, as the progress lines, sweep status and the report give it.
+  const header = ['epoch', 'train loss', 'val loss', 'val error', 'seconds', 'images/s'];
   const rows = epochs.map((e) => [
     String(e.epoch),
     e.trainLoss.toFixed(4),
     e.valLoss.toFixed(4),
-    e.valAccuracy.toFixed(4),
+    percent(1 - e.valAccuracy),
     e.seconds.toFixed(1),
     e.imagesPerSecond.toFixed(0),
   ]);

@@ -23,7 +23,7 @@ describe('cli/commands/sample', () => {
     writeFileSync(file, 'kind: AnyNetX_C\nwidth: {dist: uniform, low: 16, high: 64, quantum: 16}\n');
     const run = netspace('sample', file, '-n', '3');
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^narrow, seed 0: 3 configs\n#\s+flops \(M\)\s+params \(M\)\s+acts \(M\)\s+key\n/);
+    assert.match(run.stdout, /^narrow, seed 0: 3 configs\n#\s+flops \(M\)\s+params \(M\)\s+acts \(M\)\s+widths\s+key\n/);
     assert.equal(run.stdout.trim().split('\n').length, 5);
   });
 

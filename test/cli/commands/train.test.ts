@@ -36,7 +36,7 @@ describe('cli/commands/train', () => {
     const args = ['train', '--model', tinyModel(dir), '--epochs', '2', '--train-size', '512', '--val-size', '200', '--batch', '64', '--lr', '0.1', '--db', db];
     const first = netspace(...args);
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /epoch\s+train loss\s+val loss\s+val acc/);
+    assert.match(first.stdout, /epoch\s+train loss\s+val loss\s+val error/);
     assert.match(first.stdout, /run 1 \(train-tiny-[0-9a-f]{8}, backend wasm, \d+ s\): done: validation error/);
     const run = storedRun(db)!;
     assert.equal(run.status, 'done');
