@@ -448,3 +448,22 @@ describe('bad input found by the properties', () => {
     }
   });
 });
+
+// Issue 12 case 5, as users met it: counts that JavaScript numbers cannot hold exactly are refused, never printed.
+describe('counts past 2^53', () => {
+  it('refuses configs whose counts pass 2^53 in complexity and summary, and such a --flops bound in sample', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netspace-props-counts-'));
+    try {
+      const file = join(dir, 'wide.json');
+      for (const [width, flops] of [[1073741824, '5.649e+19'], [1e300, 'Infinity']] as const) {
+        writeFileSync(file, JSON.stringify({ stemWidth: 8, stages: [{ depth: 1, width, groupWidth: 8 }] }));
+        const counted = await runInProcess(['complexity', file, '--json']);
+        assertRefused(counted, `complexity width ${width}`, width === 1e300 ? /wide\.json: stages\[0\]\.width must be a whole number from 1 to 2\^53 - 1/ : new RegExp(`the config's flops \\(about ${flops.replace('+', '\\+')}\\) pass 2\\^53`));
+        assertRefused(await runInProcess(['summary', file]), `summary width ${width}`, /2\^53/);
+      }
+      assertRefused(await runInProcess(['sample', 'RegNetX', '--n', '2', '--flops', '1e400:']), 'sample --flops 1e400:', /--flops \[Infinity,null\] must have ends below 2\^53/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
