@@ -73,6 +73,8 @@ const spec = {
   notNumberList: (value: unknown) => `must be a list of numbers, got ${show(value)}`,
   quantumAboveLow: (quantum: number, low: number) => `is ${quantum}, above low ${low}: powers of 2 below the quantum would round to 0`,
   tooManyStages: (stages: number, max: number) => `must be at most ${max}, got ${stages}`,
+  tooManyBlocks: (blocks: number, max: number) =>
+    `make networks of up to ${count(blocks)} blocks; netspace takes at most ${count(max)} (the paper's deepest have under 100): check the depths`,
   regnetList: () => 'takes one distribution (a RegNet draws each parameter once), got a list',
   lowAboveHigh: (low: number, high: number) => `has low ${low} above high ${high}; a range needs low <= high`,
   nonPositiveLogRange: (dist: string, low: number) => `has low ${low}, but a ${dist} range needs low > 0 (it is drawn on a log scale)`,
@@ -148,6 +150,8 @@ const option = {
   failureKind: (kind: string, kinds: readonly string[]) =>
     `--retry ${show(kind)} is not a kind of failure${didYouMean(kind, kinds)}; give failed (every failed run) or some of: ${kinds.join(', ')}`,
   inputShape: (text: string) => `--input ${text}: expected four positive integers N,C,H,W such as 1,1,96,96`,
+  inputTooLarge: (text: string, values: number, max: number) =>
+    `--input ${text}: ${count(values)} input values, more than the ${count(max)} a summary runs on (it passes zeros through the model); use N = 1 and a smaller H, W`,
   inputChannels: (text: string, channels: number, given: number) =>
     `--input ${text}: the model takes ${channels} input channel(s), not ${given}`,
 } as const;
@@ -230,6 +234,7 @@ export const messages = freezeSections({
     regnetMissing: (text: string, key: string) => badRegnetArgument(text, `${key}= is missing`),
     regnetRatio: (text: string, b: number) => badRegnetArgument(text, `b must be > 0, got ${b}`),
     regnetDepth: (depth: number) => badRegnetParams(`depth d must be a positive integer, got ${depth}`),
+    regnetTooDeep: (depth: number, max: number) => badRegnetParams(`depth d must be at most ${count(max)} blocks, got ${count(depth)}`),
     regnetW0: (w0: number, quantum: number) => badRegnetParams(`w0 must be a positive multiple of ${quantum}, got ${w0}`),
     regnetWa: (wa: number) => badRegnetParams(`wa must be a number >= 0, got ${wa}`),
     regnetWm: (wm: number) => badRegnetParams(`wm must be a number > 1, got ${wm}`),

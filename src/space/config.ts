@@ -38,6 +38,12 @@ export function groupCount(stage: StageConfig): number {
   return bottleneckWidth(stage) / stage.groupWidth;
 }
 
+/**
+ * Most blocks a network may have, all stages together: far beyond the paper's networks (under 100) and ResNet-1001's
+ * 333, yet small enough that a typo such as depth 1e9 is refused instead of counting, sampling or building for hours.
+ */
+export const MAX_BLOCKS = 1_000;
+
 export const CONFIG_KEYS = ['inputChannels', 'stemWidth', 'numClasses', 'convBias', 'stages'] as const;
 export const STAGE_KEYS = ['depth', 'width', 'groupWidth', 'bottleneckMultiplier'] as const;
 const CONFIG_DEFAULTS: Readonly<Partial<AnyNetConfig>> = Object.freeze({ inputChannels: 1, numClasses: 10, convBias: true });
@@ -85,5 +91,7 @@ export function parseAnyNetConfig(value: unknown, source = 'model config'): AnyN
     }
     return stage;
   });
+  const blocks = stages.reduce((sum, stage) => sum + stage.depth, 0);
+  if (blocks > MAX_BLOCKS) specError(source, 'stages', messages.spec.tooManyBlocks(blocks, MAX_BLOCKS));
   return { inputChannels, stemWidth, numClasses, convBias: merged.convBias, stages };
 }

@@ -1,7 +1,7 @@
 // The RegNet generator: a pure function from (d, w0, wa, wm, g, b) to AnyNet stages (paper section 3.3, eq. 2-4).
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { roundHalfEven, type AnyNetConfig, type StageConfig } from './config.ts';
+import { MAX_BLOCKS, roundHalfEven, type AnyNetConfig, type StageConfig } from './config.ts';
 import { adjustStages } from './compatibility.ts';
 
 /** The RegNet parameters of the paper (section 3.3), with the group width and bottleneck of the RegNetX block. */
@@ -45,6 +45,7 @@ export function checkRegNetParams(params: RegNetParams): void {
   const { depth, w0, wa, wm, groupWidth } = params;
   const multiplier = params.bottleneckMultiplier ?? 1;
   check(Number.isInteger(depth) && depth >= 1, messages.space.regnetDepth(depth));
+  check(depth <= MAX_BLOCKS, messages.space.regnetTooDeep(depth, MAX_BLOCKS));
   check(Number.isInteger(w0) && w0 > 0 && w0 % REGNET_QUANTUM === 0, messages.space.regnetW0(w0, REGNET_QUANTUM));
   check(Number.isFinite(wa) && wa >= 0, messages.space.regnetWa(wa));
   check(Number.isFinite(wm) && wm > 1, messages.space.regnetWm(wm));

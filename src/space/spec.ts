@@ -3,6 +3,7 @@
 // The pipeline starts here:  space spec (builtin name | JSON/YAML file) -> parseSpaceSpec -> SpaceSpec
 //   -> sampleConfigs (seeded draws, constraints, complexity, dedup) -> SampledConfig[] -> sweep / store / train.
 import { ANYNETX_CONSTRAINTS, SPACE_DEFAULTS } from './builtins.ts';
+import { MAX_BLOCKS } from './config.ts';
 import {
   distributionBounds,
   distributionGenerators,
@@ -135,6 +136,11 @@ function parseAnyNet(source: string, raw: Record<string, unknown>, kind: AnyNetS
       params[param] = parseParam(source, param, param, value);
     }
   }
+  const depths = params.depth;
+  const deepest = Array.isArray(depths)
+    ? depths.reduce((sum, d) => sum + distributionBounds(d).max, 0)
+    : base.stages * distributionBounds(depths).max;
+  if (deepest > MAX_BLOCKS) specError(source, 'depth', messages.spec.tooManyBlocks(deepest, MAX_BLOCKS));
   return { kind, ...base, ...params, shared: lists.shared, nonDecreasing: lists.nonDecreasing };
 }
 
@@ -149,6 +155,8 @@ function parseRegNetX(source: string, raw: Record<string, unknown>, scale: Space
     }
     params[param] = parseParam(source, param, param, merged[param]);
   }
+  const deepest = distributionBounds(params.depth).max;
+  if (deepest > MAX_BLOCKS) specError(source, 'depth', messages.spec.tooManyBlocks(deepest, MAX_BLOCKS));
   return { kind: 'RegNetX', ...base, ...params };
 }
 

@@ -26,8 +26,11 @@ export function storageTrouble(error: unknown): StorageTrouble | null {
   return null;
 }
 
-/** Why `path` (or its folder) cannot be written, in words, from the file system's own answer. */
-function whyReadOnly(path: string): string {
+/**
+ * Why `path`, its write-ahead log or its folder cannot be written now, in words, from the file system's own answer
+ * (access(2) says so for a read-only file, an immutable one and a read-only file system); null when all can.
+ */
+function readOnlyReason(path: string): string | null {
   const writable = (p: string): boolean => {
     try {
       accessSync(p, constants.W_OK);
@@ -37,8 +40,14 @@ function whyReadOnly(path: string): string {
     }
   };
   if (existsSync(path) && !writable(path)) return 'the file is read-only';
+  if (existsSync(`${path}-wal`) && !writable(`${path}-wal`)) return `its write-ahead log ${path}-wal is read-only`;
   if (!writable(dirname(path))) return `its folder ${dirname(path)} is read-only (SQLite writes a journal beside the file)`;
-  return 'the file system refused the write (read-only file system?)';
+  return null;
+}
+
+/** Why `path` (or its folder) cannot be written, in words. */
+function whyReadOnly(path: string): string {
+  return readOnlyReason(path) ?? 'the file system refused the write (read-only file system?)';
 }
 
 /** Who holds a busy database, when netspace knows: the sweeps held by a process, read without waiting. */
@@ -91,8 +100,13 @@ export function storageError(path: string, error: unknown): NetspaceError | null
       return new NetspaceError(messages.store.readOnly(path, whyReadOnly(path)), EXIT_CODES.readOnly);
     case 'full':
       return new NetspaceError(messages.store.diskFull(path), EXIT_CODES.diskFull);
-    case 'io':
+    case 'io': {
+      // A file turned read-only while open (chattr +i, a read-only remount) fails SQLite's next write with an I/O
+      // error: say what it is, when the file system confirms it.
+      const readOnly = readOnlyReason(path);
+      if (readOnly !== null) return new NetspaceError(messages.store.readOnly(path, readOnly), EXIT_CODES.readOnly);
       return new NetspaceError(messages.store.ioError(path, text), EXIT_CODES.ioError);
+    }
     case 'corrupt':
       return new NetspaceError(messages.store.damaged(path, integrityOf(path, text)), EXIT_CODES.databaseDamaged);
     case 'notADatabase':

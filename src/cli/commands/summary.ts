@@ -10,11 +10,16 @@ interface Args {
   json: boolean;
 }
 
+/** Most input values (N x C x H x W) a summary passes through the model: 16 MiB of float32, 1,1,2048,2048. */
+const MAX_INPUT_VALUES = 2 ** 22;
+
 function parseInput(text: string): [number, number, number, number] {
   const dims = text.split(',').map((d) => Number(d.trim()));
   if (dims.length !== 4 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new NetspaceError(messages.option.inputShape(text));
   }
+  const values = dims.reduce((a, b) => a * b, 1);
+  if (values > MAX_INPUT_VALUES) throw new NetspaceError(messages.option.inputTooLarge(text, values, MAX_INPUT_VALUES));
   return dims as [number, number, number, number];
 }
 
