@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/engine/backend.ts';
+import { buildAnyNet } from '../src/model/anynet.ts';
+import { REGNET32 } from '../src/space/presets.ts';
+import { sgd } from '../src/engine/sgd.ts';
+import { trainStep } from '../src/engine/train-step.ts';
+await initBackend((process.argv[2] ?? 'tensorflow') as 'tensorflow');
+const res = Number(process.argv[3] ?? 28);
+const model = buildAnyNet(REGNET32, { seed: 0 });
+const opt = sgd(0.05);
+const x = tf.randomNormal([128, res, res, 1]) as tf.Tensor4D;
+const y = tf.oneHot(tf.tensor1d(Array.from({ length: 128 }, (_, i) => i % 10), 'int32'), 10) as tf.Tensor2D;
+trainStep(model, opt, x, y);
+const p = await tf.profile(() => { trainStep(model, opt, x, y); });
+const by = new Map<string, { n: number; ms: number }>();
+for (const k of p.kernels) { const e = by.get(k.name) ?? { n: 0, ms: 0 }; e.n++; e.ms += Number(k.kernelTimeMs) || 0; by.set(k.name, e); }
+console.log(p.kernels.length, [...by].sort((a, b) => b[1].n - a[1].n).map(([k, v]) => `${k}:${v.n}:${v.ms.toFixed(0)}ms`).join(' '));
+const t0 = performance.now(); const c0 = process.cpuUsage();
+for (let i = 0; i < 3; i++) trainStep(model, opt, x, y);
+const c = process.cpuUsage(c0);
+console.log('ms/step', ((performance.now() - t0) / 3).toFixed(0), 'cpu ms/step', ((c.user + c.system) / 3000).toFixed(0));
