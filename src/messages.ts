@@ -311,10 +311,6 @@ export const messages = freezeSections({
     cannotTrain: (sweep: string, reason: string) =>
       `sweep ${sweep}: the workers cannot train here: ${reason}. No run was marked failed; fix this and run the same command again`,
     noRun: (db: string, sweep: string) => `${db}: sweep ${sweep} holds no run`,
-    /** A notice, not an error: the sweep runs on fewer threads than asked. */
-    tensorflowThreads: (asked: number, max: number) =>
-      `${asked} workers asked, ${max} used: @tensorflow/tfjs-node-gpu loads in one thread per process ` +
-      '(it uses every core, or the GPU, by itself); --backend wasm trains one model per core instead',
     /** A worker's reason for `cannotTrain`. */
     backendDoesNotLoad: (backend: string, reason: string) => `the ${backend} backend does not load: ${reason}`,
   },

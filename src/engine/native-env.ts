@@ -91,3 +91,11 @@ export function applyNativeEnvironment(workers: number, cores = availableParalle
 export function freezeNativeEnvironment(): void {
   if (isMainThread) frozen = true;
 }
+
+/**
+ * Before a pool of `workers` threads starts on `backend`: the environment for libtensorflow, in case the threads
+ * load it (asked for, or `auto`). Nothing for wasm and cpu.
+ */
+export function prepareNativeWorkers(backend: string, workers: number): void {
+  if (backend === 'tensorflow' || backend === 'auto') applyNativeEnvironment(workers);
+}

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { FashionMnist } from '../data/index.ts';
+import { prepareNativeWorkers } from '../engine/native-env.ts';
 import type { BackendName, EpochRecord } from '../store/types.ts';
 import type { BatchProgress, TrainRequest, TrainResult } from './types.ts';
 import type { WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
@@ -64,6 +65,8 @@ export class TrainPool {
     this.size = options.workers;
     this.#requested = options.backend;
     const workerData: WorkerSetup = { data: options.data, backend: options.backend };
+    // libtensorflow reads its thread counts from the process environment, which only this thread can set.
+    prepareNativeWorkers(options.backend, options.workers);
     this.#piscina = new Piscina<WorkerTask, WorkerReply>({
       filename: WORKER_FILE,
       minThreads: options.workers,

@@ -7,15 +7,7 @@ import { openStore, type StatusCounts, type Store } from '../store/store.ts';
 import type { BackendName, RunRecord } from '../store/types.ts';
 import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from './pool.ts';
 import { createProgressReporter, type ProgressReporter } from './progress.ts';
-import {
-  TENSORFLOW_MAX_WORKERS,
-  defaultWorkers,
-  loadSweepSpec,
-  planRuns,
-  sweepIdentity,
-  usesTensorflow,
-  type SweepSpec,
-} from './sweep-spec.ts';
+import { defaultWorkers, loadSweepSpec, planRuns, sweepIdentity, type SweepSpec } from './sweep-spec.ts';
 
 export interface RunSweepOptions {
   /** SQLite file; created with its folder's permission when missing. */
@@ -135,12 +127,7 @@ async function trainPending(
 ): Promise<SweepSummary> {
   const queue = store.pendingRuns(sweep.id);
   const before = store.statusCounts(sweep.name);
-  let wanted = options.workers ?? (spec.workers === 'auto' ? defaultWorkers(backend) : spec.workers);
-  let note: string | undefined;
-  if (wanted > TENSORFLOW_MAX_WORKERS && usesTensorflow(backend)) {
-    note = messages.train.tensorflowThreads(wanted, TENSORFLOW_MAX_WORKERS);
-    wanted = TENSORFLOW_MAX_WORKERS;
-  }
+  const wanted = options.workers ?? (spec.workers === 'auto' ? defaultWorkers(backend) : spec.workers);
   const workers = Math.max(1, Math.min(wanted, queue.length));
   const summary: SweepSummary = {
     sweep: sweep.name,
@@ -182,7 +169,6 @@ async function trainPending(
       diverged: before.diverged,
       workers,
       backend,
-      ...(note === undefined ? {} : { note }),
     });
     const concrete: BackendName | null = backend === 'auto' ? null : backend;
     let fatal: string | null = null;
