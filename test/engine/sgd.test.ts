@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.ts';
 import { setReferenceMode } from '../../src/model/ops.ts';
 import { sgd } from '../../src/engine/sgd.ts';
+import { trainingBackends } from './backends.ts';
+
+const BACKENDS = (await trainingBackends(['wasm', 'cpu', 'tensorflow'] as const)).filter((b) => b.skip === false).map((b) => b.backend);
 
 /** Two variables of odd sizes (one not a multiple of 4) and their gradients, updated by `optimizer`. */
 function update(optimizer: tf.Optimizer, names: [string, string]): { values: number[][]; iterations: number; tensors: number } {
@@ -24,12 +27,12 @@ describe('engine/sgd', () => {
     await initBackend('wasm');
   });
 
-  it('updates every variable as tf.train.sgd on the plain cpu backend does, in one kernel call on wasm', async () => {
+  it(`updates every variable as tf.train.sgd on the plain cpu backend does, in one kernel call on ${BACKENDS.join(', ')}`, async () => {
     await tf.setBackend('cpu');
     setReferenceMode(true);
     const want = update(tf.train.sgd(0.5), ['ref-a', 'ref-b']);
     setReferenceMode(false);
-    for (const backend of ['wasm', 'cpu'] as const) {
+    for (const backend of BACKENDS) {
       await tf.setBackend(backend);
       const optimizer = sgd(0.5);
       const { kernels } = await tf.profile(() => {
