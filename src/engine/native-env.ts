@@ -74,12 +74,14 @@ let frozen = false;
 
 /**
  * Puts netspace's defaults for `workers` training threads into the process environment, before libtensorflow loads
- * (in the main thread; a worker thread cannot, see NativeEnvironment). Returns what it set. After `freeze` (the
- * library has loaded and read them) it changes nothing.
+ * (in the main thread; a worker thread cannot, see NativeEnvironment). With `replaceOurs`, values an earlier call set
+ * are updated (a pool of 2 after a single run); without, only missing ones are filled (the main thread loading the
+ * library keeps what a pool prepared). Returns what it set. After `freeze` (the library has loaded and read them) it
+ * changes nothing.
  */
-export function applyNativeEnvironment(workers: number, cores = availableParallelism()): Partial<NativeEnvironment> {
+export function applyNativeEnvironment(workers: number, { replaceOurs = false, cores = availableParallelism() } = {}): Partial<NativeEnvironment> {
   if (!isMainThread || frozen) return {};
-  const missing = missingNativeVariables(process.env, nativeDefaults(workers, cores), setByUs);
+  const missing = missingNativeVariables(process.env, nativeDefaults(workers, cores), replaceOurs ? setByUs : new Set<string>());
   for (const [name, value] of Object.entries(missing)) {
     process.env[name] = value;
     setByUs.add(name);
@@ -97,5 +99,5 @@ export function freezeNativeEnvironment(): void {
  * load it (asked for, or `auto`). Nothing for wasm and cpu.
  */
 export function prepareNativeWorkers(backend: string, workers: number): void {
-  if (backend === 'tensorflow' || backend === 'auto') applyNativeEnvironment(workers);
+  if (backend === 'tensorflow' || backend === 'auto') applyNativeEnvironment(workers, { replaceOurs: true });
 }
