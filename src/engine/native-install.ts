@@ -122,7 +122,7 @@ function obtainWheel(options: InstallOptions, cache: string, progress: (line: st
 }
 
 /** Fails with a clear message when `dir`'s disk has less than `bytes` free (plus 10%). */
-function checkDisk(dir: string, bytes: number): void {
+export function checkDisk(dir: string, bytes: number): void {
   const stats = statfsSync(dir);
   const free = stats.bavail * stats.bsize;
   if (free < bytes * 1.1) throw new NetspaceError(messages.native.diskFull(dir, Math.ceil(bytes / 2 ** 20), Math.floor(free / 2 ** 20)));
@@ -263,39 +263,54 @@ function checkTool(command: string, args: readonly string[], label: string): voi
 }
 
 /**
+ * Copies `from` over `to` through a new file renamed into place: a process that has the old addon loaded keeps its
+ * mapping of the old file (writing into it would crash that process).
+ */
+function replaceFile(from: string, to: string): void {
+  const temporary = `${to}.${process.pid}.tmp`;
+  copyFileSync(from, temporary);
+  renameSync(temporary, to);
+}
+
+/**
  * The addon, built by node-gyp from the package's binding/*.cc against deps/ and the local Node headers (so nothing
- * is downloaded), or copied from the cache entry when built before for this Node ABI.
+ * is downloaded) into the cache entry, or taken from there when built before for this Node ABI; then copied to
+ * where the package loads it from.
  */
 function buildAddon(packageDir: string, entryDir: string, projectDir: string, rebuild: boolean, progress: (line: string) => void): boolean {
   const target = bindingPath(packageDir);
   const napi = /napi-v(\d+)/.exec(target)?.[1] ?? '8';
-  const cached = join(entryDir, 'addons', `node-abi${process.versions.modules}-napi${napi}`, 'tfjs_binding.node');
+  const cachedDir = join(entryDir, 'addons', `node-abi${process.versions.modules}-napi${napi}`);
+  const cached = join(cachedDir, 'tfjs_binding.node');
   mkdirSync(dirname(target), { recursive: true });
-  if (!rebuild && existsSync(cached)) {
-    copyFileSync(cached, target);
+  const reused = !rebuild && existsSync(cached);
+  if (reused) {
     progress(`addon: ${target} (built before)`);
-    return true;
+  } else {
+    checkTool(process.env.CXX ?? 'g++', ['--version'], 'a C++ compiler (g++)');
+    checkTool('make', ['--version'], 'make');
+    checkTool('python3', ['--version'], 'python3 (node-gyp runs on it)');
+    const nodeDir = findNodeDir();
+    const nodeGyp = findNodeGyp(projectDir);
+    progress(`addon: building with node-gyp against the Node.js headers in ${nodeDir} (about a minute) ...`);
+    const log = join(entryDir, 'build.log');
+    const partial = `${cachedDir}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    const args = [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`, `--napi_build_version=${napi}`, '--module_name=tfjs_binding', `--module_path=${partial}`];
+    const build = run(process.execPath, args, { cwd: packageDir, env: { ...process.env, npm_config_nodedir: nodeDir } });
+    writeFileSync(log, `${args.join(' ')}\n${build.stdout}\n${build.stderr}`);
+    rmSync(join(packageDir, 'build'), { recursive: true, force: true });
+    if (build.error !== undefined || build.status !== 0 || !existsSync(join(partial, 'tfjs_binding.node'))) {
+      const text = `${build.stdout}\n${build.stderr}`;
+      if (/No space left on device/.test(text)) throw new NetspaceError(messages.native.diskFull(packageDir, 50, 0));
+      const errors = text.split('\n').filter((l) => /error|not found|No such file/i.test(l) && !/^gyp info/.test(l));
+      throw new NetspaceError(messages.native.buildFailed(log, lastLines(errors.join('\n') || text, 8)));
+    }
+    rmSync(cachedDir, { recursive: true, force: true });
+    renameSync(partial, cachedDir);
   }
-  checkTool(process.env.CXX ?? 'g++', ['--version'], 'a C++ compiler (g++)');
-  checkTool('make', ['--version'], 'make');
-  checkTool('python3', ['--version'], 'python3 (node-gyp runs on it)');
-  const nodeDir = findNodeDir();
-  const nodeGyp = findNodeGyp(projectDir);
-  progress(`addon: building with node-gyp against the Node.js headers in ${nodeDir} (about a minute) ...`);
-  const log = join(entryDir, 'build.log');
-  const args = [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`, `--napi_build_version=${napi}`, '--module_name=tfjs_binding', `--module_path=${dirname(target)}`];
-  const build = run(process.execPath, args, { cwd: packageDir, env: { ...process.env, npm_config_nodedir: nodeDir } });
-  writeFileSync(log, `${args.join(' ')}\n${build.stdout}\n${build.stderr}`);
-  if (build.error !== undefined || build.status !== 0 || !existsSync(target)) {
-    const text = `${build.stdout}\n${build.stderr}`;
-    if (/No space left on device/.test(text)) throw new NetspaceError(messages.native.diskFull(packageDir, 50, 0));
-    const errors = text.split('\n').filter((l) => /error|not found|No such file/i.test(l) && !/^gyp info/.test(l));
-    throw new NetspaceError(messages.native.buildFailed(log, lastLines(errors.join('\n') || text, 8)));
-  }
-  rmSync(join(packageDir, 'build'), { recursive: true, force: true });
-  mkdirSync(dirname(cached), { recursive: true });
-  copyFileSync(target, cached);
-  return false;
+  replaceFile(cached, target);
+  return reused;
 }
 
 /** The child that loads the backend (native-probe-child.mjs beside this file, in src/ or dist/). */
