@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { BackendName } from '../src/core/types.ts';
 import { probeNative } from '../src/engine/native-install.ts';
-import type { BackendName } from '../src/store/types.ts';
 
 const BATCH = 128;
 const PYTHON = '/usr/bin/python3';

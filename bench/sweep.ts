@@ -6,13 +6,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ProgressEvent } from '../src/train/progress.ts';
-import { parseSweepSpec } from '../src/train/sweep-spec.ts';
+import type { ProgressEvent } from '../src/sweep/progress.ts';
+import { parseSweepSpec } from '../src/sweep/spec.ts';
 import { buildDist, importBuilt } from './lib/build.ts';
 
 // The compiled sweep, as `netspace sweep run` runs it: its worker threads then load compiled code, not tsx.
 buildDist();
-const { runSweep } = await importBuilt<typeof import('../src/train/sweep.ts')>('train/sweep');
+const { runSweep } = await importBuilt<typeof import('../src/sweep/sweep.ts')>('sweep/sweep');
 
 const TARGET = 1.7;
 

@@ -26,9 +26,9 @@ function distIsFresh() {
 if (distIsFresh()) {
   // An internal error's stack then names the TypeScript lines (the build writes source maps).
   process.setSourceMapsEnabled(true);
-  await import('../dist/cli/main.js');
+  await import('../dist/cli/run.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import('../src/cli/main.ts');
+  await import('../src/cli/run.ts');
 }

@@ -10,7 +10,7 @@ export function buildDist(): void {
   if (build.status !== 0) throw new Error('the build failed, so there is nothing compiled to measure');
 }
 
-/** The compiled twin of a module under src/, e.g. importBuilt<typeof import('../../src/train/sweep.ts')>('train/sweep'). */
+/** The compiled twin of a module under src/, e.g. importBuilt<typeof import('../../src/sweep/sweep.ts')>('sweep/sweep'). */
 export async function importBuilt<T>(modulePath: string): Promise<T> {
   return (await import(new URL(`dist/${modulePath}.js`, root).href)) as T;
 }

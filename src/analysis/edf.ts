@@ -2,7 +2,8 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { checkFinite, percentileSorted, seededGenerator, sortedCopy } from './stats.ts';
+import { purposeRng } from '../core/random.ts';
+import { checkFinite, percentileSorted, sortedCopy } from './stats.ts';
 
 /**
  * One step of an EDF drawn as a step-after line: F jumps to `y` at `x` and stays there until the next point's `x`.
@@ -195,7 +196,7 @@ export function bootstrapEdfBand(errors: readonly number[], options: BandOptions
   const k = xs.length;
   const curves = Array.from({ length: k }, () => new Float64Array(resamples));
   const counts = new Int32Array(k);
-  const rng = seededGenerator(seed, stream);
+  const rng = purposeRng(seed, stream);
   for (let r = 0; r < resamples; r++) {
     counts.fill(0);
     for (let d = 0; d < n; d++) counts[rankOf[uniformInt(rng, 0, n - 1)]] += 1;

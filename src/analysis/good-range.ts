@@ -2,7 +2,8 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { checkFinite, percentileSorted, seededGenerator } from './stats.ts';
+import { purposeRng } from '../core/random.ts';
+import { checkFinite, percentileSorted } from './stats.ts';
 
 /** Options of goodRange; the defaults are pycls's `get_filters` (alpha 5, sample 0.25, 2500 resamples). */
 export interface GoodRangeOptions {
@@ -62,7 +63,7 @@ export function goodRange(values: readonly number[], errors: readonly number[], 
   }
   const n = values.length;
   const sampleSize = Math.max(1, Math.floor(n * sample));
-  const rng = seededGenerator(seed, stream);
+  const rng = purposeRng(seed, stream);
   const kept = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let best = uniformInt(rng, 0, n - 1);

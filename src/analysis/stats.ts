@@ -1,11 +1,7 @@
 // Small numeric helpers shared by the analyses: checked samples, numpy-style percentiles, seeded generators.
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { hashString } from '../space/key.ts';
 
-export type { RandomGenerator };
 
 /** Throws a NetspaceError naming `what` unless every value is a finite number; returns the values. */
 export function checkFinite(what: string, values: readonly number[], allowEmpty = false): readonly number[] {
@@ -50,9 +46,4 @@ export function percentile(values: readonly number[], p: number): number {
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
-}
-
-/** A seeded generator for one named purpose (e.g. "edf-band/RegNetX"): same seed and name, same stream. */
-export function seededGenerator(seed: number, purpose: string): RandomGenerator {
-  return xoroshiro128plus((seed ^ hashString(purpose)) | 0);
 }

@@ -1,13 +1,15 @@
 // analyzeSweep: a stored sweep in, every number the report shows out (typed, JSON-able, no I/O, no randomness
 // beyond the seeded bootstraps).
-import type { RunRecord, RunStatus, StatusCounts, SweepRecord, TrainSettings } from '../store/types.ts';
-export type { StatusCounts } from '../store/types.ts';
+import { percent } from '../core/format.ts';
+import { countStatuses, type RunRecord, type StatusCounts, type SweepRecord, type TrainSettings } from '../core/types.ts';
+export type { StatusCounts } from '../core/types.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { bootstrapEdfBand, edf, normalizedEdf, type BandPoint, type EdfPoint } from './edf.ts';
 import { goodRange } from './good-range.ts';
 import { ksTwoSample, type KsMethod } from './ks.ts';
-import { PARAMETERS, blockWidths, widthFit, type ParameterName, type WidthFit } from './parameters.ts';
+import { analyzeDesignChoices, type DesignChoicesAnalysis } from './design-choices.ts';
+import { parameterAxes, blockWidths, widthFit, type WidthFit } from './parameters.ts';
 import { mean, median } from './stats.ts';
 
 /** Knobs of the analysis; every one has a default in ANALYSIS_DEFAULTS. */
@@ -42,7 +44,7 @@ export const ANALYSIS_DEFAULTS: Readonly<Required<AnalysisOptions>> = Object.fre
 });
 
 /** One finished run as the report quotes it: the stored run's design fields, with its id and final error renamed. */
-export type RunSummary = Pick<RunRecord, 'space' | 'configKey' | 'config' | 'sampled' | 'flops' | 'params' | 'acts'> & {
+export type ScoredRun = Pick<RunRecord, 'space' | 'configKey' | 'config' | 'sampled' | 'flops' | 'params' | 'acts'> & {
   runId: number;
   /** Top-1 validation error after the last epoch, 0..1. */
   error: number;
@@ -58,7 +60,7 @@ export interface SpaceSummary {
   minError: number | null;
   medianError: number | null;
   meanError: number | null;
-  best: RunSummary | null;
+  best: ScoredRun | null;
 }
 
 /** The error EDF of one space with its bootstrap band. */
@@ -104,9 +106,12 @@ export interface ComplexityPoint {
 
 /** Error against one parameter, with each space's good range. */
 export interface ParameterAnalysis {
-  name: ParameterName;
+  /** The parameter's name in every space that has it (d1, w2, b, w0, ...). */
+  name: string;
   label: string;
   log: boolean;
+  /** Whether the values are categories (a `choice` distribution) rather than a numeric scale. */
+  categorical: boolean;
   points: { runId: number; space: string; value: number; error: number }[];
   /** pycls-style 2.5/50/97.5 percentiles of the best run's value over resamples, per space that has the parameter. */
   ranges: { space: string; n: number; low: number; median: number; high: number; sampleSize: number }[];
@@ -142,10 +147,12 @@ export interface SweepAnalysis {
   /** Every pair of spaces with finished runs. */
   ks: KsComparison[];
   complexity: ComplexityPoint[];
-  /** Parameters that vary over the finished runs. */
+  /** Parameters of the spaces' domains that vary over the finished runs, in order of first appearance. */
   parameters: ParameterAnalysis[];
   /** Parameters with one value in every finished run that has them (nothing to plot). */
-  constantParameters: { name: ParameterName; label: string; value: number }[];
+  constantParameters: { name: string; label: string; value: number }[];
+  /** Each space's parameters, its finished runs over them and their importance (fANOVA). */
+  designChoices: DesignChoicesAnalysis;
   /** Best `top` finished runs, then the `top` worst among the rest (the groups never overlap). */
   curves: { best: CurveSeries[]; worst: CurveSeries[] };
   /** Block widths of the best `top` finished runs. */
@@ -207,25 +214,15 @@ export function autoBins(n: number): number {
   return Math.max(1, Math.min(10, Math.floor(Math.sqrt(n))));
 }
 
-function emptyCounts(): StatusCounts {
-  return { total: 0, pending: 0, running: 0, done: 0, failed: 0, diverged: 0 };
-}
+/** A done run whose error can be used. */
+type Scored = RunRecord & { finalError: number };
 
-function count(runs: readonly RunRecord[]): StatusCounts {
-  const counts = emptyCounts();
-  for (const run of runs) {
-    counts.total++;
-    counts[run.status satisfies RunStatus]++;
-  }
-  return counts;
-}
-
-/** A done run whose error can be used: finite and within 0..1. */
-function scored(run: RunRecord): run is RunRecord & { finalError: number } {
+/** A done run whose error can be used: a finite number. */
+function scored(run: RunRecord): run is Scored {
   return run.status === 'done' && typeof run.finalError === 'number' && Number.isFinite(run.finalError);
 }
 
-function summarize(run: RunRecord & { finalError: number }): RunSummary {
+function summarize(run: Scored): ScoredRun {
   return {
     runId: run.id,
     space: run.space,
@@ -239,7 +236,7 @@ function summarize(run: RunRecord & { finalError: number }): RunSummary {
   };
 }
 
-function curveOf(run: RunRecord & { finalError: number }): CurveSeries {
+function curveOf(run: Scored): CurveSeries {
   return {
     runId: run.id,
     space: run.space,
@@ -248,56 +245,79 @@ function curveOf(run: RunRecord & { finalError: number }): CurveSeries {
   };
 }
 
-function percent(x: number): string {
-  return `${(x * 100).toFixed(2)}%`;
-}
 
 /** A run's training recipe in a few words, e.g. "3 epochs at 28x28 on 6000 images, batch 128, lr 0.05". */
 function describeSettings(s: TrainSettings): string {
   return `${s.epochs} epochs at ${s.resolution}x${s.resolution} on ${s.trainSize ?? 'all 60000'} images, batch ${s.batchSize}, lr ${s.lr}`;
 }
 
-/**
- * Analyses a sweep, finished or still running: status counts of every run; error statistics, EDFs, bands, KS tests,
- * complexity and parameter plots of the runs that are done with an error (pending, running, failed and diverged runs
- * are counted, never scored). Works with no finished run at all: the lists are empty and a note says so.
- */
-export function analyzeSweep(sweep: SweepRecord, options?: AnalysisOptions): SweepAnalysis {
-  const opts = parseAnalysisOptions(options);
+/** The runs of a sweep as the analyses see them: all of them, the scored ones, and the scored ones by space. */
+interface Scoring {
+  runs: RunRecord[];
+  /** Spaces in order of their first run. */
+  spaceNames: string[];
+  finished: Scored[];
+  /** Spaces with at least one scored run, in the same order. */
+  scoredSpaces: string[];
+  bySpace: Map<string, Scored[]>;
+}
+
+function scoreRuns(sweep: SweepRecord): Scoring {
   const runs = [...sweep.runs].sort((a, b) => a.id - b.id);
   const spaceNames = [...new Set(runs.map((r) => r.space))];
   const finished = runs.filter(scored);
   const bySpace = new Map(spaceNames.map((s) => [s, finished.filter((r) => r.space === s)]));
-  const notes: string[] = [];
+  return { runs, spaceNames, finished, bySpace, scoredSpaces: spaceNames.filter((s) => bySpace.get(s)!.length > 0) };
+}
 
-  const counts = count(runs);
-  const unscoredDone = runs.filter((r) => r.status === 'done' && !scored(r)).length;
-  if (runs.length === 0) notes.push('This sweep has no runs yet.');
-  else if (finished.length === 0) notes.push('No finished runs yet: the charts of errors appear once runs are done.');
+const errorsOf = (sc: Scoring, space: string): number[] => (sc.bySpace.get(space) ?? []).map((r) => r.finalError);
+
+/** How often each value occurs, in order of first appearance. */
+function countBy<T>(values: readonly T[]): Map<T, number> {
+  const out = new Map<T, number>();
+  for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
+  return out;
+}
+
+/** Notes on what the error analyses leave out (unfinished, failed, unscored runs) and on mixed training recipes. */
+function coverageNotes(sc: Scoring, counts: StatusCounts): string[] {
+  const notes: string[] = [];
+  const unscoredDone = sc.runs.filter((r) => r.status === 'done' && !scored(r)).length;
+  if (sc.runs.length === 0) notes.push('This sweep has no runs yet.');
+  else if (sc.finished.length === 0) notes.push('No finished runs yet: the charts of errors appear once runs are done.');
   const left = counts.pending + counts.running + counts.failed + counts.diverged;
   if (left > 0) {
     notes.push(
-      `Error statistics, EDFs and plots use only the ${finished.length} finished runs; ` +
+      `Error statistics, EDFs and plots use only the ${sc.finished.length} finished runs; ` +
         `${counts.pending} pending, ${counts.running} running, ${counts.failed} failed and ${counts.diverged} diverged ` +
         'runs are counted in the status table but have no final error.',
     );
   }
   if (unscoredDone > 0) notes.push(`${unscoredDone} done runs have no final error recorded and are left out.`);
-  const recipes = [...new Set(finished.map((r) => describeSettings(r.settings)))];
+  const kinds = countBy(sc.runs.flatMap((r) => (r.failureKind === null || r.failureKind === undefined ? [] : [r.failureKind])));
+  if (kinds.size > 0) {
+    const list = [...kinds].map(([kind, n]) => `${kind} ${n}`).join(', ');
+    notes.push(`Failures by kind: ${list} (\`netspace sweep run <spec> --retry KIND\` trains them again).`);
+  }
+  const recipes = [...new Set(sc.finished.map((r) => describeSettings(r.settings)))];
   if (recipes.length > 1) {
     notes.push(
       `The finished runs were trained ${recipes.length} different ways (${recipes.join('; ')}): ` +
         'their errors compare only between runs trained the same way.',
     );
   }
+  return notes;
+}
 
-  const spaces = spaceNames.map((space): SpaceSummary => {
-    const done = bySpace.get(space) ?? [];
+/** One row per space: its counts, error statistics and best run. */
+function summarizeSpaces(sc: Scoring): SpaceSummary[] {
+  return sc.spaceNames.map((space): SpaceSummary => {
+    const done = sc.bySpace.get(space) ?? [];
     const errors = done.map((r) => r.finalError);
     const best = [...done].sort((a, b) => a.finalError - b.finalError || a.id - b.id)[0];
     return {
       space,
-      counts: count(runs.filter((r) => r.space === space)),
+      counts: countStatuses(sc.runs.filter((r) => r.space === space)),
       n: done.length,
       minError: errors.length > 0 ? Math.min(...errors) : null,
       medianError: errors.length > 0 ? median(errors) : null,
@@ -305,109 +325,128 @@ export function analyzeSweep(sweep: SweepRecord, options?: AnalysisOptions): Swe
       best: best === undefined ? null : summarize(best),
     };
   });
+}
 
-  const scoredSpaces = spaceNames.filter((s) => (bySpace.get(s) ?? []).length > 0);
-  const errorsOf = (space: string): number[] => (bySpace.get(space) ?? []).map((r) => r.finalError);
-
-  const edfs = scoredSpaces.map((space): SpaceEdf => {
-    const errors = errorsOf(space);
+/** Each scored space's error EDF with its bootstrap band. */
+function spaceEdfs(sc: Scoring, opts: Required<AnalysisOptions>): SpaceEdf[] {
+  return sc.scoredSpaces.map((space): SpaceEdf => {
+    const errors = errorsOf(sc, space);
     return {
       space,
       n: errors.length,
       minError: Math.min(...errors),
       meanError: mean(errors),
       points: edf(errors),
-      band: bootstrapEdfBand(errors, {
-        resamples: opts.bandResamples,
-        level: opts.bandLevel,
-        seed: opts.seed,
-        stream: `edf-band/${space}`,
-      }),
+      band: bootstrapEdfBand(errors, { resamples: opts.bandResamples, level: opts.bandLevel, seed: opts.seed, stream: `edf-band/${space}` }),
     };
   });
+}
 
-  let normalized: NormalizedEdfAnalysis | null = null;
-  if (scoredSpaces.length > 0) {
-    const samples = scoredSpaces.map((s) => {
-      const rs = (bySpace.get(s) ?? []).filter((r) => r.flops > 0);
-      return { space: s, errors: rs.map((r) => r.finalError), flops: rs.map((r) => r.flops) };
-    });
-    const usable = samples.filter((s) => s.errors.length > 0);
-    // 'auto' starts at sqrt(n) bins and coarsens until some bin holds runs of every space (or one bin fails too).
-    let bins = opts.bins === 'auto' ? autoBins(Math.min(...usable.map((s) => s.errors.length))) : opts.bins;
-    let result = usable.length === samples.length ? normalizedEdf(usable, { bins }) : null;
-    while (result === null && opts.bins === 'auto' && bins > 1 && usable.length === samples.length) {
-      bins--;
-      result = normalizedEdf(usable, { bins });
-    }
-    if (result === null) {
-      notes.push('No flops range holds finished runs of every space, so no complexity-normalised EDF can be drawn.');
-    } else {
-      normalized = {
-        bins,
-        edges: result.edges,
-        sharedBins: result.sharedBins,
-        curves: result.curves.map((c, k) => ({ space: usable[k]!.space, n: usable[k]!.errors.length, used: c.used, points: c.points })),
-      };
-    }
+/**
+ * The complexity-normalised EDFs (paper section 3.1), or null with a note when no flops range holds runs of every
+ * space. 'auto' bins start at sqrt(n) and coarsen until some bin holds runs of every space (or one bin fails too).
+ */
+function normalizedEdfs(sc: Scoring, opts: Required<AnalysisOptions>, notes: string[]): NormalizedEdfAnalysis | null {
+  if (sc.scoredSpaces.length === 0) return null;
+  const samples = sc.scoredSpaces.map((s) => {
+    const rs = (sc.bySpace.get(s) ?? []).filter((r) => r.flops > 0);
+    return { space: s, errors: rs.map((r) => r.finalError), flops: rs.map((r) => r.flops) };
+  });
+  const usable = samples.filter((s) => s.errors.length > 0);
+  let bins = opts.bins === 'auto' ? autoBins(Math.min(...usable.map((s) => s.errors.length))) : opts.bins;
+  let result = usable.length === samples.length ? normalizedEdf(usable, { bins }) : null;
+  while (result === null && opts.bins === 'auto' && bins > 1 && usable.length === samples.length) {
+    bins--;
+    result = normalizedEdf(usable, { bins });
   }
-
-  const ks: KsComparison[] = [];
-  for (let i = 0; i < scoredSpaces.length; i++) {
-    for (let j = i + 1; j < scoredSpaces.length; j++) {
-      const a = scoredSpaces[i]!;
-      const b = scoredSpaces[j]!;
-      ks.push({ a, b, ...ksTwoSample(errorsOf(a), errorsOf(b)) });
-    }
+  if (result === null) {
+    notes.push('No flops range holds finished runs of every space, so no complexity-normalised EDF can be drawn.');
+    return null;
   }
+  return {
+    bins,
+    edges: result.edges,
+    sharedBins: result.sharedBins,
+    curves: result.curves.map((c, k) => ({ space: usable[k]!.space, n: usable[k]!.errors.length, used: c.used, points: c.points })),
+  };
+}
 
-  const complexity = finished.map((r) => ({ runId: r.id, space: r.space, error: r.finalError, flops: r.flops, params: r.params, acts: r.acts }));
+/** The two-sample KS test of every pair of scored spaces. */
+function ksPairs(sc: Scoring): KsComparison[] {
+  const out: KsComparison[] = [];
+  sc.scoredSpaces.forEach((a, i) => {
+    for (const b of sc.scoredSpaces.slice(i + 1)) out.push({ a, b, ...ksTwoSample(errorsOf(sc, a), errorsOf(sc, b)) });
+  });
+  return out;
+}
 
+/**
+ * Error against each parameter of the spaces' domains, with each space's good range; parameters with one value are set
+ * apart. `choices` gives every space's domains.
+ */
+function parameterAnalyses(sc: Scoring, choices: DesignChoicesAnalysis, opts: Required<AnalysisOptions>): Pick<SweepAnalysis, 'parameters' | 'constantParameters'> {
   const parameters: ParameterAnalysis[] = [];
   const constantParameters: SweepAnalysis['constantParameters'] = [];
-  for (const def of PARAMETERS) {
-    const points = finished.flatMap((r) => {
-      const value = def.read(r);
-      return value === null || !Number.isFinite(value) ? [] : [{ runId: r.id, space: r.space, value, error: r.finalError }];
+  for (const axis of parameterAxes(choices.spaces)) {
+    const points = sc.finished.flatMap((r) => {
+      const value = axis.spaces.includes(r.space) ? r.parameters[axis.name] : undefined;
+      return value === undefined || !Number.isFinite(value) ? [] : [{ runId: r.id, space: r.space, value, error: r.finalError }];
     });
     if (points.length === 0) continue;
-    const distinct = new Set(points.map((p) => p.value));
-    if (distinct.size === 1) {
-      constantParameters.push({ name: def.name, label: def.label, value: points[0]!.value });
+    if (new Set(points.map((p) => p.value)).size === 1) {
+      constantParameters.push({ name: axis.name, label: axis.label, value: points[0]!.value });
       continue;
     }
-    const ranges = scoredSpaces.flatMap((space) => {
+    const ranges = sc.scoredSpaces.flatMap((space) => {
       const own = points.filter((p) => p.space === space);
       if (own.length === 0) return [];
       const range = goodRange(
         own.map((p) => p.value),
         own.map((p) => p.error),
-        { sample: opts.goodRangeSample, resamples: opts.goodRangeResamples, seed: opts.seed, stream: `good-range/${space}/${def.name}` },
+        { sample: opts.goodRangeSample, resamples: opts.goodRangeResamples, seed: opts.seed, stream: `good-range/${space}/${axis.name}` },
       );
       return [{ space, n: own.length, ...range }];
     });
-    parameters.push({ name: def.name, label: def.label, log: def.log, points, ranges });
+    parameters.push({ name: axis.name, label: axis.label, log: axis.log, categorical: axis.categorical, points, ranges });
   }
+  return { parameters, constantParameters };
+}
 
-  const ranked = [...finished].sort((a, b) => a.finalError - b.finalError || a.id - b.id);
-  const best = ranked.slice(0, opts.top);
-  const worst = ranked.slice(best.length).reverse().slice(0, opts.top);
+/** The best `top` runs, then the `top` worst among the rest (the groups never overlap), best first. */
+function rankedRuns(sc: Scoring, top: number): { best: Scored[]; worst: Scored[] } {
+  const ranked = [...sc.finished].sort((a, b) => a.finalError - b.finalError || a.id - b.id);
+  const best = ranked.slice(0, top);
+  return { best, worst: ranked.slice(best.length).reverse().slice(0, top) };
+}
 
-  if (finished.length > 0) {
-    const top = ranked[0]!;
-    notes.push(`Best run so far: #${top.id} (${top.space}) at ${percent(top.finalError)} error.`);
-  }
-
+/**
+ * Analyses a sweep, finished or still running: status counts of every run; error statistics, EDFs, bands, KS tests,
+ * complexity and parameter plots of the runs that are done with an error (pending, running, failed and diverged runs
+ * are counted, never scored). Works with no finished run at all: the lists are empty and a note says so.
+ *
+ *   runs -> scoreRuns -> { coverageNotes, summarizeSpaces, spaceEdfs, normalizedEdfs, ksPairs, parameterAnalyses,
+ *   rankedRuns } -> SweepAnalysis
+ */
+export function analyzeSweep(sweep: SweepRecord, options?: AnalysisOptions): SweepAnalysis {
+  const opts = parseAnalysisOptions(options);
+  const sc = scoreRuns(sweep);
+  const counts = countStatuses(sc.runs);
+  const notes = coverageNotes(sc, counts);
+  const normalized = normalizedEdfs(sc, opts, notes);
+  const designChoices = analyzeDesignChoices(sweep, { seed: opts.seed });
+  notes.push(...designChoices.notes);
+  const { best, worst } = rankedRuns(sc, opts.top);
+  if (best.length > 0) notes.push(`Best run so far: #${best[0]!.id} (${best[0]!.space}) at ${percent(best[0]!.finalError)} error.`);
   return {
     sweep: { id: sweep.id, name: sweep.name, createdAt: sweep.createdAt },
     counts,
-    spaces,
-    edfs,
+    spaces: summarizeSpaces(sc),
+    edfs: spaceEdfs(sc, opts),
     normalizedEdf: normalized,
-    ks,
-    complexity,
-    parameters,
-    constantParameters,
+    ks: ksPairs(sc),
+    complexity: sc.finished.map((r) => ({ runId: r.id, space: r.space, error: r.finalError, flops: r.flops, params: r.params, acts: r.acts })),
+    ...parameterAnalyses(sc, designChoices, opts),
+    designChoices,
     curves: { best: best.map(curveOf), worst: worst.map(curveOf) },
     widths: best.map((r) => ({ runId: r.id, space: r.space, error: r.finalError, widths: blockWidths(r.config), fit: widthFit(r) })),
     notes,

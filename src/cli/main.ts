@@ -2,8 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { isNetspaceError } from '../errors.ts';
+import { EXIT_CODES, isNetspaceError } from '../errors.ts';
 
 const commandDir = fileURLToPath(new URL('./commands/', import.meta.url));
 /** Whether this is the build in dist/ (see scripts/build.mjs) or the sources run through tsx. */
@@ -22,10 +21,20 @@ function reportFailure(error: unknown): never {
     process.exit(error.exitCode);
   }
   process.stderr.write(`netspace: internal error (please report it)\n${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(70);
+  process.exit(EXIT_CODES.internal);
 }
 
-export async function main(argv: string[]): Promise<void> {
+/**
+ * What a program embedding the CLI may hand its commands besides the command line (tests: a worker with planted
+ * faults); yargs merges it into every command's arguments, and no flag can set it.
+ */
+export interface CliContext {
+  /** The pool's worker module for commands that train (TrainPoolOptions.worker). */
+  poolWorker?: string;
+}
+
+/** Parses `argv` (without node and the script) and runs the command; exits the process on errors. */
+export async function main(argv: string[], context: CliContext = {}): Promise<void> {
   const cli = yargs(argv)
     .scriptName('netspace')
     .version(`${version} (${compiled ? 'built, dist/' : 'from source, through tsx'})`)
@@ -38,13 +47,12 @@ export async function main(argv: string[]): Promise<void> {
     .fail((message, error) => {
       if (error) reportFailure(error);
       process.stderr.write(`netspace: ${message}\nRun with --help for usage.\n`);
-      process.exit(2);
+      process.exit(EXIT_CODES.usage);
     });
   try {
-    await cli.parseAsync();
+    await cli.parseAsync(argv, context);
   } catch (error) {
     reportFailure(error);
   }
 }
 
-await main(hideBin(process.argv));

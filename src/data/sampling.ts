@@ -1,20 +1,13 @@
 // Seeded choices over a split: a class-stratified subset and a per-epoch shuffle, reproducible on any machine.
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
-import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
+import { dataRng, type JumpableRandomGenerator } from '../core/random.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 
-/**
- * xoroshiro128+ seeded from a non-negative safe integer. For seeds below 2^32 the state equals pure-rand's own
- * `xoroshiro128plus(seed)` (-1, ~seed, seed, 0); the upper 21 bits go where pure-rand puts the constants, so larger
- * seeds (the trainer uses seed + 1) stay distinct instead of wrapping.
- */
+/** The data stream of `seed` (core/random.ts dataRng); a seed must be a non-negative safe integer. */
 function generator(seed: number): JumpableRandomGenerator {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new NetspaceError(messages.data.badSeed(seed));
-  const lo = seed % 2 ** 32 | 0;
-  const hi = Math.floor(seed / 2 ** 32) | 0;
-  return xoroshiro128plusFromState([~hi, ~lo, lo, hi]);
+  return dataRng(seed);
 }
 
 /**

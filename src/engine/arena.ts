@@ -1,6 +1,7 @@
 // Where a kernel's SIMD code reads and writes: the wasm backend's own heap, or a memory of ours for the cpu backend.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapFull } from './heap.ts';
 import { instantiateSimd, webAssembly, type SimdExports, type WasmMemory, type WasmModule } from './simd.ts';
 
 /** A float32 tensor being written by a kernel, and the byte address of its data. */
@@ -32,14 +33,6 @@ function checkFloat(t: tf.TensorInfo): void {
 }
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-/** malloc returned 0: writing there would overwrite the backend's own data, so stop with a way out. */
-function heapFull(bytes: number): never {
-  throw new Error(
-    `the wasm heap (at most 4 GB) has no room for ${(bytes / 2 ** 20).toFixed(1)} MB more: ` +
-      'train with a smaller batch, or split it into micro-batches (trainStep microBatch)',
-  );
-}
 
 /** What the wasm backend's Emscripten module offers (its bundled typings leave these out). */
 interface EmscriptenModule {

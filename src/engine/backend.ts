@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import type { BackendName } from '../store/types.ts';
+import type { BackendName } from '../core/types.ts';
+import { guardWasmAllocations } from './heap.ts';
 import { registerEngineKernels } from './kernels.ts';
 import { applyNativeEnvironment, freezeNativeEnvironment } from './native-env.ts';
 import { gpuName, NATIVE_PACKAGE, nativeLoadFailure } from './native-info.ts';
@@ -68,6 +69,7 @@ export async function initBackend(requested: BackendRequest): Promise<BackendNam
     throw new NetspaceError(messages.engine.backendInit(chosen));
   }
   await tf.ready();
+  if (chosen === 'wasm') guardWasmAllocations();
   return chosen;
 }
 
@@ -86,4 +88,15 @@ export function backendInfo(): BackendInfo {
   if (backend !== 'tensorflow') return { backend, tfVersion: null, device: 'CPU' };
   const node = tf.backend() as unknown as NodeBackend & { binding: { TF_Version: string } };
   return { backend, tfVersion: node.binding.TF_Version, device: node.isUsingGpuDevice ? gpuName() : 'CPU' };
+}
+
+/**
+ * What computes on `backend` in this thread, for the record of every run: the engine with its version and the device.
+ * The CPU backends run TF.js's kernels (and netspace's) on the CPU; tensorflow runs libtensorflow's, on the CPU or a
+ * GPU (backendInfo).
+ */
+export function describeRuntime(backend: BackendName): { engine: string; device: string } {
+  if (backend !== 'tensorflow') return { engine: `TF.js ${tf.version_core} ${backend}`, device: 'CPU' };
+  const { tfVersion, device } = backendInfo();
+  return { engine: `TensorFlow ${tfVersion ?? 'unknown'}`, device };
 }

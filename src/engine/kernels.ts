@@ -259,10 +259,7 @@ export function registerEngineKernels(backendName: KernelBackendName, module: Wa
   }
 }
 
-/**
- * Whether the active backend runs our kernels (else ops fall back to compositions of standard TF.js ops); false in
- * the model's reference mode (setReferenceMode in model/ops.ts), which the tests compare against.
- */
+/** Whether the active backend runs our kernels (else ops fall back to compositions of standard TF.js ops). */
 export function activeBackendHasEngineKernels(): boolean {
-  return opKernelsActive();
+  return opKernelsActive('auto');
 }

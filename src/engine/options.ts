@@ -1,7 +1,7 @@
 // What a caller may ask of the engine, importable without loading TF.js (the CLI builds its options from these).
 import type { AnyNetConfig } from '../space/config.ts';
 import { REGNET32 } from '../space/presets.ts';
-import type { BackendName } from '../store/types.ts';
+import type { BackendName } from '../core/types.ts';
 
 /** A backend, or `auto`: tensorflow when @tensorflow/tfjs-node-gpu loads, else wasm. */
 export type BackendRequest = BackendName | 'auto';

@@ -3,16 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { buildAnyNet } from '../model/anynet.ts';
-import type { BackendName } from '../store/types.ts';
+import type { BackendName } from '../core/types.ts';
 import { initBackend } from './backend.ts';
+import { wasmHeapBytes } from './heap.ts';
 import { SPEED_DEFAULTS, type SpeedOptions } from './options.ts';
 import { sgd } from './sgd.ts';
 import { trainStep } from './train-step.ts';
-
-/** Bytes of the active wasm backend's heap: it never shrinks, so after a run it is the run's peak. */
-export function wasmHeapBytes(): number {
-  return (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
-}
 
 /** One measurement. */
 export interface SpeedResult {

@@ -1,7 +1,13 @@
 // AnyNet from a plain config: stem -> stages of bottleneck blocks with grouped convolution -> head (d2l chapter).
 import * as tf from '@tensorflow/tfjs-core';
+import { complexity } from '../space/complexity.ts';
 import { bottleneckWidth, groupCount, parseAnyNetConfig, type AnyNetConfig, type StageConfig } from '../space/config.ts';
-import { BN_MOMENTUM, batchNormInfer, batchNormTrain, groupedConv2d } from './ops.ts';
+import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
+import { BN_MOMENTUM, batchNormInfer, batchNormTrain, groupedConv2d, type OpPath } from './ops.ts';
+
+/** The most weight bytes (float32) a model may have: 2 GiB, half the wasm heap, and far beyond any design space here. */
+const MAX_WEIGHT_BYTES = 2 ** 31;
 
 /** A variable with the PyTorch-style dotted name of what it holds (e.g. "stage1.block0.conv2.weight"). */
 export interface NamedVariable {
@@ -45,6 +51,8 @@ interface Conv {
 
 /** A batch-norm layer's variables: gamma and beta are trained, the running statistics are state. */
 export interface BatchNorm {
+  /** The layer's dotted name (e.g. "stage4.block0.bn2"), for messages. */
+  name: string;
   gamma: tf.Variable;
   beta: tf.Variable;
   runningMean: tf.Variable;
@@ -61,14 +69,11 @@ interface Block {
   projection: { conv: Conv; bn: BatchNorm } | null;
 }
 
-let builds = 0;
-
 /** Creates variables in a fixed order with seeds derived from one base seed, so a build is reproducible. */
 class Builder {
   readonly trainable: NamedVariable[] = [];
   readonly state: NamedVariable[] = [];
   private counter = 0;
-  private readonly build = ++builds;
 
   constructor(private readonly seed: number, private readonly convBias: boolean) {}
 
@@ -79,8 +84,8 @@ class Builder {
   }
 
   private add(name: string, value: tf.Tensor, trainable: boolean): tf.Variable {
-    // TF.js variable names are global: the build number keeps two models' variables apart.
-    const variable = tf.variable(value, trainable, `${name}@${this.build}`);
+    // Unnamed: TF.js gives each variable a unique name of its own (names are global), so two models never clash.
+    const variable = tf.variable(value, trainable);
     value.dispose();
     (trainable ? this.trainable : this.state).push({ name, variable });
     return variable;
@@ -101,6 +106,7 @@ class Builder {
 
   batchNorm(name: string, channels: number): BatchNorm {
     return {
+      name,
       gamma: this.add(`${name}.weight`, tf.ones([channels]), true),
       beta: this.add(`${name}.bias`, tf.zeros([channels]), true),
       runningMean: this.add(`${name}.running_mean`, tf.zeros([channels]), false),
@@ -118,32 +124,34 @@ class Builder {
   }
 }
 
-function applyConv(conv: Conv, x: tf.Tensor4D): tf.Tensor4D {
-  const y = groupedConv2d(x, conv.weight as tf.Tensor4D, conv.stride, conv.pad, conv.groups);
+function applyConv(conv: Conv, x: tf.Tensor4D, path: OpPath): tf.Tensor4D {
+  const y = groupedConv2d(x, conv.weight as tf.Tensor4D, conv.stride, conv.pad, conv.groups, path);
   return conv.bias === null ? y : tf.add<tf.Tensor4D>(y, conv.bias);
 }
 
 /** Batch norm with PyTorch semantics; training mode updates the running mean and unbiased variance (momentum 0.1). */
-export function applyBatchNorm(bn: BatchNorm, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+export function applyBatchNorm(bn: BatchNorm, x: tf.Tensor4D, training: boolean, path: OpPath = 'auto'): tf.Tensor4D {
   const gamma = bn.gamma as tf.Tensor1D;
   const beta = bn.beta as tf.Tensor1D;
   if (!training) return batchNormInfer(x, gamma, beta, bn.runningMean as tf.Tensor1D, bn.runningVar as tf.Tensor1D);
   const count = x.shape[0] * x.shape[1] * x.shape[2];
+  // PyTorch refuses this ("Expected more than 1 value per channel when training"): the variance of one value is 0.
+  if (count === 1) throw new NetspaceError(messages.train.singleValueBatchNorm(bn.name, x.shape));
   return batchNormTrain(x, gamma, beta, ({ mean, variance }) => {
     // PyTorch keeps the unbiased variance in the running average: var * M / (M - 1).
     const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
     bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
     bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
-  });
+  }, path);
 }
 
-function applyBlock(block: Block, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-  let y = tf.relu(applyBatchNorm(block.bn1, applyConv(block.conv1, x), training));
-  y = tf.relu(applyBatchNorm(block.bn2, applyConv(block.conv2, y), training));
-  y = applyBatchNorm(block.bn3, applyConv(block.conv3, y), training);
+function applyBlock(block: Block, x: tf.Tensor4D, training: boolean, path: OpPath): tf.Tensor4D {
+  let y = tf.relu(applyBatchNorm(block.bn1, applyConv(block.conv1, x, path), training, path));
+  y = tf.relu(applyBatchNorm(block.bn2, applyConv(block.conv2, y, path), training, path));
+  y = applyBatchNorm(block.bn3, applyConv(block.conv3, y, path), training, path);
   const shortcut = block.projection === null
     ? x
-    : applyBatchNorm(block.projection.bn, applyConv(block.projection.conv, x), training);
+    : applyBatchNorm(block.projection.bn, applyConv(block.projection.conv, x, path), training, path);
   return tf.relu(tf.add<tf.Tensor4D>(y, shortcut));
 }
 
@@ -167,7 +175,7 @@ export function buildBlock(options: BlockOptions): { forward(x: tf.Tensor4D, tra
   const b = new Builder(options.seed ?? 0, options.convBias ?? true);
   const block = makeBlock(b, 'block', options.inputChannels, stage, options.stride, options.projection);
   return {
-    forward: (x, training) => applyBlock(block, x, training),
+    forward: (x, training) => applyBlock(block, x, training, 'auto'),
     dispose: () => [...b.trainable, ...b.state].forEach(({ variable }) => variable.dispose()),
   };
 }
@@ -193,10 +201,16 @@ function countParams(variables: readonly NamedVariable[], from: number): number 
 
 /**
  * Builds the chapter's AnyNet from `config` (validated first: a bad config throws before any tensor exists).
- * Weights are Xavier-uniform from `seed`; the same config and seed give the same weights on a given backend.
+ * Weights are Xavier-uniform from `seed`; the same config and seed give the same weights on a given backend. `ops`
+ * 'reference' computes with standard TF.js ops only (model/ops.ts OpPath), the baseline the engine's kernels are
+ * tested against.
  */
-export function buildAnyNet(configInput: AnyNetConfig, options: { seed?: number } = {}): AnyNetModel {
+export function buildAnyNet(configInput: AnyNetConfig, options: { seed?: number; ops?: OpPath } = {}): AnyNetModel {
   const config = parseAnyNetConfig(configInput);
+  // Refused before any tensor exists: counts past 2^53 (complexity throws) or weights no backend can hold.
+  const { params } = complexity(config, 1);
+  if (params * 4 > MAX_WEIGHT_BYTES) throw new NetspaceError(messages.train.tooLargeToBuild(params, MAX_WEIGHT_BYTES));
+  const path = options.ops ?? 'auto';
   const b = new Builder(options.seed ?? 0, config.convBias);
   const parts: ModelPart[] = [];
 
@@ -206,7 +220,7 @@ export function buildAnyNet(configInput: AnyNetConfig, options: { seed?: number 
   parts.push({
     name: 'stem',
     params: countParams(b.trainable, mark),
-    apply: (x, training) => tf.relu(applyBatchNorm(stemBn, applyConv(stemConv, x as tf.Tensor4D), training)),
+    apply: (x, training) => tf.relu(applyBatchNorm(stemBn, applyConv(stemConv, x as tf.Tensor4D, path), training, path)),
   });
 
   let channels = config.stemWidth;
@@ -223,7 +237,7 @@ export function buildAnyNet(configInput: AnyNetConfig, options: { seed?: number 
     parts.push({
       name,
       params: countParams(b.trainable, mark),
-      apply: (x, training) => blocks.reduce((y, block) => applyBlock(block, y, training), x as tf.Tensor4D),
+      apply: (x, training) => blocks.reduce((y, block) => applyBlock(block, y, training, path), x as tf.Tensor4D),
     });
   });
 

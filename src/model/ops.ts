@@ -22,19 +22,16 @@ export const OP_KERNELS = Object.freeze({
   batchNormTrainGrad: 'NetspaceBatchNormTrainGrad',
 });
 
-let reference = false;
-
 /**
- * Reference mode: with `on`, the ops take their composition of standard TF.js ops even where OP_KERNELS are
- * registered, so that the cpu backend computes with TF.js's own kernels only. Tests and benchmarks compare against it.
+ * Which implementation the ops below take: 'auto' runs OP_KERNELS where the active backend registers them (else the
+ * composition of standard TF.js ops); 'reference' always takes the composition, so that the cpu backend computes
+ * with TF.js's own kernels only. Tests and benchmarks compare against 'reference'.
  */
-export function setReferenceMode(on: boolean): void {
-  reference = on;
-}
+export type OpPath = 'auto' | 'reference';
 
-/** Whether the active backend runs OP_KERNELS (and reference mode is off). */
-export function opKernelsActive(): boolean {
-  return !reference && tf.getKernel(OP_KERNELS.groupedConv, tf.getBackend()) !== undefined;
+/** Whether ops on `path` run OP_KERNELS on the active backend. */
+export function opKernelsActive(path: OpPath = 'auto'): boolean {
+  return path === 'auto' && tf.getKernel(OP_KERNELS.groupedConv, tf.getBackend()) !== undefined;
 }
 
 /**
@@ -50,6 +47,7 @@ export function groupedConv2d(
   stride: number,
   pad: number,
   groups: number,
+  path: OpPath = 'auto',
 ): tf.Tensor4D {
   const padding: [[number, number], [number, number], [number, number], [number, number]] | 'valid' =
     pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]];
@@ -58,7 +56,7 @@ export function groupedConv2d(
   if (cin % groups !== 0 || cout % groups !== 0 || filter.shape[2] * groups !== cin) {
     throw new Error(`groupedConv2d: ${cin} input / ${cout} output channels and filter ${filter.shape} do not fit ${groups} groups`);
   }
-  if (opKernelsActive()) {
+  if (opKernelsActive(path)) {
     return tf.engine().runKernel(OP_KERNELS.groupedConv, { x, filter }, { strides: stride, pad: padding, groups }) as tf.Tensor4D;
   }
   if (groups === 1) return tf.conv2d(x, filter, stride, padding);
@@ -87,8 +85,9 @@ export function batchNormTrain(
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   onMoments: (moments: BatchMoments) => void,
+  path: OpPath = 'auto',
 ): tf.Tensor4D {
-  if (opKernelsActive()) return batchNormTrainKernel(x, gamma, beta, onMoments);
+  if (opKernelsActive(path)) return batchNormTrainKernel(x, gamma, beta, onMoments);
   const axes = [0, 1, 2];
   const count = x.shape[0] * x.shape[1] * x.shape[2];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

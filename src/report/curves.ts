@@ -4,7 +4,7 @@ import { dirname, extname } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import type { RunRecord } from '../store/types.ts';
+import type { RunRecord } from '../core/types.ts';
 import { CHART_CONFIG, CHART_WIDTH, integerTicks } from './charts.ts';
 import { describeConfig, escapeHtml as esc, percent } from './format.ts';
 import { renderSvg } from './render.ts';

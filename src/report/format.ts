@@ -1,22 +1,7 @@
 // How numbers, configs and text appear on the page and in chart labels.
-import type { AnyNetConfig } from '../space/config.ts';
+import { bottleneckRatio, type AnyNetConfig } from '../space/config.ts';
 
-/** 0.1234 -> "12.34%". */
-export function percent(x: number | null, digits = 2): string {
-  return x === null ? '–' : `${(x * 100).toFixed(digits)}%`;
-}
-
-/** 1_234_567 -> "1.23M", with SI suffixes (flops, params). */
-export function si(x: number): string {
-  const units: [number, string][] = [
-    [1e12, 'T'],
-    [1e9, 'G'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ];
-  for (const [scale, unit] of units) if (Math.abs(x) >= scale) return `${trim((x / scale).toPrecision(3))}${unit}`;
-  return trim(x.toPrecision(3));
-}
+export { percent, si } from '../core/format.ts';
 
 function trim(text: string): string {
   return text.includes('.') && !text.includes('e') ? text.replace(/\.?0+$/, '') : text;
@@ -36,7 +21,7 @@ export function pValue(p: number): string {
 /** The per-stage lists of a config, as the paper writes them: d_i, w_i, g_i, b_i. */
 export function describeConfig(config: AnyNetConfig): string {
   const list = (f: (s: AnyNetConfig['stages'][number]) => number): string => `[${config.stages.map((s) => value(f(s))).join(', ')}]`;
-  return `d ${list((s) => s.depth)} · w ${list((s) => s.width)} · g ${list((s) => s.groupWidth)} · b ${list((s) => 1 / s.bottleneckMultiplier)}`;
+  return `d ${list((s) => s.depth)} · w ${list((s) => s.width)} · g ${list((s) => s.groupWidth)} · b ${list((s) => bottleneckRatio(s.bottleneckMultiplier))}`;
 }
 
 /** The scalar sampled parameters worth quoting beside a config (RegNet's w0, wa, wm), or "". */

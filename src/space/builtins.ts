@@ -1,6 +1,6 @@
 // The built-in design spaces, at Fashion-MNIST scale (the CLI's names) and at the paper's ImageNet scale.
 import type { Distribution } from './distributions.ts';
-import type { AnyNetParam, AnyNetSpace, AnyNetXKind, RegNetXSpace, SpaceKind, SpaceScale, SpaceScaleName, SpaceSpec } from './spec.ts';
+import type { AnyNetParam, AnyNetSpace, AnyNetXKind, RegNetXSpace, SpaceKind, SpaceScale, SpaceScaleName, SpaceSpec } from './types.ts';
 
 type Scale = Omit<SpaceScale, 'name' | 'scale'>;
 

@@ -1,31 +1,9 @@
 // The AnyNet model config: plain JSON-able data that the builder, the complexity counter and the store all share.
 import { messages, specError } from '../messages.ts';
+import type { AnyNetConfig, StageConfig } from '../core/types.ts';
 import { checkKeys, isRecord } from './document.ts';
 
-/** One stage of an AnyNet: `depth` residual bottleneck blocks of the same width (d2l chapter, paper section 3.1). */
-export interface StageConfig {
-  /** Number of blocks, d_i (>= 1). The first block has stride 2 and a projection shortcut. */
-  depth: number;
-  /** Output channels of every block in the stage, w_i. */
-  width: number;
-  /** Channels per group of the 3x3 convolution, g_i; groups = bottleneck width / groupWidth. */
-  groupWidth: number;
-  /** Bottleneck width = round(width * bottleneckMultiplier); the paper's ratio is b_i = 1 / multiplier. */
-  bottleneckMultiplier: number;
-}
-
-/** A whole AnyNet: stem (3x3 conv stride 2, BN, ReLU), stages, head (global average pool, linear). */
-export interface AnyNetConfig {
-  /** Channels of the input images (1 for Fashion-MNIST, 3 for ImageNet). */
-  inputChannels: number;
-  /** Output channels of the stem convolution. */
-  stemWidth: number;
-  /** Outputs of the final linear layer. */
-  numClasses: number;
-  /** Whether convolutions carry a bias: true in the d2l chapter, false in pycls. */
-  convBias: boolean;
-  stages: StageConfig[];
-}
+export type { AnyNetConfig, StageConfig };
 
 /** Python 3's round(): halves go to the even neighbour. The chapter computes int(round(w * bot_mul)) with it. */
 export function roundHalfEven(x: number): number {
@@ -34,6 +12,20 @@ export function roundHalfEven(x: number): number {
   if (diff > 0.5) return floor + 1;
   if (diff < 0.5) return floor;
   return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * The paper's bottleneck ratio b_i of a config's multiplier: b = width / bottleneck width = 1 / multiplier. Spaces
+ * and reports speak of b (the paper's name); configs store the chapter's multiplier (its `bot_mul`); these two
+ * functions are the one place the two meet.
+ */
+export function bottleneckRatio(multiplier: number): number {
+  return 1 / multiplier;
+}
+
+/** The config's multiplier for the paper's bottleneck ratio b: 1 / b (see bottleneckRatio). */
+export function bottleneckMultiplier(ratio: number): number {
+  return 1 / ratio;
 }
 
 /** Channels inside a block's bottleneck: round(width * multiplier) as the chapter computes it. */
@@ -51,8 +43,8 @@ const STAGE_KEYS = ['depth', 'width', 'groupWidth', 'bottleneckMultiplier'] as c
 const CONFIG_DEFAULTS: Readonly<Partial<AnyNetConfig>> = Object.freeze({ inputChannels: 1, numClasses: 10, convBias: true });
 
 function positiveInteger(source: string, path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    specError(source, path, messages.spec.positiveInteger(value));
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    specError(source, path, messages.spec.positiveCount(value));
   }
   return value;
 }

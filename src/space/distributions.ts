@@ -1,8 +1,7 @@
 // The seeded random numbers of the sampler and the distribution vocabulary of space specs (pycls sweep/random.py).
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
-import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+import type { RandomGenerator } from '../core/random.ts';
 import { messages, specError } from '../messages.ts';
 import { isRecord } from './document.ts';
 
@@ -52,29 +51,6 @@ export type Draw = (rng: RandomGenerator) => number;
 
 export const RANGE_DISTRIBUTIONS: readonly RangeDistributionName[] = ['uniform', 'log-uniform', 'power-of-2', 'power-of-2-or-log'];
 export const DISTRIBUTIONS: readonly DistributionName[] = [...RANGE_DISTRIBUTIONS, 'choice', 'fixed'];
-
-/** Largest seed: pure-rand seeds with a 32-bit integer. */
-export const MAX_SEED = 0xffffffff;
-
-/** splitmix32 finaliser: a bijection of 32-bit words that scatters nearby seeds across the state space. */
-function mix32(x: number): number {
-  let z = x | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return z ^ (z >>> 16);
-}
-
-/**
- * A xoroshiro128+ generator for `seed` (an integer in [0, 2^32)). pure-rand's own seeding puts the seed straight into
- * the state, so its first output is ~seed and seeds 1, 2, 3 start almost alike; the state words are mixed first.
- * Only 32-bit integer arithmetic is involved, so the stream is the same on every machine.
- */
-export function createRng(seed: number): RandomGenerator {
-  const words = [1, 2, 3, 4].map((i) => mix32(Math.imul(seed | 0, 0x9e3779b9) + Math.imul(i, 0x632be5ab)));
-  // xoroshiro's one forbidden state; no 32-bit seed maps to it, but the guard costs nothing.
-  if ((words[0]! | words[1]! | words[2]! | words[3]!) === 0) words[0] = 1;
-  return xoroshiro128plusFromState(words);
-}
 
 /** Powers of ten with which `quantum` becomes a whole number, so quantized values print as clean decimals. */
 function decimalScale(quantum: number): number | null {

@@ -15,16 +15,3 @@ export function canonicalKey(config: AnyNetConfig): string {
   }
   return key;
 }
-
-/**
- * 32-bit FNV-1a of a string, for seeds derived from names and keys only (a run's from its config key, a bootstrap's
- * from its space), never from the order in which things are drawn or run.
- */
-export function hashString(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}

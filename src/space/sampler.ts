@@ -1,8 +1,9 @@
 // The seeded sampler: draws configs from a design space, rejects those outside its constraints, removes duplicates.
-import type { AnyNetConfig, StageConfig } from './config.ts';
+import { bottleneckMultiplier, bottleneckRatio, type AnyNetConfig, type StageConfig } from './config.ts';
 import { adjustStages } from './compatibility.ts';
 import { complexity, type Complexity } from './complexity.ts';
-import { compileDistribution, createRng, MAX_SEED, type Draw, type RandomGenerator } from './distributions.ts';
+import { createRng, MAX_SEED, type RandomGenerator } from '../core/random.ts';
+import { compileDistribution, type Draw } from './distributions.ts';
 import { canonicalKey } from './key.ts';
 import { regnetConfig, regnetWidths } from './regnet.ts';
 import { isNetspaceError, NetspaceError } from '../errors.ts';
@@ -57,7 +58,7 @@ export interface SampleOptions {
 type Candidate = { config: AnyNetConfig; sampled: Record<string, number | number[]> } | { rejectedBy: string };
 type Drawer = (rng: RandomGenerator) => Candidate;
 
-const PLURAL: Record<AnyNetParam, string> = {
+export const PLURAL: Record<AnyNetParam, string> = {
   depth: 'depths',
   width: 'widths',
   bottleneckRatio: 'bottleneckRatios',
@@ -68,7 +69,7 @@ const PLURAL: Record<AnyNetParam, string> = {
 const STAGE_VALUE: Record<AnyNetParam, (stage: StageConfig) => number> = {
   depth: (s) => s.depth,
   width: (s) => s.width,
-  bottleneckRatio: (s) => 1 / s.bottleneckMultiplier,
+  bottleneckRatio: (s) => bottleneckRatio(s.bottleneckMultiplier),
   groupWidth: (s) => s.groupWidth,
 };
 
@@ -120,7 +121,7 @@ function anyNetDrawer(space: AnyNetSpace): Drawer {
       depth,
       width: values.width[i]!,
       groupWidth: values.groupWidth[i]!,
-      bottleneckMultiplier: 1 / values.bottleneckRatio[i]!,
+      bottleneckMultiplier: bottleneckMultiplier(values.bottleneckRatio[i]!),
     }));
     const stages = unlessIncompatible(() => adjustStages(raw));
     if (stages === null) return { rejectedBy: COMPATIBLE };
@@ -151,7 +152,7 @@ function regNetXDrawer(space: RegNetXSpace): Drawer {
     // pycls check_regnet_constraints: a draw whose widths skip an exponent s_j has fewer stages than its wm implies.
     if (widths.widths.length !== widths.totalStages) return { rejectedBy: 'no skipped RegNet stage' };
     if (widths.widths.length !== space.stages) return { rejectedBy: stageCount };
-    const config = unlessIncompatible(() => regnetConfig(widths, sampled.groupWidth, 1 / sampled.bottleneckRatio, space));
+    const config = unlessIncompatible(() => regnetConfig(widths, sampled.groupWidth, bottleneckMultiplier(sampled.bottleneckRatio), space));
     return config === null ? { rejectedBy: COMPATIBLE } : { config, sampled };
   };
 }
@@ -214,6 +215,7 @@ export function parseComplexityRange(value: unknown, option: string): Complexity
 function checkRange(range: ComplexityRange, option: string): ComplexityRange {
   const [low, high] = range;
   for (const end of range) {
+    if (end !== null && end > Number.MAX_SAFE_INTEGER) throw new NetspaceError(messages.space.rangeTooLarge(option, range));
     if (end !== null && !(Number.isFinite(end) && end >= 0)) throw new NetspaceError(messages.space.rangeNegative(option, range));
   }
   if (low !== null && high !== null && low > high) throw new NetspaceError(messages.space.rangeLowAboveHigh(option, range, low, high));

@@ -1,5 +1,6 @@
 // `sweep status`: counts by status, by space, the best runs so far and the latest failures, read while a sweep writes.
 import { isOwnerAlive } from './owner.ts';
+import type { FailureKind } from '../core/types.ts';
 import { readStore, type RunSummary, type StatusCounts } from './store.ts';
 
 /** A run in a status listing. */
@@ -8,6 +9,8 @@ export interface StatusRun {
   space: string;
   configKey: string;
   status: string;
+  /** What kind of failure (FailureKind) for failed and diverged runs, else null. */
+  failureKind: FailureKind | null;
   /** Top-1 validation error after the last epoch, 0..1; null unless done. */
   finalError: number | null;
   /** Epochs stored. */
@@ -28,6 +31,8 @@ export interface SweepStatus extends StatusCounts {
   /** The process that holds the sweep, if any; `alive` false when it died (a new `sweep run` takes over then). */
   owner: { pid: number; host: string; since: string; alive: boolean } | null;
   bySpace: Record<string, StatusCounts>;
+  /** Failed and diverged runs by kind (`sweep run --retry KIND` puts them back to pending). */
+  failureKinds: Partial<Record<FailureKind, number>>;
   /** Done runs with the lowest final error, best first. */
   best: StatusRun[];
   /** Latest failed or diverged runs with their reasons. */
@@ -47,6 +52,7 @@ function statusRun(r: RunSummary): StatusRun {
     space: r.space,
     configKey: r.configKey,
     status: r.status,
+    failureKind: r.failureKind,
     finalError: r.finalError,
     epochs: r.epochCount,
     flops: r.flops,
@@ -74,6 +80,7 @@ export function sweepStatus(dbPath: string, name: string, options: StatusOptions
       ...counts,
       owner: owner && { pid: owner.pid, host: owner.host, since: owner.since, alive: isOwnerAlive(owner) },
       bySpace: store.statusBySpace(name),
+      failureKinds: store.failureKinds(name),
       best: store.bestRuns(name, top).map(statusRun),
       failures: store.failedRuns(name, top).map(statusRun),
     };
@@ -83,35 +90,4 @@ export function sweepStatus(dbPath: string, name: string, options: StatusOptions
 /** The sweeps of a database, for `sweep status` without a name. */
 export function listSweeps(dbPath: string): { name: string; createdAt: string; runs: number }[] {
   return readStore(dbPath, (store) => store.listSweeps().map(({ name, createdAt, runs }) => ({ name, createdAt, runs })));
-}
-
-const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
-
-function countsLine(c: StatusCounts): string {
-  return `${c.total} runs: ${c.done} done, ${c.failed} failed, ${c.diverged} diverged, ${c.running} running, ${c.pending} pending`;
-}
-
-/** The status as text for a terminal. */
-export function formatStatus(s: SweepStatus): string {
-  const lines = [`sweep ${s.sweep} (${s.db}, created ${s.createdAt})`, `  ${countsLine(s)}`];
-  if (s.owner === null) lines.push('  not running');
-  else if (s.owner.alive) lines.push(`  being run by process ${s.owner.pid} on ${s.owner.host} since ${s.owner.since}`);
-  else lines.push(`  was run by process ${s.owner.pid}, which ended without finishing (killed?): run the sweep again to resume it`);
-  const spaces = Object.entries(s.bySpace);
-  if (spaces.length > 1) {
-    lines.push('  by space:');
-    const width = Math.max(...spaces.map(([name]) => name.length));
-    for (const [name, c] of spaces) lines.push(`    ${name.padEnd(width)}  ${countsLine(c)}`);
-  }
-  if (s.best.length > 0) {
-    lines.push('  best runs:');
-    for (const r of s.best) {
-      lines.push(`    #${r.id} ${r.space} error ${pct(r.finalError)} (${r.epochs} epochs, ${r.flops.toLocaleString('en-US')} flops, ${r.params.toLocaleString('en-US')} params) ${r.configKey}`);
-    }
-  }
-  if (s.failures.length > 0) {
-    lines.push('  latest failures:');
-    for (const r of s.failures) lines.push(`    #${r.id} ${r.space} ${r.status}: ${r.errorText ?? 'no reason given'}`);
-  }
-  return lines.join('\n');
 }

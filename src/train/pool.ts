@@ -2,32 +2,38 @@
 import { once } from 'node:events';
 import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { FashionMnist } from '../data/index.ts';
+import type { Dataset } from '../data/index.ts';
+import type { BackendName, EpochDecision, EpochRecord, FailureKind, TrainResult } from '../core/types.ts';
 import { prepareNativeWorkers } from '../engine/native-env.ts';
-import type { BackendName, EpochRecord } from '../store/types.ts';
-import type { BatchProgress, TrainRequest, TrainResult } from './types.ts';
-import type { WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
+import type { BatchProgress, TrainRequest } from './types.ts';
+import type { DecisionMessage, WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
 
-/** The worker file piscina loads: a .mjs shim that registers tsx, since new threads start without it. */
+/** The worker file piscina loads: a .mjs shim that loads the task module (registering tsx when it is TypeScript). */
 const WORKER_FILE = new URL('./worker-shim.mjs', import.meta.url).href;
 
 export interface TrainPoolOptions {
   /** Threads, each training one config at a time. */
   workers: number;
   /** Shared with every thread through SharedArrayBuffers, never copied. */
-  data: FashionMnist;
+  data: Dataset;
   backend: BackendName | 'auto';
   /** V8 heap limits per thread; a thread past them is ended and its run fails with the reason. */
   resourceLimits?: ResourceLimits;
-  /** Environment of the threads (default: this process's); tests plant NETSPACE_FAULT here. */
+  /** Environment of the threads (default: this process's). */
   env?: Record<string, string | undefined>;
+  /**
+   * URL of a module whose default export handles the tasks in place of the training worker (a .ts module is loaded
+   * through tsx). Tests pass a worker that wraps it with planted faults (test/fixtures/fault-worker.ts).
+   */
+  worker?: string;
 }
 
 /** What the pool reports about one task while it runs (on the main thread, in order per task). */
 export interface TaskCallbacks {
   onStart?: (backend: BackendName) => void;
   onBatch?: (progress: BatchProgress) => void;
-  onEpoch?: (epoch: EpochRecord, checkpoint: Uint8Array) => void;
+  /** The answer goes back to the worker, which waits for it before training on (none: go on). */
+  onEpoch?: (epoch: EpochRecord, checkpoint: Uint8Array) => EpochDecision | void;
 }
 
 /** Raised by `run` for tasks cut short by `destroy` (Ctrl-C): their runs are not failed, they go back to pending. */
@@ -41,12 +47,12 @@ export class WorkerStartupError extends Error {
 }
 
 /** Thread ends that piscina reports as errors, in words a user can act on. */
-function crashText(error: unknown): string {
+function crashOf(error: unknown): { text: string; kind: FailureKind } {
   const e = error as NodeJS.ErrnoException;
-  if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return `worker thread ran out of memory (${e.message})`;
+  if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return { text: `worker thread ran out of memory (${e.message})`, kind: 'out-of-memory' };
   const exited = /worker exited with code: (-?\d+)/.exec(e?.message ?? '');
-  if (exited) return `worker thread exited with code ${exited[1]} during training`;
-  return `worker thread crashed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(error)}`;
+  if (exited) return { text: `worker thread exited with code ${exited[1]} during training`, kind: 'worker-crash' };
+  return { text: `worker thread crashed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(error)}`, kind: 'worker-crash' };
 }
 
 export class TrainPool {
@@ -64,7 +70,7 @@ export class TrainPool {
   constructor(options: TrainPoolOptions) {
     this.size = options.workers;
     this.#requested = options.backend;
-    const workerData: WorkerSetup = { data: options.data, backend: options.backend };
+    const workerData: WorkerSetup = { data: options.data, backend: options.backend, ...(options.worker === undefined ? {} : { entry: options.worker }) };
     // libtensorflow reads its thread counts from the process environment, which only this thread can set.
     prepareNativeWorkers(options.backend, options.workers);
     this.#piscina = new Piscina<WorkerTask, WorkerReply>({
@@ -115,9 +121,11 @@ export class TrainPool {
         case 'batch':
           callbacks.onBatch?.(message.progress);
           break;
-        case 'epoch':
-          callbacks.onEpoch?.(message.epoch, message.checkpoint);
+        case 'epoch': {
+          const decision = callbacks.onEpoch?.(message.epoch, message.checkpoint) ?? 'continue';
+          port1.postMessage({ type: 'decision', decision } satisfies DecisionMessage);
           break;
+        }
       }
     });
     try {
@@ -131,7 +139,8 @@ export class TrainPool {
     } catch (error) {
       if (error instanceof WorkerStartupError) throw error;
       if (this.#closed) throw new PoolClosedError(`run ${runId} was cut short: the training pool closed`);
-      return { status: 'failed', epochs: [], finalError: null, errorText: crashText(error), backend, seconds: 0 };
+      const crash = crashOf(error);
+      return { status: 'failed', epochs: [], finalError: null, errorText: crash.text, failureKind: crash.kind, backend, seconds: 0 };
     } finally {
       port1.close();
       this.#release();

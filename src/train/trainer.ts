@@ -1,18 +1,39 @@
-// The trainer: one AnyNet config + Fashion-MNIST + settings -> per-epoch metrics and a status, as the chapter trains.
+// The trainer: one AnyNet config + a dataset + settings -> per-epoch metrics and a status, as the chapter trains.
 import * as tf from '@tensorflow/tfjs-core';
-import { epochOrder, fillBatch, stratifiedSubset, type FashionMnist, type Split } from '../data/index.ts';
-import { initBackend } from '../engine/backend.ts';
+import { epochOrder, fillBatch, stratifiedSubset, type Dataset, type Split } from '../data/index.ts';
+import { describeRuntime, initBackend } from '../engine/backend.ts';
 import { sgd } from '../engine/sgd.ts';
 import { trainStep } from '../engine/train-step.ts';
 import { buildAnyNet, type AnyNetModel } from '../model/anynet.ts';
-import type { EpochRecord } from '../store/types.ts';
-import type { TrainHooks, TrainRequest, TrainResult } from './types.ts';
+import type { EpochRecord, FailureKind, TrainResult } from '../core/types.ts';
+import { isNetspaceError, NetspaceError } from '../errors.ts';
+import { HeapFullError, wasmHeapNearlyFull } from '../engine/heap.ts';
+import { messages } from '../messages.ts';
+import type { TrainHooks, TrainRequest } from './types.ts';
 
 /** Images per forward pass during validation (no gradients, so larger than a training batch). */
 const VALIDATION_BATCH = 256;
 
 /** Thrown inside the loop when the loss stops being a finite number; becomes status `diverged`. */
 class Diverged extends Error {}
+
+/** What an aborted or overrun wasm heap throws (tsconfig's lib declares no WebAssembly namespace). */
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: ErrorConstructor } }).WebAssembly.RuntimeError;
+
+/**
+ * The kind and text of a failed run's error: a full heap (ours, or the wasm backend's own allocation failing, which
+ * surfaces as a RuntimeError from inside the heap once it is at its limit) is out-of-memory with a way out; a
+ * NetspaceError is a setting of the user's that cannot train; anything else is internal.
+ */
+export function classifyFailure(error: unknown): { kind: FailureKind; text: string } {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (error instanceof HeapFullError) return { kind: 'out-of-memory', text: error.message };
+  if (error instanceof WasmRuntimeError && wasmHeapNearlyFull()) {
+    return { kind: 'out-of-memory', text: messages.engine.heapExhausted(text) };
+  }
+  if (isNetspaceError(error)) return { kind: 'user-setting', text: error.message };
+  return { kind: 'internal', text };
+}
 
 /** Lets timers, progress bars and signal handlers run between batches of a synchronous training loop. */
 const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -24,7 +45,7 @@ function evaluate(model: AnyNetModel, split: Split, indices: Uint32Array, resolu
   for (let start = 0; start < indices.length; start += VALIDATION_BATCH) {
     const batch = fillBatch(split, indices.subarray(start, start + VALIDATION_BATCH), resolution);
     const [sum, hits] = tf.tidy(() => {
-      const x = tf.tensor4d(batch.x, [batch.size, resolution, resolution, 1]);
+      const x = tf.tensor4d(batch.x, [batch.size, resolution, resolution, split.channels]);
       const labels = tf.tensor1d(batch.y, 'int32');
       const logits = model.forward(x, false);
       const losses = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, model.config.numClasses), logits, undefined, undefined, tf.Reduction.NONE);
@@ -43,35 +64,45 @@ function evaluate(model: AnyNetModel, split: Split, indices: Uint32Array, resolu
  * epoch as the d2l trainer does. Training problems end in a result (failed or diverged), never an exception; a run
  * with `request.resume` continues after its last stored epoch from the stored checkpoint.
  */
-export async function trainModel(request: TrainRequest, data: FashionMnist, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function trainModel(request: TrainRequest, data: Dataset, hooks: TrainHooks = {}): Promise<TrainResult> {
   const started = performance.now();
   const backend = await initBackend(request.backend);
   const { settings, seed } = request;
   const epochs: EpochRecord[] = [...(request.resume?.epochs ?? [])];
   // A resumed run's time includes the epochs trained before the interruption.
   const earlierSeconds = epochs.reduce((sum, e) => sum + e.seconds, 0);
-  const result = (status: TrainResult['status'], errorText: string | null): TrainResult => ({
+  const result = (status: TrainResult['status'], errorText: string | null = null, failureKind: FailureKind | null = null): TrainResult => ({
     status,
     epochs,
-    finalError: status === 'done' && epochs.length > 0 ? 1 - epochs[epochs.length - 1]!.valAccuracy : null,
+    finalError: (status === 'done' || status === 'stopped') && epochs.length > 0 ? 1 - epochs[epochs.length - 1]!.valAccuracy : null,
     errorText,
+    failureKind,
     backend,
+    ...describeRuntime(backend),
     seconds: earlierSeconds + (performance.now() - started) / 1000,
   });
 
   let model: AnyNetModel | null = null;
+  let optimizer: tf.Optimizer | null = null;
   try {
+    const classes = data.spec.classNames.length;
+    if (request.config.inputChannels !== data.train.channels || request.config.numClasses !== classes) {
+      throw new NetspaceError(
+        messages.spec.configDoesNotFitData('the run', request.config.inputChannels, request.config.numClasses, data.spec.title, data.train.channels, classes),
+      );
+    }
     model = buildAnyNet(request.config, { seed });
     if (request.resume) {
       const c = request.resume.checkpoint;
       model.loadWeights(new Float32Array(c.buffer, c.byteOffset, c.byteLength / 4));
     }
-    const optimizer = sgd(settings.lr);
+    optimizer = sgd(settings.lr);
     const trainIdx = stratifiedSubset(data.train.labels, settings.trainSize, seed);
     const valIdx = stratifiedSubset(data.test.labels, settings.valSize, seed + 1);
     const { resolution, batchSize } = settings;
     const batches = Math.ceil(trainIdx.length / batchSize);
-    const buffers = { x: new Float32Array(batchSize * resolution * resolution), y: new Int32Array(batchSize) };
+    const channels = data.train.channels;
+    const buffers = { x: new Float32Array(batchSize * resolution * resolution * channels), y: new Int32Array(batchSize) };
 
     for (let epoch = epochs.length + 1; epoch <= settings.epochs; epoch++) {
       const epochStart = performance.now();
@@ -81,7 +112,7 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
         const batch = fillBatch(data.train, order.subarray(b * batchSize, (b + 1) * batchSize), resolution, buffers);
         const numClasses = model.config.numClasses;
         const [x, y] = tf.tidy(() => [
-          tf.tensor4d(batch.x, [batch.size, resolution, resolution, 1]),
+          tf.tensor4d(batch.x, [batch.size, resolution, resolution, channels]),
           tf.oneHot(tf.tensor1d(batch.y, 'int32'), numClasses) as tf.Tensor2D,
         ]);
         let value: number;
@@ -110,15 +141,17 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
       };
       epochs.push(record);
       const weights = model.saveWeights();
-      hooks.onEpoch?.(record, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
+      const decision = (await hooks.onEpoch?.(record, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength))) ?? 'continue';
+      if (decision !== 'continue' && epoch < settings.epochs) return result(decision === 'pause' ? 'paused' : 'stopped');
       await breathe();
     }
-    optimizer.dispose();
-    return result('done', null);
+    return result('done');
   } catch (error) {
-    if (error instanceof Diverged) return result('diverged', error.message);
-    return result('failed', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    if (error instanceof Diverged) return result('diverged', error.message, 'diverged');
+    const { kind, text } = classifyFailure(error);
+    return result('failed', text, kind);
   } finally {
+    optimizer?.dispose();
     model?.dispose();
   }
 }

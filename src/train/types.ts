@@ -1,6 +1,6 @@
 // What the trainer takes and gives: one config + settings in, one result out (a status, never an exception).
 import type { AnyNetConfig } from '../space/config.ts';
-import type { BackendName, EpochRecord, TrainSettings } from '../store/types.ts';
+import type { BackendName, EpochDecision, EpochRecord, TrainSettings } from '../core/types.ts';
 
 /** Everything one training run needs besides the data. */
 export interface TrainRequest {
@@ -26,20 +26,11 @@ export interface BatchProgress {
 
 /** Callbacks the trainer calls as it goes; the caller stores epochs as they arrive. */
 export interface TrainHooks {
-  /** After each epoch: its metrics and a checkpoint (weights and batch-norm running statistics, float32). */
-  onEpoch?: (epoch: EpochRecord, checkpoint: Uint8Array) => void;
+  /**
+   * After each epoch: its metrics and a checkpoint (weights and batch-norm running statistics, float32). The answer
+   * (awaited) decides whether training goes on; none means go on.
+   */
+  onEpoch?: (epoch: EpochRecord, checkpoint: Uint8Array) => EpochDecision | void | Promise<EpochDecision | void>;
   onBatch?: (progress: BatchProgress) => void;
 }
 
-/** How a run ended. */
-export interface TrainResult {
-  status: 'done' | 'failed' | 'diverged';
-  epochs: EpochRecord[];
-  /** 1 - validation accuracy of the last epoch; null unless done. */
-  finalError: number | null;
-  /** Why it failed or diverged. */
-  errorText: string | null;
-  backend: BackendName;
-  /** Wall time of the whole run, seconds; for a resumed run, the stored epochs' seconds plus this attempt's. */
-  seconds: number;
-}

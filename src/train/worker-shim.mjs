@@ -1,15 +1,23 @@
-// Piscina's worker file. Beside the compiled worker.js (in dist/) it loads that; beside worker.ts (in src/) it first
-// registers tsx in the new thread, which starts without the parent's loader.
+// Piscina's worker file. It loads the task module named in workerData.entry (a worker of the tests'), else the
+// training worker: worker.js beside it (in dist/), or worker.ts (in src/) after registering tsx in the new thread,
+// which starts without the parent's loader. Any .ts module is loaded through tsx.
 import { existsSync } from 'node:fs';
+import { workerData } from 'node:worker_threads';
 
 const compiled = new URL('./worker.js', import.meta.url);
 let handler = null;
 
+async function importModule(href) {
+  if (href.endsWith('.ts')) {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  return (await import(href)).default;
+}
+
 async function loadHandler() {
-  if (existsSync(compiled)) return (await import(compiled.href)).default;
-  const { register } = await import('tsx/esm/api');
-  register();
-  return (await import('./worker.ts')).default;
+  if (typeof workerData?.entry === 'string') return importModule(workerData.entry);
+  return importModule(existsSync(compiled) ? compiled.href : new URL('./worker.ts', import.meta.url).href);
 }
 
 /** Loaded on the first task; code that does not load is fatal, not a failed run. */

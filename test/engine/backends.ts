@@ -1,6 +1,6 @@
 // The backends the engine, model and training tests run on: wasm and cpu always, tensorflow where it is installed.
 import { initBackend } from '../../src/engine/backend.ts';
-import type { BackendName } from '../../src/store/types.ts';
+import type { BackendName } from '../../src/core/types.ts';
 
 /** Set (as .ci/run does) to make a tensorflow backend that does not load a failure instead of a skip. */
 export const REQUIRE_TENSORFLOW = 'NETSPACE_REQUIRE_TENSORFLOW';

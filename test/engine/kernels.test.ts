@@ -5,9 +5,9 @@ import { initBackend } from '../../src/engine/backend.ts';
 import {
   BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, GROUPED_CONV, GROUPED_CONV_BACKPROP_FILTER, GROUPED_CONV_BACKPROP_INPUT, type ConvPad,
 } from '../../src/engine/kernels.ts';
+import type { BackendName } from '../../src/core/types.ts';
 import { forceDeviceKind } from '../../src/engine/tensorflow-kernels.ts';
-import { batchNormTrain, BN_EPSILON, setReferenceMode } from '../../src/model/ops.ts';
-import type { BackendName } from '../../src/store/types.ts';
+import { batchNormTrain, BN_EPSILON, type OpPath } from '../../src/model/ops.ts';
 import { trainingBackends } from './backends.ts';
 import { values } from './values.ts';
 
@@ -29,21 +29,16 @@ function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number 
 
 const TOLERANCE = 1e-4;
 
-/** Runs f on the plain TF.js cpu backend (our kernels off): the reference. */
-async function onReference<T>(f: () => T): Promise<T> {
+/** Runs f on the plain TF.js cpu backend with the ops' reference path (our kernels off): the reference. */
+async function onReference<T>(f: (path: OpPath) => T): Promise<T> {
   await tf.setBackend('cpu');
-  setReferenceMode(true);
-  try {
-    return f();
-  } finally {
-    setReferenceMode(false);
-  }
+  return f('reference');
 }
 
 /** Runs f on `backend` with our kernels on. */
-async function on<T>(backend: BackendName, f: () => T): Promise<T> {
+async function on<T>(backend: BackendName, f: (path: OpPath) => T): Promise<T> {
   await tf.setBackend(backend);
-  return f();
+  return f('auto');
 }
 
 function assertClose(got: readonly ArrayLike<number>[], want: readonly ArrayLike<number>[], names: readonly string[]): void {
@@ -157,7 +152,7 @@ describe('engine/kernels', () => {
 
   for (const [n, h, w, ch] of [[4, 5, 5, 16], [1, 3, 7, 5], [2, 9, 9, 80], [3, 1, 1, 3]] as const) {
     it(`training batch norm, forward and backward, agrees with the cpu backend: x [${n}, ${h}, ${w}, ${ch}]`, async () => {
-      const run = () => tf.tidy(() => {
+      const run = (path: OpPath) => tf.tidy(() => {
         // A large mean against a small spread is where a one-pass E[x^2] - E[x]^2 would cancel.
         const x = tf.add(tf.mul(tf.tensor4d(values(n * h * w * ch, 4), [n, h, w, ch]), 0.5), 30) as tf.Tensor4D;
         const gamma = tf.tensor1d(values(ch, 5));
@@ -167,9 +162,9 @@ describe('engine/kernels', () => {
         const f = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
           tf.sum(tf.mul(batchNormTrain(xi as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, ({ mean, variance }) => {
             moments.push(mean.dataSync() as Float32Array, variance.dataSync() as Float32Array);
-          }), dy));
+          }, path), dy));
         const { value, grads } = tf.valueAndGrads(f)([x, gamma, beta]);
-        const y = batchNormTrain(x, gamma, beta, () => {});
+        const y = batchNormTrain(x, gamma, beta, () => {}, path);
         // The loss is a sum whose terms cancel: its error is measured against the sum of their magnitudes.
         const loss = Float32Array.of(value.dataSync()[0]!, tf.sum(tf.abs(tf.mul(y, dy))).dataSync()[0]!);
         return [y.dataSync(), moments[0]!, moments[1]!, ...grads.map((g) => g.dataSync()), loss];

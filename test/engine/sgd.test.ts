@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.ts';
-import { setReferenceMode } from '../../src/model/ops.ts';
 import { sgd } from '../../src/engine/sgd.ts';
 import { trainingBackends } from './backends.ts';
 
@@ -29,9 +28,7 @@ describe('engine/sgd', () => {
 
   it(`updates every variable as tf.train.sgd on the plain cpu backend does, in one kernel call on ${BACKENDS.join(', ')}`, async () => {
     await tf.setBackend('cpu');
-    setReferenceMode(true);
     const want = update(tf.train.sgd(0.5), ['ref-a', 'ref-b']);
-    setReferenceMode(false);
     for (const backend of BACKENDS) {
       await tf.setBackend(backend);
       const optimizer = sgd(0.5);

@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.ts';
-import { setReferenceMode } from '../../src/model/ops.ts';
 import { trainStep } from '../../src/engine/train-step.ts';
 import { buildAnyNet, type AnyNetModel } from '../../src/model/anynet.ts';
 import { REGNET32 } from '../../src/space/presets.ts';
 import { NetspaceError } from '../../src/errors.ts';
 import { values } from './values.ts';
-import { wasmHeapBytes } from '../../src/engine/speed.ts';
+import { wasmHeapBytes } from '../../src/engine/heap.ts';
 import { trainingBackends } from './backends.ts';
 
 const BACKENDS = await trainingBackends(['wasm', 'tensorflow'] as const);
@@ -53,9 +52,8 @@ describe('engine/train-step', () => {
     tf.dispose([x, y]);
 
     await tf.setBackend('cpu');
-    setReferenceMode(true);
-    try {
-      const reference = buildAnyNet(REGNET32, { seed: 1 });
+    {
+      const reference = buildAnyNet(REGNET32, { seed: 1, ops: 'reference' });
       reference.loadWeights(weights);
       const xr = tf.tensor4d(xs, [8, 28, 28, 1]);
       const yr = tf.oneHot(tf.tensor1d(Array.from({ length: 8 }, (_, i) => (i * 7 + 3) % 10), 'int32'), 10) as tf.Tensor2D;
@@ -71,8 +69,6 @@ describe('engine/train-step', () => {
         const err = got.get(name)!.reduce((m, v, i) => Math.max(m, Math.abs(v - g[i]!)), 0) / layerScale;
         assert.ok(err < 1e-4, `${name}: relative error ${err}`);
       }
-    } finally {
-      setReferenceMode(false);
     }
   });
 

@@ -92,6 +92,7 @@ for (const { backend, skip } of BACKENDS) describe(`model/anynet applyBatchNorm 
   it('moves the running mean and unbiased variance by momentum 0.1, as PyTorch does', async () => {
     const { applyBatchNorm } = await import('../../src/model/anynet.ts');
     const bn = {
+      name: 'test.bn',
       gamma: tf.variable(tf.tensor1d([1])),
       beta: tf.variable(tf.tensor1d([0])),
       runningMean: tf.variable(tf.tensor1d([1]), false),

@@ -1,5 +1,5 @@
 // Writes a sweep into a real netspace database through the store's writer API, the way a sweep run does.
-import type { RunRecord, SweepRecord } from '../../src/store/types.ts';
+import type { RunRecord, SweepRecord } from '../../src/core/types.ts';
 import { openStore } from '../../src/store/store.ts';
 
 /**
@@ -12,6 +12,7 @@ export function writeSweepDb(path: string, sweep: SweepRecord): string {
   try {
     const { id, name } = store.openSweep(sweep.name, sweep.spec);
     store.claimSweep(id);
+    store.addDomains(id, sweep.domains ?? {});
     store.addRuns(
       id,
       sweep.runs.map((r) => ({
@@ -39,6 +40,7 @@ export function writeSweepDb(path: string, sweep: SweepRecord): string {
         epochs: run.epochs,
         finalError: run.finalError,
         errorText: run.errorText,
+        failureKind: run.failureKind,
         backend: 'wasm',
         seconds: 60,
       });

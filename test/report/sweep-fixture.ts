@@ -1,6 +1,8 @@
 // Builds plausible sweeps for the report tests: two or three spaces, every run status, epochs that converge.
 import type { AnyNetConfig } from '../../src/space/config.ts';
-import type { EpochRecord, RunRecord, RunStatus, SweepRecord, TrainSettings } from '../../src/store/types.ts';
+import { flatParameters, spaceDomains } from '../../src/space/domains.ts';
+import { parseSpaceSpec } from '../../src/space/spec.ts';
+import type { EpochRecord, RunRecord, RunStatus, SweepRecord, TrainSettings } from '../../src/core/types.ts';
 
 export const SETTINGS: TrainSettings = { epochs: 4, resolution: 28, batchSize: 64, lr: 0.05, trainSize: 2000, valSize: 500 };
 
@@ -104,6 +106,15 @@ export function errorOf(d: Design, rand: () => number): number {
   return Math.round(Math.min(0.9, Math.max(0.05, base + 0.02 * (7 - size) + rand() * 0.05)) * 500) / 500;
 }
 
+/**
+ * The stored spec of a sweep over `spaces`, as planRuns' caller stores it: a RegNetX space for RegNet names, else a
+ * free two-stage AnyNet (per-stage d_i, w_i, b_i, g_i, as design() draws them) under the space's name.
+ */
+export function specOf(name: string, spaces: readonly string[]): { kind: 'sweep'; name: string; spaces: { kind: 'space'; name: string; space: unknown; n: number }[] } {
+  const space = (s: string) => ({ kind: s.startsWith('RegNet') ? 'RegNetX' : 'AnyNet', name: s });
+  return { kind: 'sweep', name, spaces: spaces.map((s) => ({ kind: 'space', name: s, space: space(s), n: 1 })) };
+}
+
 /** A SweepRecord with `perSpace` runs in each space; `statuses` cycles over the runs (done by default). */
 export function makeSweep(options: {
   name?: string;
@@ -129,6 +140,7 @@ export function makeSweep(options: {
         configKey: `${space}-${id}`,
         config: d.config,
         sampled: d.sampled,
+        parameters: flatParameters(d.sampled),
         flops: d.flops,
         params: d.params,
         acts: d.acts,
@@ -136,7 +148,10 @@ export function makeSweep(options: {
         settings: SETTINGS,
         status,
         errorText: status === 'failed' ? 'out of memory' : status === 'diverged' ? 'loss became NaN at epoch 2' : null,
+        failureKind: status === 'failed' ? 'out-of-memory' : status === 'diverged' ? 'diverged' : null,
         backend: status === 'pending' ? null : 'wasm',
+        engine: status === 'pending' ? null : 'TF.js 4.22.0 wasm',
+        device: status === 'pending' ? null : 'CPU',
         startedAt: status === 'pending' ? null : '2025-01-01T00:00:00.000Z',
         finishedAt: status === 'done' || status === 'failed' || status === 'diverged' ? '2025-01-01T00:01:00.000Z' : null,
         seconds: status === 'done' ? 60 : null,
@@ -146,5 +161,7 @@ export function makeSweep(options: {
       id++;
     }
   }
-  return { id: 1, name, spec: { name }, createdAt: '2025-01-01T00:00:00.000Z', runs };
+  const spec = specOf(name, spaces);
+  const domains = Object.fromEntries(spec.spaces.map((e) => [e.name, spaceDomains(parseSpaceSpec(e.space, 'fixture'))]));
+  return { id: 1, name, spec, createdAt: '2025-01-01T00:00:00.000Z', runs, domains };
 }

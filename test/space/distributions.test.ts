@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { isNetspaceError } from '../../src/errors.ts';
-import { compileDistribution, createRng, parseDistribution, type Distribution } from '../../src/space/distributions.ts';
+import { createRng } from '../../src/core/random.ts';
+import { compileDistribution, parseDistribution, type Distribution } from '../../src/space/distributions.ts';
 
 /** Kolmogorov-Smirnov 1% critical value for n draws (asymptotic; conservative for discrete targets). */
 const ksCritical = (n: number) => 1.628 / Math.sqrt(n);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnyNetConfig } from '../../src/space/config.ts';
-import { canonicalKey, hashString } from '../../src/space/key.ts';
+import { hashString } from '../../src/core/random.ts';
+import { canonicalKey } from '../../src/space/key.ts';
 import { REGNET32 } from '../../src/space/presets.ts';
 
 describe('space/key', () => {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isNetspaceError } from '../../src/errors.ts';
 import { builtinSpaces } from '../../src/space/builtins.ts';
-import { describeComplexity, loadSpace, parseRegNetArgument, sampleSpace } from '../../src/space/load.ts';
+import { describeComplexity } from '../../src/cli/complexity.ts';
+import { loadSpace, parseRegNetArgument, sampleSpace } from '../../src/space/load.ts';
 import type { AnyNetSpace } from '../../src/space/spec.ts';
 
 const rejectsWith = (run: () => unknown, message: RegExp) =>

@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportSweep, EXPORT_COLUMNS } from '../../src/store/export.ts';
-import { formatStatus, listSweeps, sweepStatus } from '../../src/store/status.ts';
+import { formatStatus } from '../../src/cli/status.ts';
+import { listSweeps, sweepStatus } from '../../src/store/status.ts';
 import { openStore, type NewRun } from '../../src/store/store.ts';
-import type { EpochRecord, TrainSettings } from '../../src/store/types.ts';
+import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
 
 const settings: TrainSettings = { epochs: 2, resolution: 28, batchSize: 32, lr: 0.1, trainSize: 256, valSize: 128 };
 
@@ -47,7 +48,7 @@ describe('store/status and store/export', () => {
     const finish = (r: typeof r1, status: 'done' | 'failed' | 'diverged', epochs: EpochRecord[], finalError: number | null, errorText: string | null) => {
       store.markRunning(r!.id, 'wasm');
       for (const e of epochs) store.recordEpoch(r!.id, e, new Uint8Array(4));
-      store.finishRun(r!.id, { status, epochs, finalError, errorText, backend: 'wasm', seconds: 2.5 });
+      store.finishRun(r!.id, { status, epochs, finalError, errorText, failureKind: status === 'done' ? null : status === 'diverged' ? 'diverged' : 'internal', backend: 'wasm', seconds: 2.5 });
     };
     finish(r1, 'done', [epoch(1, 0.5), epoch(2, 0.7)], 0.30000000000000004, null);
     finish(r2, 'done', [epoch(1, 0.8), epoch(2, 0.75)], 0.25, null);
@@ -61,12 +62,12 @@ describe('store/status and store/export', () => {
   it('counts runs by status and by space, lists the best and the failures', () => {
     const s = sweepStatus(db, 'demo', { top: 1 });
     assert.deepEqual(
-      { total: s.total, pending: s.pending, running: s.running, done: s.done, failed: s.failed, diverged: s.diverged },
-      { total: 5, pending: 1, running: 1, done: 2, failed: 0, diverged: 1 },
+      { total: s.total, pending: s.pending, running: s.running, paused: s.paused, done: s.done, stopped: s.stopped, failed: s.failed, diverged: s.diverged },
+      { total: 5, pending: 1, running: 1, paused: 0, done: 2, stopped: 0, failed: 0, diverged: 1 },
     );
     assert.deepEqual(s.bySpace, {
-      A: { total: 3, pending: 1, running: 0, done: 1, failed: 0, diverged: 1 },
-      B: { total: 2, pending: 0, running: 1, done: 1, failed: 0, diverged: 0 },
+      A: { total: 3, pending: 1, running: 0, paused: 0, done: 1, stopped: 0, failed: 0, diverged: 1 },
+      B: { total: 2, pending: 0, running: 1, paused: 0, done: 1, stopped: 0, failed: 0, diverged: 0 },
     });
     assert.deepEqual(s.best.map((r) => [r.space, r.finalError, r.epochs]), [['B', 0.25, 2]]);
     assert.deepEqual(s.failures.map((r) => [r.space, r.status, r.errorText]), [['A', 'diverged', 'training loss became NaN at epoch 1, batch 3']]);
@@ -93,12 +94,12 @@ describe('store/status and store/export', () => {
     assert.deepEqual(header, [...EXPORT_COLUMNS, 'sampled.depths', 'sampled.g', 'sampled.w0', 'sampled.wa']);
     assert.equal(lines.length - 2, 5);
     const first = lines[1]!;
-    assert.ok(first.startsWith('demo,1,A,"A:key,""1""",done,0.30000000000000004,0.30000000000000004,2,1000,100,10,1,wasm,2.5,'), first);
+    assert.ok(first.startsWith('demo,1,A,"A:key,""1""",done,,0.30000000000000004,0.30000000000000004,2,1000,100,10,1,wasm,,,2.5,'), first);
     assert.ok(first.endsWith(',1 2,8,,'), first);
-    assert.match(lines[2]!, /,done,0\.25,0\.19999999999999996,2,/, 'best error is the lowest over epochs');
-    assert.match(lines[3]!, /,diverged,,0\.9,1,.*training loss became NaN at epoch 1\, batch 3/);
-    assert.match(lines[4]!, /,running,,0\.6,1,/);
-    assert.match(lines[5]!, /,pending,,,0,5000,500,50,5,,,,,/);
+    assert.match(lines[2]!, /,done,,0\.25,0\.19999999999999996,2,/, 'best error is the lowest over epochs');
+    assert.match(lines[3]!, /,diverged,diverged,,0\.9,1,.*training loss became NaN at epoch 1\, batch 3/);
+    assert.match(lines[4]!, /,running,,,0\.6,1,/);
+    assert.match(lines[5]!, /,pending,,,,0,5000,500,50,5,,,,,,,/);
   });
 
   it('exports a JSON array with config, sampled, settings and epochs, NaN as null', () => {

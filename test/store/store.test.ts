@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { NetspaceError } from '../../src/errors.ts';
-import { canonicalJson, jsonDiff, openStore, type NewRun, type Store } from '../../src/store/store.ts';
+import { canonicalJson } from '../../src/core/json.ts';
+import { jsonDiff, openStore, type NewRun, type Store } from '../../src/store/store.ts';
 import { currentOwner } from '../../src/store/owner.ts';
 import { SCHEMA_VERSION } from '../../src/store/schema.ts';
-import type { EpochRecord, TrainSettings } from '../../src/store/types.ts';
-import type { TrainResult } from '../../src/train/types.ts';
+import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
+import type { TrainResult } from '../../src/core/types.ts';
 
 const settings: TrainSettings = { epochs: 2, resolution: 28, batchSize: 32, lr: 0.1, trainSize: 256, valSize: 128 };
 
@@ -40,7 +41,8 @@ function epoch(n: number, accuracy = 0.5): EpochRecord {
 }
 
 function result(status: TrainResult['status'], epochs: EpochRecord[], finalError: number | null): TrainResult {
-  return { status, epochs, finalError, errorText: status === 'done' ? null : `it ${status}`, backend: 'cpu', seconds: 3 };
+  const failed = status === 'failed' || status === 'diverged';
+  return { status, epochs, finalError, errorText: failed ? `it ${status}` : null, failureKind: failed ? (status === 'diverged' ? 'diverged' : 'internal') : null, backend: 'cpu', seconds: 3 };
 }
 
 describe('store/store', () => {
@@ -63,7 +65,7 @@ describe('store/store', () => {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-    assert.deepEqual(tables, ['checkpoints', 'epochs', 'runs', 'sweeps']);
+    assert.deepEqual(tables, ['checkpoints', 'decisions', 'epochs', 'runs', 'space_domains', 'sweeps']);
     db.close();
     const { id } = store.openSweep('s', { a: 1 });
     store.addRuns(id, [newRun(0)]);
@@ -154,8 +156,9 @@ describe('store/store', () => {
     assert.ok(done.finishedAt);
     // Stored epochs win over the result's copy: they were committed as they ended.
     assert.deepEqual(done.epochs, [epoch(1), epoch(2)]);
-    assert.equal(store.readCheckpoint(run.id), null);
-    assert.deepEqual(store.statusCounts('s'), { total: 2, pending: 1, running: 0, done: 1, failed: 0, diverged: 0 });
+    // A done run keeps its last checkpoint: the trained model, and where a grown sweep continues it.
+    assert.deepEqual(store.readCheckpoint(run.id), { epoch: 2, checkpoint: new Uint8Array([4, 5]) });
+    assert.deepEqual(store.statusCounts('s'), { total: 2, pending: 1, running: 0, paused: 0, done: 1, stopped: 0, failed: 0, diverged: 0 });
     assert.equal(store.recordEpoch(run.id, epoch(3), null), false, 'a finished run takes no more epochs');
     assert.equal(store.readRun(run.id).epochs.length, 2);
   });
@@ -227,7 +230,7 @@ describe('store/store', () => {
       store.finishRun(r.id, result('done', [epoch(1, 1 - errors[i]!)], errors[i]!));
     });
     assert.deepEqual(Object.keys(store.statusBySpace('s')), ['B', 'A']);
-    assert.deepEqual(store.statusBySpace('s').B, { total: 3, pending: 1, running: 0, done: 2, failed: 0, diverged: 0 });
+    assert.deepEqual(store.statusBySpace('s').B, { total: 3, pending: 1, running: 0, paused: 0, done: 2, stopped: 0, failed: 0, diverged: 0 });
     const best = store.bestRuns('s', 2);
     assert.deepEqual(best.map((r) => r.finalError), [0.1, 0.2]);
     assert.deepEqual(best.map((r) => r.space), ['A', 'B']);
@@ -278,7 +281,7 @@ describe('store/store', () => {
       assert.equal(reader.statusCounts('s').total, 1);
       store.addRuns(id, [newRun(1)]);
       assert.equal(reader.statusCounts('s').total, 2);
-      assert.throws(() => reader.addRuns(id, [newRun(2)]), /readonly/i);
+      assert.throws(() => reader.addRuns(id, [newRun(2)]), /cannot be written/);
     } finally {
       reader.close();
     }
@@ -289,7 +292,7 @@ describe('store/store', () => {
     assert.throws(() => openStore(foreign), { name: 'NetspaceError', message: new RegExp(`${foreign} is not a netspace database`) });
     const other = join(dir, 'other.db');
     new Database(other).exec('CREATE TABLE t (x)');
-    assert.throws(() => openStore(other, { readonly: true }), { name: 'NetspaceError', message: /has no netspace tables/ });
+    assert.throws(() => openStore(other, { readonly: true }), { name: 'NetspaceError', message: /holds tables of another program \(t\)/ });
     assert.throws(() => openStore(join(dir, 'no', 'such', 'x.db')), { name: 'NetspaceError', message: /folder .* does not exist/ });
     const newer = join(dir, 'newer.db');
     const n = new Database(newer);

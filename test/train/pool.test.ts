@@ -1,11 +1,10 @@
 // Tests of src/train/pool.ts with real worker threads training tiny models on the real Fashion-MNIST files.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
+import { loadDataset, type Dataset } from '../../src/data/index.ts';
 import { PoolClosedError, TrainPool } from '../../src/train/pool.ts';
-import { FAULT_ENV } from '../../src/train/worker.ts';
-import type { EpochRecord, TrainSettings } from '../../src/store/types.ts';
-import type { BackendName } from '../../src/store/types.ts';
+import { FAULT_ENV, FAULT_WORKER } from '../fixtures/fault-worker.ts';
+import type { BackendName, EpochRecord, TrainSettings } from '../../src/core/types.ts';
 import type { TrainRequest } from '../../src/train/types.ts';
 import { trainingBackends } from '../engine/backends.ts';
 import { tinyAnyNet } from '../model/tiny.ts';
@@ -17,16 +16,16 @@ const requestOn = (seed: number, epochs = 2, backend: BackendName = 'wasm'): Tra
 const BACKENDS = await trainingBackends(['wasm', 'tensorflow'] as const);
 
 describe('train/pool', () => {
-  let data: FashionMnist;
+  let data: Dataset;
   before(async () => {
-    data = await loadFashionMnist({ download: false });
+    data = await loadDataset('fashion-mnist', { download: false });
   });
 
   for (const { backend, skip } of BACKENDS) describe(`two threads on ${backend}`, { skip }, () => {
     let pool: TrainPool;
     const request = (seed: number, epochs = 2) => requestOn(seed, epochs, backend);
     before(() => {
-      pool = new TrainPool({ workers: 2, data, backend, env: { ...process.env, [FAULT_ENV]: 'throw:3,exit:4,throw:faulty-,abort:8' } });
+      pool = new TrainPool({ workers: 2, data, backend, worker: FAULT_WORKER, env: { ...process.env, [FAULT_ENV]: 'throw:3,exit:4,throw:faulty-,abort:8' } });
     });
     after(() => pool.destroy());
 
@@ -59,6 +58,24 @@ describe('train/pool', () => {
         assert.equal(result.finalError, 1 - result.epochs[1]!.valAccuracy);
       }
       assert.equal(pool.threadIds.length, 2);
+    });
+
+    it('lets the main thread decide after each epoch: a run told to pause or stop ends there, one told to go on does not', async () => {
+      const decided: [number, number][] = [];
+      const [paused, stopped, onward] = await Promise.all(
+        (['pause', 'stop', 'continue'] as const).map((decision, i) =>
+          pool.run(20 + i, `decide-${decision}`, request(20 + i, 3), {
+            onEpoch: (e) => {
+              decided.push([20 + i, e.epoch]);
+              return e.epoch === 1 ? decision : 'continue';
+            },
+          }),
+        ),
+      );
+      assert.deepEqual([paused!.status, paused!.epochs.length, paused!.finalError], ['paused', 1, null]);
+      assert.deepEqual([stopped!.status, stopped!.epochs.length, stopped!.finalError], ['stopped', 1, 1 - stopped!.epochs[0]!.valAccuracy]);
+      assert.deepEqual([onward!.status, onward!.epochs.map((e) => e.epoch)], ['done', [1, 2, 3]]);
+      assert.deepEqual(decided.filter(([run]) => run !== 22).sort(), [[20, 1], [21, 1]]);
     });
 
     it('turns a throwing task and an exiting thread into failed results, replaces the threads and goes on', async () => {
@@ -101,7 +118,7 @@ describe('train/pool', () => {
       data,
       backend: 'wasm',
       resourceLimits: { maxOldGenerationSizeMb: 128 },
-      env: { ...process.env, [FAULT_ENV]: 'oom:1' },
+      worker: FAULT_WORKER, env: { ...process.env, [FAULT_ENV]: 'oom:1' },
     });
     try {
       const oom = await pool.run(1, 'key-1', request(1, 1));
@@ -136,11 +153,11 @@ const tinyRequest = (seed: number): TrainRequest => ({
 });
 
 describe('train/pool replacing threads', () => {
-  let data: FashionMnist;
+  let data: Dataset;
   let pool: TrainPool;
   before(async () => {
-    data = await loadFashionMnist({ download: false });
-    pool = new TrainPool({ workers: 2, data, backend: 'wasm', env: { ...process.env, [FAULT_ENV]: 'throw:thrower-,exit:exiter-' } });
+    data = await loadDataset('fashion-mnist', { download: false });
+    pool = new TrainPool({ workers: 2, data, backend: 'wasm', worker: FAULT_WORKER, env: { ...process.env, [FAULT_ENV]: 'throw:thrower-,exit:exiter-' } });
   });
   after(() => pool.destroy());
 

@@ -1,8 +1,8 @@
 // Tests of the trainer on the real Fashion-MNIST files: learning, determinism, divergence.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
-import type { TrainSettings } from '../../src/store/types.ts';
+import { loadDataset, type Dataset } from '../../src/data/index.ts';
+import type { TrainSettings } from '../../src/core/types.ts';
 import { trainModel } from '../../src/train/trainer.ts';
 import type { BatchProgress } from '../../src/train/types.ts';
 import { trainingBackends } from '../engine/backends.ts';
@@ -12,9 +12,9 @@ const TINY = tinyAnyNet();
 const SETTINGS: TrainSettings = { epochs: 2, resolution: 28, batchSize: 64, lr: 0.1, trainSize: 2048, valSize: 256 };
 
 for (const { backend, skip } of await trainingBackends(['wasm', 'tensorflow'] as const)) describe(`train/trainer on ${backend}`, { skip }, () => {
-  let data: FashionMnist;
+  let data: Dataset;
   before(async () => {
-    data = await loadFashionMnist({ download: false });
+    data = await loadDataset('fashion-mnist', { download: false });
   });
 
   it('learns: the training loss falls from batch to batch and from epoch to epoch', async () => {
@@ -56,7 +56,7 @@ for (const { backend, skip } of await trainingBackends(['wasm', 'tensorflow'] as
     const settings = { ...SETTINGS, epochs: 2, trainSize: 256 };
     const checkpoints: Uint8Array[] = [];
     const whole = await trainModel({ config: TINY, settings, seed: 5, backend }, data, {
-      onEpoch: (_e, c) => checkpoints.push(c.slice()),
+      onEpoch: (_e, c) => void checkpoints.push(c.slice()),
     });
     const resumed = await trainModel(
       { config: TINY, settings, seed: 5, backend, resume: { epochs: whole.epochs.slice(0, 1), checkpoint: checkpoints[0]! } },

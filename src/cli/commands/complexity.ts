@@ -1,6 +1,6 @@
 // `netspace complexity <config> | --regnet d=..,w0=..`: analytic flops, params and acts, counted as pycls counts them.
 import type { CommandModule } from 'yargs';
-import type { ComplexityReport } from '../../space/load.ts';
+import type { ComplexityReport } from '../complexity.ts';
 
 interface Args {
   config: string | undefined;
@@ -41,7 +41,7 @@ const command: CommandModule<object, Args> = {
       .option('conv-bias', { type: 'boolean', describe: 'with --regnet: convolutions with bias (default: none, as pycls)' })
       .option('json', { type: 'boolean', default: false, describe: 'print {"flops","params","acts"}' }),
   handler: async (args) => {
-    const { describeComplexity } = await import('../../space/load.ts');
+    const { describeComplexity } = await import('../complexity.ts');
     const report = describeComplexity({
       config: args.config,
       regnet: args.regnet,

@@ -2,9 +2,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
-import type { EpochRecord, RunRecord, TrainSettings } from '../../store/types.ts';
+import { percent } from '../../core/format.ts';
+import type { EpochRecord, RunRecord, TrainSettings } from '../../core/types.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
-import { dataDirOption, dbOption, downloadOption } from '../options.ts';
+import { dataDirOption, datasetOption, dbOption, downloadOption, poolFromContext } from '../options.ts';
 
 export interface TrainArgs {
   model: string;
@@ -15,12 +16,15 @@ export interface TrainArgs {
   trainSize?: number;
   valSize?: number;
   microBatch?: number;
+  dataset: string;
   seed: number;
   backend: BackendRequest;
   db: string;
   json: boolean;
   dataDir?: string;
   download: boolean;
+  /** From the CLI's context, not a flag (CliContext). */
+  poolWorker?: string;
 }
 
 /** The options `train` takes, with `defaults` (the chapter's recipe for `baseline`, quick ones for `train`). */
@@ -34,6 +38,7 @@ export function trainOptions(y: Argv, defaults: { model: string; epochs: number;
     .option('train-size', { type: 'number', describe: 'training images, stratified by class (default: all 60,000)' })
     .option('val-size', { type: 'number', describe: 'validation images from the test split, stratified (default: all 10,000)' })
     .option('micro-batch', { type: 'number', describe: 'images per forward/backward pass when a batch does not fit the wasm heap' })
+    .option('dataset', datasetOption)
     .option('seed', { type: 'number', default: 0, describe: 'seeds the weights, the subsets and the shuffles' })
     .option('backend', { choices: BACKEND_REQUESTS, default: 'auto' as BackendRequest, describe: 'TF.js backend' })
     .option('db', dbOption)
@@ -42,30 +47,23 @@ export function trainOptions(y: Argv, defaults: { model: string; epochs: number;
     .option('download', downloadOption) as unknown as Argv<TrainArgs>;
 }
 
-function whole(name: string, value: number | undefined, min: number): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
-    throw new NetspaceError(messages.option.wholeNumber(`--${name}`, min, value));
+/** The options' training settings, through the one settings parser (src/train/settings.ts). */
+async function settingsFrom(args: TrainArgs): Promise<TrainSettings> {
+  if (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff) {
+    throw new NetspaceError(messages.option.integerIn('--seed', args.seed, 0, 0xffffffff));
   }
-}
-
-function settingsFrom(args: TrainArgs): TrainSettings {
-  whole('epochs', args.epochs, 1);
-  whole('resolution', args.resolution, 8);
-  whole('batch', args.batch, 1);
-  whole('train-size', args.trainSize, 10);
-  whole('val-size', args.valSize, 10);
-  whole('micro-batch', args.microBatch, 1);
-  whole('seed', args.seed, 0);
-  if (!Number.isFinite(args.lr) || args.lr <= 0) throw new NetspaceError(messages.option.positiveNumber('--lr', args.lr));
-  return {
+  const { parseTrainSettings, TRAIN_DEFAULTS } = await import('../../train/settings.ts');
+  const input = {
     epochs: args.epochs,
     resolution: args.resolution,
     batchSize: args.batch,
     lr: args.lr,
-    trainSize: args.trainSize ?? null,
-    valSize: args.valSize ?? null,
-    ...(args.microBatch === undefined ? {} : { microBatch: args.microBatch }),
+    trainSize: args.trainSize,
+    valSize: args.valSize,
+    microBatch: args.microBatch,
+    dataset: args.dataset,
   };
+  return parseTrainSettings(input, TRAIN_DEFAULTS, { kind: 'options' });
 }
 
 /** The epochs as an aligned table, as the chapter's trainer reports them. */
@@ -85,20 +83,23 @@ export function formatEpochs(epochs: readonly EpochRecord[]): string {
 
 function describeRun(run: RunRecord, sweep: string): string {
   const status = run.status === 'done'
-    ? `done: validation error ${((run.finalError ?? 0) * 100).toFixed(2)}% after ${run.epochs.length} epochs`
+    ? `done: validation error ${percent(run.finalError)} after ${run.epochs.length} epochs`
     : `${run.status}${run.errorText ? `: ${run.errorText}` : ''}`;
   return `run ${run.id} (${sweep}, backend ${run.backend ?? '?'}, ${(run.seconds ?? 0).toFixed(0)} s): ${status}`;
 }
 
 /** Trains per `args` and prints; shared by `train` and `baseline`. */
 export async function runTrainCommand(args: TrainArgs): Promise<void> {
-  const settings = settingsFrom(args);
-  const [{ resolveModelConfig }, { trainSingle }, { createProgressReporter }] = await Promise.all([
+  const settings = await settingsFrom(args);
+  const [{ PRESETS, resolveModelConfig }, { trainSingle }, { createProgressReporter }, { configForDataset }, { DATASETS, DEFAULT_DATASET }] = await Promise.all([
     import('../../space/presets.ts'),
-    import('../../train/single.ts'),
-    import('../../train/progress.ts'),
+    import('../../sweep/single.ts'),
+    import('../progress.ts'),
+    import('../../sweep/spec.ts'),
+    import('../../data/datasets.ts'),
   ]);
-  const config = resolveModelConfig(args.model);
+  const dataset = DATASETS[(settings.dataset ?? DEFAULT_DATASET) as keyof typeof DATASETS];
+  const config = configForDataset(resolveModelConfig(args.model), dataset, PRESETS[args.model.toLowerCase()] !== undefined, args.model);
   const modelName = args.model.replace(/^.*\//, '').replace(/\.json$/i, '');
   const inner = createProgressReporter(args.json ? { mode: 'silent' } : {});
   const progress = args.json
@@ -108,7 +109,7 @@ export async function runTrainCommand(args: TrainArgs): Promise<void> {
   try {
     result = await trainSingle(
       { modelName, config, settings, seed: args.seed, backend: args.backend },
-      { db: args.db, download: args.download, handleSignals: true, progress, ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }) },
+      { db: args.db, download: args.download, handleSignals: true, progress, origin: { kind: 'options' }, ...poolFromContext(args), ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }) },
     );
   } finally {
     progress.close();

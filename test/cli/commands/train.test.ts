@@ -1,7 +1,7 @@
-// `netspace train` as a user runs it: a real database, a kill -9 in the middle and a resume, divergence, bad input.
+// `netspace train` as a user runs it: a real database, a kill -9 in the middle and a resume, a failed run, bad input.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -13,6 +13,8 @@ import { tensorflowMissing } from '../../engine/backends.ts';
 const AUTO = (await tensorflowMissing()) === null ? 'tensorflow' : 'wasm';
 
 const BIN = new URL('../../../bin/netspace.js', import.meta.url).pathname;
+/** The CLI with the fault-planting worker (test/fixtures/netspace-with-faults.ts). */
+const WITH_FAULTS = ['--import', 'tsx', new URL('../../fixtures/netspace-with-faults.ts', import.meta.url).pathname];
 const netspace = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
 function tinyModel(dir: string): string {
@@ -78,7 +80,8 @@ describe('cli/commands/train', () => {
     await new Promise((resolve) => child.on('close', resolve));
     assert.ok(before !== undefined && before.epochs.length >= 2, 'two epochs were stored before the kill');
     const killed = storedRun(db)!;
-    assert.equal(killed.status, 'running');
+    // Stored as running, read as pending: its process is gone, and the next run takes it up again.
+    assert.equal(killed.status, 'pending');
     assert.ok(killed.epochs.length < 6, 'killed before the end');
 
     const resumed = spawnSync(process.execPath, args, { encoding: 'utf8' });
@@ -89,27 +92,39 @@ describe('cli/commands/train', () => {
     assert.deepEqual(run.epochs.slice(0, killed.epochs.length), killed.epochs, 'epochs stored before the kill are kept as they were');
   });
 
-  it('stores a run whose loss explodes as diverged and exits 1', () => {
+  it('stores a run that fails with its reason and kind, and exits 1 (divergence: test/train/trainer.test.ts)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'netspace-train-'));
     const db = join(dir, 'runs.db');
-    const run = netspace('train', '--model', tinyModel(dir), '--train-size', '256', '--val-size', '100', '--lr', '1e38', '--db', db);
-    assert.equal(run.status, 1);
-    assert.match(run.stdout, /diverged: training loss became (NaN|Infinity)/);
+    // The CLI with the fault-planting worker: the run's worker throws before training.
+    const run = spawnSync(process.execPath, [...WITH_FAULTS, 'train', '--model', tinyModel(dir), '--train-size', '256', '--val-size', '100', '--db', db], {
+      encoding: 'utf8',
+      env: { ...process.env, NETSPACE_FAULT: 'throw:*' },
+    });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stdout, /failed: worker threw Error: planted fault/);
     const stored = storedRun(db)!;
-    assert.equal(stored.status, 'diverged');
-    assert.match(stored.errorText ?? '', /loss became/);
+    assert.deepEqual([stored.status, stored.failureKind], ['failed', 'internal']);
   });
 
   it('names each bad option and its value, without a stack trace', () => {
     for (const [args, message] of [
-      [['--lr', '-1'], /--lr must be a positive number, got -1/],
-      [['--epochs', '0'], /--epochs must be a whole number >= 1, got 0/],
-      [['--train-size', '2.5'], /--train-size must be a whole number >= 10, got 2.5/],
+      [['--lr', '-1'], /^netspace: --lr must be a number in \(0, 10\], got -1$/m],
+      [['--lr', '1e38'], /^netspace: --lr must be a number in \(0, 10\], got 1e\+38$/m],
+      [['--epochs', '0'], /^netspace: --epochs must be a whole number from 1 to 10,000, got 0$/m],
+      [['--resolution', '5000'], /^netspace: --resolution must be a whole number from 8 to 1,024, got 5000$/m],
+      [['--train-size', '2.5'], /^netspace: --train-size must be a whole number from 10 to 10,000,000, got 2.5$/m],
+      [['--micro-batch', '200'], /^netspace: --micro-batch is 200, more images than a batch holds \(128\): it must be at most the batch size$/m],
+      [['--seed', '-1'], /^netspace: --seed must be an integer in \[0, 4,294,967,295\], got -1$/m],
+      [['--val-size', '20000'], /^netspace: --val-size is 20,000, but Fashion-MNIST has 10,000 test \(validation\) images$/m],
+      [['--train-size', '70000'], /^netspace: --train-size is 70,000, but Fashion-MNIST has 60,000 training images$/m],
+      [['--resolution', '96', '--batch', '512', '--train-size', '512', '--val-size', '256', '--backend', 'wasm'], /^netspace: --batch asks for about 9\.5 GB of wasm heap per training pass .*--micro-batch|micro-batches \(188 images or fewer per pass would fit\)$/m],
       [['--model', 'nope'], /model "nope": not a preset/],
       [['--backend', 'gpu'], /Invalid values:\s+Argument: backend, Given: "gpu"/],
     ] as const) {
-      const run = netspace('train', ...args, '--db', join(tmpdir(), 'never-written.db'));
+      const db = join(tmpdir(), `never-written-${process.pid}.db`);
+      const run = netspace('train', ...args, '--db', db);
       assert.notEqual(run.status, 0);
+      assert.equal(existsSync(db), false, `${args.join(' ')} wrote ${db}`);
       assert.match(run.stderr, message);
       assert.doesNotMatch(run.stderr, /\n\s+at /);
     }

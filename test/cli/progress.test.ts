@@ -1,8 +1,9 @@
-// Tests of src/train/progress.ts, the progress of a sweep: plain lines, JSON lines and terminal bars.
+// Tests of src/cli/progress.ts, the progress of a sweep: plain lines, JSON lines and terminal bars.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createProgressReporter, formatDuration, type ProgressEvent } from '../../src/train/progress.ts';
+import { createProgressReporter, formatDuration } from '../../src/cli/progress.ts';
+import type { ProgressEvent } from '../../src/sweep/progress.ts';
 
 /** A stream that keeps what is written; `isTTY` makes it look like a terminal. */
 function sink(isTTY = false): { write: (t: string) => boolean; isTTY: boolean; columns: number; text: () => string } {
@@ -50,7 +51,7 @@ function play(mode: 'plain' | 'json' | 'bars', isTTY = false): string {
   return out.text();
 }
 
-describe('train/progress', () => {
+describe('cli/progress', () => {
   it('writes a plain batch line at most once a minute in long epochs, with the run ETA', () => {
     const clock = { t: 0 };
     const out = sink(false);

@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +10,8 @@ import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/store.ts';
 
 const BIN = new URL('../../bin/netspace.js', import.meta.url).pathname;
+/** The CLI with the fault-planting worker: NETSPACE_FAULT=delay:* slows every batch, so a sweep can be caught mid-run. */
+const WITH_FAULTS = ['--import', 'tsx', new URL('../fixtures/netspace-with-faults.ts', import.meta.url).pathname];
 
 interface Finished {
   code: number | null;
@@ -19,7 +21,8 @@ interface Finished {
 }
 
 function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = env.NETSPACE_FAULT === undefined ? [BIN] : WITH_FAULTS;
+  const child = spawn(process.execPath, [...entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
@@ -107,19 +110,22 @@ describe('cli sweep', () => {
   it('refuses bad input with a message naming it, exit code 1 or 2, and no stack trace', async () => {
     const badSpec = join(dir, 'bad.yaml');
     writeFileSync(badSpec, 'name: bad\nspaces: [{space: AnyNetX_A, n: 2}]\ntrain: {epochs: -1}\n');
-    const [missing, bad, workers, noDb, noFormat, backend] = await Promise.all([
+    const [missing, bad, workers, noDb, noFormat, backend, retry] = await Promise.all([
       netspace('sweep', 'run', join(dir, 'nope.yaml'), '--db', join(dir, 'x.db')),
       netspace('sweep', 'run', badSpec, '--db', join(dir, 'x.db')),
       netspace('sweep', 'run', badSpec, '--workers', '0'),
       netspace('sweep', 'status', 'any', '--db', join(dir, 'absent.db')),
       netspace('sweep', 'export', 'any', '--db', join(dir, 'absent.db')),
       netspace('sweep', 'run', badSpec, '--backend', 'gpu'),
+      netspace('sweep', 'run', badSpec, '--retry', 'out-of-memory,crash'),
     ]);
+    assert.equal(retry.code, 1);
+    assert.match(retry.stderr, /^netspace: --retry "crash" is not a kind of failure; give failed \(every failed run\) or some of: out-of-memory, diverged, worker-crash, backend-load, user-setting, internal\n$/);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^netspace: sweep spec .*nope\.yaml does not exist/);
     assertNoStack(missing.stderr);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /^netspace: .*bad\.yaml: train\.epochs must be a whole number from 1 to 10000, got -1\n$/);
+    assert.match(bad.stderr, /^netspace: .*bad\.yaml: train\.epochs must be a whole number from 1 to 10,000, got -1\n$/);
     assertNoStack(bad.stderr);
     assert.equal(workers.code, 1);
     assert.match(workers.stderr, /^netspace: --workers must be a whole number >= 1, got 0/);
@@ -132,8 +138,21 @@ describe('cli sweep', () => {
     assert.match(backend.stderr, /Invalid values:[\s\S]*backend/);
   });
 
+  it('refuses a spec that asks for more images than the data has before anything is stored, every time it is run', async () => {
+    const spec = writeSpec(dir, 'toomany', 1);
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('trainSize: 256', 'trainSize: 70000'));
+    const db = join(dir, 'toomany.db');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const run = await netspace('sweep', 'run', spec, '--db', db);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /^netspace: .*toomany\.yaml: train\.trainSize is 70,000, but Fashion-MNIST has 60,000 training images\n$/);
+      assertNoStack(run.stderr);
+    }
+    assert.equal(existsSync(db), false, 'nothing was stored');
+  });
+
   it('survives kill -9 mid-sweep: readers and a second writer meanwhile, then resume trains each config once and loses no epoch', async () => {
-    // 8 batches per epoch, each followed by a 100 ms sleep (test hook): runs of 5-6 s, so that the sweep is still
+    // 8 batches per epoch, each followed by a 100 ms pause (the fault worker's delay): runs of 5-6 s, so that the sweep is still
     // going while the checks below start their own processes.
     const spec = writeSpec(dir, 'killed', 6, 32);
     const db = join(dir, 'killed.db');
@@ -190,7 +209,7 @@ describe('cli sweep', () => {
     assert.equal(summary.type, 'summary');
     assert.deepEqual({ created: summary.created, added: summary.added }, { created: false, added: 0 });
     assert.equal(summary.reset, dead.runs.filter((r) => r.status === 'running').length);
-    assert.deepEqual(summary.counts, { total: 8, pending: 0, running: 0, done: 8, failed: 0, diverged: 0 });
+    assert.deepEqual(summary.counts, { total: 8, pending: 0, running: 0, paused: 0, done: 8, stopped: 0, failed: 0, diverged: 0 });
 
     const end = snapshot(db);
     assert.equal(new Set(end.runs.map((r) => r.config_key)).size, 8, 'each config once');
@@ -219,7 +238,7 @@ describe('cli sweep', () => {
     assert.equal(csv.code, 0, csv.stderr);
     const lines = readFileSync(csvPath, 'utf8').trim().split('\r\n');
     assert.equal(lines.length, 9);
-    assert.match(lines[0]!, /^sweep,id,space,configKey,status,finalError,/);
+    assert.match(lines[0]!, /^sweep,id,space,configKey,status,failureKind,finalError,/);
     const json = await netspace('sweep', 'export', 'killed', '--db', db, '--json');
     const rows = JSON.parse(json.stdout) as { id: number; status: string; epochs: unknown[] }[];
     assert.deepEqual(rows.map((r) => [r.id, r.status, r.epochs.length]), end.runs.map((r) => [r.id, 'done', 6]));

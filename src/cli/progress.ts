@@ -1,60 +1,7 @@
-// Progress of training runs, for sweep and train: bars on a terminal, plain lines in a log, JSON lines with --json.
+// Progress of training runs on the terminal: bars on a terminal, plain lines in a log, JSON lines with --json.
 import cliProgress from 'cli-progress';
-import type { EpochRecord } from '../store/types.ts';
-
-/** Final statuses of a run. */
-export type EndStatus = 'done' | 'failed' | 'diverged';
-
-/**
- * What happens during a sweep (or a single `netspace train`, which sends no sweep events), in order: sweep-start,
- * then per worker slot run-start, batch..., epoch, ..., run-end; then sweep-end. `worker` is the slot number, 1-based.
- */
-export type ProgressEvent =
-  | {
-      type: 'sweep-start';
-      sweep: string;
-      /** Runs of the sweep and how many of them were already finished before this process started. */
-      total: number;
-      done: number;
-      failed: number;
-      diverged: number;
-      workers: number;
-      backend: string;
-      /** Why the sweep runs differently from what was asked (e.g. fewer workers), when it does. */
-      note?: string;
-    }
-  | { type: 'run-start'; worker: number; runId: number; label: string; epochs: number; resumedAt: number }
-  | {
-      type: 'batch';
-      worker: number;
-      runId: number;
-      epoch: number;
-      epochs: number;
-      batch: number;
-      batches: number;
-      /** Running mean training loss of the epoch. */
-      loss: number;
-      imagesPerSecond: number;
-    }
-  | { type: 'epoch'; worker: number; runId: number; epochs: number; record: EpochRecord }
-  | {
-      type: 'run-end';
-      worker: number;
-      runId: number;
-      label: string;
-      status: EndStatus;
-      finalError: number | null;
-      errorText: string | null;
-      /** Wall time of the run, seconds. */
-      seconds: number;
-    }
-  | { type: 'sweep-end'; sweep: string; interrupted: boolean; released: number };
-
-/** Receives progress events; `close` restores the terminal (bars) and must be called once at the end. */
-export interface ProgressReporter {
-  emit(event: ProgressEvent): void;
-  close(): void;
-}
+import { percent } from '../core/format.ts';
+import { SILENT_PROGRESS, type EndStatus, type ProgressEvent, type ProgressReporter } from '../sweep/progress.ts';
 
 export type ProgressMode = 'bars' | 'plain' | 'json' | 'silent';
 
@@ -95,6 +42,8 @@ class SweepTally {
   done = 0;
   failed = 0;
   diverged = 0;
+  stopped = 0;
+  paused = 0;
   /** Runs finished by this process (the rate counts these only: earlier ones took unknown time). */
   finishedHere = 0;
   started: number;
@@ -103,8 +52,9 @@ class SweepTally {
     this.started = now;
   }
 
+  /** Runs that reached a final status (a paused run continues later). */
   get finished(): number {
-    return this.done + this.failed + this.diverged;
+    return this.done + this.failed + this.diverged + this.stopped;
   }
 
   /** Models per hour finished by this process. */
@@ -121,21 +71,23 @@ class SweepTally {
 
   end(status: EndStatus): void {
     this[status] += 1;
-    this.finishedHere += 1;
+    if (status !== 'paused') this.finishedHere += 1;
   }
 
   line(now: number): string {
     const parts = [`${this.finished}/${this.total} runs`, `done ${this.done}`, `failed ${this.failed}`];
     if (this.diverged > 0) parts.push(`diverged ${this.diverged}`);
+    if (this.stopped > 0) parts.push(`stopped ${this.stopped}`);
+    if (this.paused > 0) parts.push(`paused ${this.paused}`);
     parts.push(`${this.rate(now).toFixed(1)} models/h`, `ETA ${formatDuration(this.eta(now))}`);
     return parts.join(' | ');
   }
 }
 
-const percent = (error: number | null): string => (error === null ? '-' : `${(error * 100).toFixed(2)}%`);
-
 function endText(e: Extract<ProgressEvent, { type: 'run-end' }>): string {
-  if (e.status === 'done') return `done, error ${percent(e.finalError)} in ${formatDuration(e.seconds)}`;
+  if (e.status === 'done') return `done, error ${percent(e.finalError, 2, '-')} in ${formatDuration(e.seconds)}`;
+  if (e.status === 'stopped') return `stopped by its schedule, error ${percent(e.finalError, 2, '-')}`;
+  if (e.status === 'paused') return 'paused by its schedule (continues if promoted)';
   return `${e.status}: ${e.errorText ?? 'no reason given'}`;
 }
 
@@ -369,8 +321,6 @@ class BarReporter implements ProgressReporter {
   }
 }
 
-const silent: ProgressReporter = Object.freeze({ emit: () => {}, close: () => {} });
-
 /** The reporter for `mode` ('auto': bars on a terminal, plain lines otherwise). */
 export function createProgressReporter(options: ProgressOptions = {}): ProgressReporter {
   const stream = options.stream ?? process.stderr;
@@ -380,7 +330,7 @@ export function createProgressReporter(options: ProgressOptions = {}): ProgressR
     bars: () => new BarReporter(stream, now),
     plain: () => new PlainReporter(stream, now),
     json: () => new JsonReporter(stream, now, options.batchIntervalMs ?? DEFAULTS.batchIntervalMs),
-    silent: () => silent,
+    silent: () => SILENT_PROGRESS,
   };
   return makers[mode]();
 }

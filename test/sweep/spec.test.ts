@@ -1,4 +1,4 @@
-// Tests of src/train/sweep-spec.ts: validation messages, defaults, run planning, and the shipped experiments.
+// Tests of src/sweep/spec.ts: validation messages, defaults, run planning, and the shipped experiments.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import {
   planRuns,
   sweepIdentity,
   SWEEP_TRAIN_DEFAULTS,
-} from '../../src/train/sweep-spec.ts';
+} from '../../src/sweep/spec.ts';
 
 const minimal = { name: 'demo', spaces: [{ space: 'AnyNetX_A', n: 3 }] };
 
@@ -28,7 +28,7 @@ function rejects(value: unknown, pattern: RegExp): void {
   });
 }
 
-describe('train/sweep-spec', () => {
+describe('sweep/spec', () => {
   it('fills the frozen defaults in a minimal spec', () => {
     const spec = parseSweepSpec(minimal, 'demo.yaml');
     assert.equal(spec.kind, 'sweep');
@@ -93,7 +93,7 @@ describe('train/sweep-spec', () => {
     rejects({ ...minimal, complexity: { flops: [5, 1] } }, /complexity\.flops \[5,1\] has low 5 above high 1/);
     rejects({ ...minimal, complexity: { flops: ['lots', null] } }, /complexity\.flops \["lots",null\] must hold two numbers \(4e8, or strings such as "400M" and "2\.5k"\) or null/);
     rejects({ ...minimal, complexity: { flop: [1, 2] } }, /complexity\.flop is not a known key \(did you mean "flops"\?\)/);
-    rejects({ ...minimal, train: { epochs: 0 } }, /train\.epochs must be a whole number from 1 to 10000, got 0/);
+    rejects({ ...minimal, train: { epochs: 0 } }, /train\.epochs must be a whole number from 1 to 10,000, got 0/);
     rejects({ ...minimal, train: { lr: '0.1' } }, /train\.lr must be a number in \(0, 10\], got "0\.1"/);
     rejects({ ...minimal, train: { backend: 'gpu' } }, /train\.backend must be one of auto, tensorflow, wasm, cpu, got "gpu"/);
     rejects({ ...minimal, train: { epoch: 3 } }, /train\.epoch is not a known key \(did you mean "epochs"\?\); expected one of: epochs, resolution, batchSize/);

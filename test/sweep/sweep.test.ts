@@ -1,4 +1,4 @@
-// Tests of src/train/sweep.ts: real sweeps of tiny models in real worker threads into a real SQLite file.
+// Tests of src/sweep/sweep.ts: real sweeps of tiny models in real worker threads into a real SQLite file.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { NetspaceError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/store.ts';
-import type { RunRecord, SweepRecord } from '../../src/store/types.ts';
-import { createProgressReporter, type ProgressEvent } from '../../src/train/progress.ts';
-import { parseSweepSpec, type SweepSpec } from '../../src/train/sweep-spec.ts';
-import { runSweep } from '../../src/train/sweep.ts';
-import { FAULT_ENV } from '../../src/train/worker.ts';
+import type { RunRecord, SweepRecord } from '../../src/core/types.ts';
+import { createProgressReporter } from '../../src/cli/progress.ts';
+import type { ProgressEvent } from '../../src/sweep/progress.ts';
+import { parseSweepSpec, type SweepSpec } from '../../src/sweep/spec.ts';
+import { runSweep } from '../../src/sweep/sweep.ts';
 import { trainingBackends } from '../engine/backends.ts';
+import { FAULT_ENV, FAULT_WORKER } from '../fixtures/fault-worker.ts';
 
 const BACKENDS = await trainingBackends(['wasm', 'tensorflow'] as const);
 const TENSORFLOW_LOADS = BACKENDS.some((b) => b.backend === 'tensorflow' && b.skip === false);
@@ -70,11 +71,17 @@ function assertConsistent(run: RunRecord, db: Database.Database, backend = 'wasm
     assert.equal(run.finalError, null, where);
     assert.ok(run.errorText, `${where} has a reason`);
   }
-  const checkpoint = db.prepare('SELECT COUNT(*) AS n FROM checkpoints WHERE run_id = ?').get(run.id) as { n: number };
-  assert.equal(checkpoint.n, 0, `${where}: a finished run keeps no checkpoint`);
+  // A done run keeps its final checkpoint (the trained model); a failed one keeps none.
+  const checkpoint = db.prepare('SELECT COUNT(*) AS n, MAX(epoch) AS epoch FROM checkpoints WHERE run_id = ?').get(run.id) as { n: number; epoch: number | null };
+  if (run.status === 'done') {
+    assert.equal(checkpoint.n, 1, `${where}: a done run keeps its final checkpoint`);
+    assert.equal(checkpoint.epoch, run.settings.epochs, `${where}: the kept checkpoint is the last epoch's`);
+  } else {
+    assert.equal(checkpoint.n, 0, `${where}: a failed run keeps no checkpoint`);
+  }
 }
 
-describe('train/sweep', () => {
+describe('sweep/sweep', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'netspace-sweep-'));
@@ -90,7 +97,7 @@ describe('train/sweep', () => {
       { created: summary.created, added: summary.added, trained: summary.trained, workers: summary.workers, interrupted: summary.interrupted },
       { created: true, added: 6, trained: 6, workers: 2, interrupted: false },
     );
-    assert.deepEqual(summary.counts, { total: 6, pending: 0, running: 0, done: 6, failed: 0, diverged: 0 });
+    assert.deepEqual(summary.counts, { total: 6, pending: 0, running: 0, paused: 0, done: 6, stopped: 0, failed: 0, diverged: 0 });
     assert.ok(summary.modelsPerHour > 0);
 
     const store = openStore(db, { readonly: true });
@@ -100,6 +107,12 @@ describe('train/sweep', () => {
       sweep = store.readSweep('tiny');
       for (const run of sweep.runs) assertConsistent(run, raw, backend);
       assert.deepEqual(sweep.runs.map((r) => r.space), ['tiny', 'fixed', 'tiny', 'fixed', 'tiny', 'tiny']);
+      // The space's parameter domains are stored at plan time, and every run's drawn values by those names.
+      assert.deepEqual(sweep.domains!.tiny!.map((d) => [d.name, d.kind]), [['d1', 'int'], ['w1', 'categorical'], ['b1', 'int'], ['g1', 'int']]);
+      assert.deepEqual(Object.keys(sweep.domains!), ['tiny'], 'a fixed model has no domains');
+      for (const run of sweep.runs) {
+        assert.deepEqual(Object.keys(run.parameters), run.space === 'tiny' ? ['d1', 'w1', 'b1', 'g1'] : [], run.configKey);
+      }
       const attempts = raw.prepare('SELECT DISTINCT attempts FROM runs').all() as { attempts: number }[];
       assert.deepEqual(attempts, [{ attempts: 1 }]);
       assert.equal(store.sweepOwner('tiny'), null, 'the hold is released at the end');
@@ -153,8 +166,8 @@ describe('train/sweep', () => {
     const db = join(dir, 'faults.db');
     const spec = tinySpec();
     const env = { ...process.env, [FAULT_ENV]: 'throw:2,exit:tiny:in1_stem8_out10_bias_d1w24' };
-    const summary = await runSweep(spec, { db, progress: recorder().progress, download: false, pool: { env } });
-    assert.deepEqual(summary.counts, { total: 6, pending: 0, running: 0, done: 4, failed: 2, diverged: 0 });
+    const summary = await runSweep(spec, { db, progress: recorder().progress, download: false, pool: { env, worker: FAULT_WORKER } });
+    assert.deepEqual(summary.counts, { total: 6, pending: 0, running: 0, paused: 0, done: 4, stopped: 0, failed: 2, diverged: 0 });
     const store = openStore(db, { readonly: true });
     const raw = new Database(db, { readonly: true });
     try {
@@ -169,9 +182,22 @@ describe('train/sweep', () => {
         ),
       );
       for (const run of runs) assertConsistent(run, raw);
+      assert.deepEqual(Object.fromEntries(failed.map((r) => [r.id === 2 ? 'threw' : 'exited', r.failureKind])), { threw: 'internal', exited: 'worker-crash' });
     } finally {
       raw.close();
       store.close();
+    }
+    // --retry worker-crash trains the exited run again (no fault planted now), and only that one.
+    const retried = await runSweep(spec, { db, download: false, retry: ['worker-crash'] });
+    assert.deepEqual([retried.retried, retried.trained, retried.counts.done, retried.counts.failed], [1, 1, 5, 1]);
+    const all = await runSweep(spec, { db, download: false, retry: 'failed' });
+    assert.deepEqual([all.retried, all.trained, all.counts.done, all.counts.failed], [1, 1, 6, 0]);
+    const after = openStore(db, { readonly: true });
+    try {
+      const again = after.readSweep('tiny').runs;
+      assert.ok(again.every((r) => r.status === 'done' && r.failureKind === null && r.errorText === null && r.epochs.length === 2));
+    } finally {
+      after.close();
     }
   });
 
@@ -207,7 +233,7 @@ describe('train/sweep', () => {
     }
     const { events: resumedEvents, progress: resumedProgress } = recorder();
     const resumed = await runSweep(spec, { db, progress: resumedProgress, download: false });
-    assert.deepEqual(resumed.counts, { total: 6, pending: 0, running: 0, done: 6, failed: 0, diverged: 0 });
+    assert.deepEqual(resumed.counts, { total: 6, pending: 0, running: 0, paused: 0, done: 6, stopped: 0, failed: 0, diverged: 0 });
     const resumedAt = new Map(resumedEvents.flatMap((e) => (e.type === 'run-start' ? [[e.runId, e.resumedAt]] : [])));
     const after = openStore(db, { readonly: true });
     const raw = new Database(db, { readonly: true });
@@ -234,7 +260,7 @@ describe('train/sweep', () => {
     });
     const store = openStore(db, { readonly: true });
     try {
-      assert.deepEqual(store.statusCounts('tiny'), { total: 3, pending: 3, running: 0, done: 0, failed: 0, diverged: 0 });
+      assert.deepEqual(store.statusCounts('tiny'), { total: 3, pending: 3, running: 0, paused: 0, done: 0, stopped: 0, failed: 0, diverged: 0 });
       assert.equal(store.sweepOwner('tiny'), null);
     } finally {
       store.close();
@@ -245,7 +271,7 @@ describe('train/sweep', () => {
     const db = join(dir, 'held.db');
     const spec = tinySpec({ spaces: [{ space: tinySpace, n: 1 }] });
     const store = openStore(db);
-    const { id } = store.openSweep('tiny', (await import('../../src/train/sweep-spec.ts')).sweepIdentity(spec));
+    const { id } = store.openSweep('tiny', (await import('../../src/sweep/spec.ts')).sweepIdentity(spec));
     // The test runner's parent process is alive and is not this process.
     store.claimSweep(id, { pid: process.ppid, host: (await import('node:os')).hostname(), token: '' });
     store.close();

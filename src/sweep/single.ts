@@ -5,10 +5,10 @@ import { messages } from '../messages.ts';
 import { canonicalKey } from '../space/key.ts';
 import type { AnyNetConfig } from '../space/config.ts';
 import { readStore } from '../store/store.ts';
-import type { RunRecord, TrainSettings } from '../store/types.ts';
+import type { RunRecord, TrainSettings } from '../core/types.ts';
 import { runSweep, type RunSweepOptions, type SweepSummary } from './sweep.ts';
 import type { BackendRequest } from '../engine/options.ts';
-import type { SweepSpec } from './sweep-spec.ts';
+import type { SweepSpec } from './spec.ts';
 
 /** What `netspace train` asks for. */
 export interface SingleRunRequest {
