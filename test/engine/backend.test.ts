@@ -2,17 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { backendInfo, initBackend } from '../../src/engine/backend.ts';
+import { backendInfo, describeRuntime, initBackend } from '../../src/engine/backend.ts';
 import { tensorflowMissing } from './backends.ts';
 
 const missing = await tensorflowMissing();
 
-describe('engine/backend backendInfo', () => {
+describe('engine/backend backendInfo and describeRuntime', () => {
   it('gives no TensorFlow version for TF.js\'s own backends, which compute on the CPU', async () => {
     await initBackend('wasm');
     assert.deepEqual(backendInfo(), { backend: 'wasm', tfVersion: null, device: 'CPU' });
     await initBackend('cpu');
     assert.deepEqual(backendInfo(), { backend: 'cpu', tfVersion: null, device: 'CPU' });
+    assert.deepEqual(describeRuntime('cpu'), { engine: `TF.js ${tf.version_core} cpu`, device: 'CPU' });
   });
 
   it('gives libtensorflow\'s version and the device on tensorflow', { skip: missing ?? false }, async () => {
@@ -21,5 +22,6 @@ describe('engine/backend backendInfo', () => {
     assert.equal(info.backend, 'tensorflow');
     assert.match(info.tfVersion ?? '', /^2\.\d+\.\d+/);
     assert.equal(info.device, 'CPU');
+    assert.deepEqual(describeRuntime('tensorflow'), { engine: `TensorFlow ${info.tfVersion}`, device: 'CPU' }, 'what a run records');
   });
 });

@@ -24,6 +24,9 @@ for (const { backend, skip } of await trainingBackends(['wasm', 'tensorflow'] as
     });
     assert.equal(result.status, 'done', result.errorText ?? '');
     assert.equal(result.backend, backend);
+    // What the run records about where it trained: TensorFlow's version on tensorflow, TF.js's on wasm.
+    assert.match(result.engine ?? '', backend === 'tensorflow' ? /^TensorFlow 2\.\d+\.\d+$/ : /^TF\.js \d+\.\d+\.\d+ wasm$/);
+    assert.equal(result.device, 'CPU');
     assert.equal(result.epochs.length, 2);
     assert.equal(batches.length, 2 * 32);
     assert.ok(batches.at(-1)!.loss < batches[0]!.loss, `batch losses ${batches[0]!.loss} -> ${batches.at(-1)!.loss}`);
