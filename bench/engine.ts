@@ -10,7 +10,19 @@ import { probeNative } from '../src/engine/native-install.ts';
 
 const BATCH = 128;
 const PYTHON = '/usr/bin/python3';
-const REFERENCE = fileURLToPath(new URL('../../shared/reference/torch_regnet32.py', import.meta.url));
+/**
+ * The PyTorch reference script, in the shared/ folder beside the checkout: /work/shared for /work/main, and also for
+ * a worktree such as /work/wt/name (the nearest ancestor that has it).
+ */
+const REFERENCE = (() => {
+  const tried: string[] = [];
+  for (let up = '../../'; up.length <= 12; up += '../') {
+    const path = fileURLToPath(new URL(`${up}shared/reference/torch_regnet32.py`, import.meta.url));
+    if (existsSync(path)) return path;
+    tried.push(path);
+  }
+  return tried[0]!;
+})();
 
 /** Timed steps (after one warm-up) per resolution and backend: enough to average, short on a shared 2-core box. */
 const PLAN: readonly { resolution: number; runs: readonly { backend: BackendName; steps: number; warmup: number }[]; torchSteps: number }[] = [
