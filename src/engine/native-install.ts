@@ -216,10 +216,20 @@ function lstatExists(path: string): boolean {
   }
 }
 
-/** Where node-pre-gyp (and so the package at load) looks for the addon: lib/napi-v<N>/tfjs_binding.node. */
+/**
+ * Where node-pre-gyp (and so the package at load) looks for the addon: lib/napi-v<N>/tfjs_binding.node. Asked in a
+ * new process: right after `npm install` put the package there, this process's module resolution may still hold the
+ * failed lookups of before (seen on a clean clone after `npm ci`: "Cannot find module '@mapbox/node-pre-gyp'").
+ */
 function bindingPath(packageDir: string): string {
-  const find = createRequire(join(packageDir, 'package.json'))('@mapbox/node-pre-gyp').find as (packageJson: string) => string;
-  return find(join(packageDir, 'package.json'));
+  const packageJson = join(packageDir, 'package.json');
+  const script = "process.stdout.write(require('@mapbox/node-pre-gyp').find(process.argv[1]))";
+  const child = spawnSync(process.execPath, ['-e', script, packageJson], { cwd: packageDir, encoding: 'utf8' });
+  if (child.status !== 0 || child.stdout === '') {
+    const find = createRequire(packageJson)('@mapbox/node-pre-gyp').find as (path: string) => string;
+    return find(packageJson);
+  }
+  return child.stdout;
 }
 
 /** Folders that may hold Node's C headers as node-gyp's --nodedir wants them (<dir>/include/node/node_api.h). */
