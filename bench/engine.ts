@@ -3,12 +3,26 @@
 // Run: npx tsx bench/engine.ts   (or npm run bench, which runs every bench/*.ts)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '../src/core/types.ts';
+import { probeNative } from '../src/engine/native-install.ts';
 
 const BATCH = 128;
 const PYTHON = '/usr/bin/python3';
-const REFERENCE = fileURLToPath(new URL('../../shared/reference/torch_regnet32.py', import.meta.url));
+/**
+ * The PyTorch reference script, in the shared/ folder beside the checkout: /work/shared for /work/main, and also for
+ * a worktree such as /work/wt/name (the nearest ancestor that has it).
+ */
+const REFERENCE = (() => {
+  const tried: string[] = [];
+  for (let up = '../../'; up.length <= 12; up += '../') {
+    const path = fileURLToPath(new URL(`${up}shared/reference/torch_regnet32.py`, import.meta.url));
+    if (existsSync(path)) return path;
+    tried.push(path);
+  }
+  return tried[0]!;
+})();
 
 /** Timed steps (after one warm-up) per resolution and backend: enough to average, short on a shared 2-core box. */
 const PLAN: readonly { resolution: number; runs: readonly { backend: BackendName; steps: number; warmup: number }[]; torchSteps: number }[] = [
@@ -62,21 +76,34 @@ function torchReference(resolution: number, steps: number): Reference | string {
   return { version: match[1]!, msPerStep: Number(match[2]), imagesPerSecond: Number(match[3]) };
 }
 
-function tensorflowAvailable(): boolean {
-  const probe = spawnSync(process.execPath, ['-e', "import('@tensorflow/tfjs-node-gpu').then(() => process.exit(0), () => process.exit(1))"], { encoding: 'utf8' });
-  return probe.status === 0;
+/** Two alternating rounds of `a` and `b` (a, b, a, b), so that both see the same drift of a shared machine. */
+function alternate(resolution: number, runs: readonly { backend: BackendName; steps: number; warmup: number }[]): { backend: BackendName; result: Measured | string; spread: string }[] {
+  const rounds = runs.map(() => [] as (Measured | string)[]);
+  for (let round = 0; round < 2; round++) runs.forEach((p, i) => rounds[i]!.push(runChild(p.backend, resolution, p.steps, p.warmup)));
+  return runs.map((p, i) => {
+    const ok = rounds[i]!.filter((r): r is Measured => typeof r !== 'string');
+    if (ok.length === 0) return { backend: p.backend, result: rounds[i]![0]!, spread: '' };
+    const mean = (f: (m: Measured) => number) => ok.reduce((sum, m) => sum + f(m), 0) / ok.length;
+    const msPerStep = mean((m) => m.msPerStep);
+    const result: Measured = { ...ok[0]!, msPerStep, imagesPerSecond: (BATCH * 1000) / msPerStep, cpuMsPerStep: mean((m) => m.cpuMsPerStep) };
+    return { backend: p.backend, result, spread: ok.map((m) => m.imagesPerSecond.toFixed(1)).join(', ') };
+  });
 }
 
 async function main(): Promise<void> {
-  const rows: string[][] = [['resolution', 'backend', 'images/s', 'ms/step', 'CPU ms/step', 'kernel calls/step', 'wasm heap', 'PyTorch 1 thread images/s', 'ratio']];
-  const notes: string[] = [];
-  const withTensorflow = tensorflowAvailable();
-  if (!withTensorflow) notes.push('tensorflow: @tensorflow/tfjs-node-gpu is not installed or does not load here; not measured.');
+  const rows: string[][] = [['resolution', 'backend', 'images/s', 'ms/step', 'CPU ms/step', 'kernel calls/step', 'wasm heap', 'PyTorch 1 thread images/s', 'ratio', 'vs wasm']];
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(', ');
+  const notes: string[] = [`Machine: ${cpus().length} cores; load average (1, 5, 15 min) at the start: ${load()}.`];
+  const native = probeNative();
+  if (native.ok) notes.push(`tensorflow: TensorFlow ${native.tfVersion} on ${native.device} (@tensorflow/tfjs-node-gpu 4.22, netspace backend install).`);
+  else notes.push(`tensorflow: not measured (${native.error}).`);
   for (const { resolution, runs, torchSteps } of PLAN) {
-    const plan = withTensorflow ? [{ backend: 'tensorflow' as const, steps: runs[0]!.steps, warmup: 1 }, ...runs] : runs;
+    const main = native.ok ? [{ backend: 'tensorflow' as const, steps: runs[0]!.steps, warmup: runs[0]!.warmup }, runs[0]!] : [runs[0]!];
     // The reference runs before and after netspace's runs: the machine's speed drifts, and the two show by how much.
     const before = torchReference(resolution, torchSteps);
-    const measured = plan.map((p) => ({ backend: p.backend, result: runChild(p.backend, resolution, p.steps, p.warmup) }));
+    const alternated = alternate(resolution, main);
+    const measured = [...alternated, ...runs.slice(1).map((p) => ({ backend: p.backend, result: runChild(p.backend, resolution, p.steps, p.warmup), spread: '' }))];
+    for (const m of alternated) if (m.spread) notes.push(`${m.backend} at ${resolution}x${resolution}, two rounds alternating with the other: ${m.spread} images/s`);
     const after = typeof before === 'string' ? before : torchReference(resolution, torchSteps);
     const torch = typeof before === 'string' ? before : typeof after === 'string' ? after : bracketed(before, after);
     if (typeof torch === 'string') notes.push(`PyTorch reference at ${resolution}x${resolution}: ${torch}`);
@@ -86,9 +113,11 @@ async function main(): Promise<void> {
           `netspace's runs, ${after.msPerStep.toFixed(1)} after; the ratios use their mean (${torch.imagesPerSecond.toFixed(1)} images/s)`,
       );
     }
+    const wasm = measured.find((m) => m.backend === 'wasm')?.result;
+    const wasmIps = wasm === undefined || typeof wasm === 'string' ? null : wasm.imagesPerSecond;
     for (const { backend, result } of measured) {
       if (typeof result === 'string') {
-        rows.push([`${resolution}x${resolution}`, backend, result, '', '', '', '', '', '']);
+        rows.push([`${resolution}x${resolution}`, backend, result, '', '', '', '', '', '', '']);
         continue;
       }
       const torchIps = typeof torch === 'string' ? null : torch.imagesPerSecond;
@@ -102,6 +131,7 @@ async function main(): Promise<void> {
         result.wasmHeapBytes === null ? '-' : `${(result.wasmHeapBytes / 2 ** 30).toFixed(2)} GB`,
         torchIps === null ? 'n/a' : torchIps.toFixed(1),
         torchIps === null ? 'n/a' : `${(result.imagesPerSecond / torchIps).toFixed(2)}x`,
+        wasmIps === null ? 'n/a' : `${(result.imagesPerSecond / wasmIps).toFixed(2)}x`,
       ]);
     }
   }
@@ -111,6 +141,7 @@ async function main(): Promise<void> {
   console.log(line(rows[0]!));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   rows.slice(1).forEach((r) => console.log(line(r)));
+  notes.push(`Load average at the end: ${load()}.`);
   notes.forEach((n) => console.log(n));
 }
 

@@ -409,10 +409,6 @@ export const messages = freezeSections({
     cannotTrain: (sweep: string, reason: string) =>
       `sweep ${sweep}: the workers cannot train here: ${reason}. No run was marked failed; fix this and run the same command again`,
     noRun: (db: string, sweep: string) => `${db}: sweep ${sweep} holds no run`,
-    /** A notice, not an error: the sweep runs on fewer threads than asked. */
-    tensorflowThreads: (asked: number, max: number) =>
-      `${asked} workers asked, ${max} used: @tensorflow/tfjs-node-gpu loads in one thread per process ` +
-      '(it uses every core, or the GPU, by itself); --backend wasm trains one model per core instead',
     /** A worker's reason for `cannotTrain`. */
     backendDoesNotLoad: (backend: string, reason: string) => `the ${backend} backend does not load: ${reason}`,
     tooLargeToBuild: (params: number, limitBytes: number) =>
@@ -466,8 +462,8 @@ export const messages = freezeSections({
   engine: {
     microBatch: (value: unknown) => `microBatch must be a positive integer (images per pass) or null, got ${show(value)}`,
     unknownBackend: (requested: string, requests: readonly string[]) => `--backend ${requested} is not one of: ${requests.join(', ')}`,
-    backendMissing: (backend: string) =>
-      `--backend ${backend}: @tensorflow/tfjs-node-gpu is not installed or does not load here; use --backend wasm (or auto)`,
+    backendMissing: (backend: string, reason: string) =>
+      `--backend ${backend}: ${reason}; use --backend wasm (or auto), or install it with: netspace backend install`,
     backendInit: (backend: string) => `--backend ${backend}: TF.js could not initialise the ${backend} backend`,
     heapFull: (bytes: number, limit: number) =>
       `the wasm heap is full (its limit is ${limit / 2 ** 30} GB): no room for ${(bytes / 2 ** 20).toFixed(1)} MB more. ` +
@@ -475,6 +471,31 @@ export const messages = freezeSections({
     heapExhausted: (error: string) =>
       `the wasm heap ran out near its 4 GB limit (${error}). ` +
       'Train with a smaller batch, or split each batch into micro-batches (--micro-batch N, or train.microBatch in a sweep spec)',
+  },
+
+  /** Installing the native backend from a TensorFlow wheel (src/engine/native-install.ts). */
+  native: {
+    wheelMissing: (path: string) => `--wheel ${path}: no such file`,
+    notWheel: (path: string, reason: string) => `--wheel ${path} is not a TensorFlow wheel: ${reason}`,
+    wrongPlatform: (path: string, tag: string) =>
+      `--wheel ${path} is built for ${tag}; netspace needs a Linux x86-64 wheel (manylinux ... x86_64) of tensorflow or tensorflow-cpu`,
+    badPipVersion: (value: unknown) => `--pip-version must be a TensorFlow version such as 2.21.0, got ${show(value)}`,
+    noPip: (reason: string) => `cannot run pip to download a TensorFlow wheel (${reason}); download one and pass it with --wheel FILE`,
+    pipFailed: (spec: string, output: string) =>
+      `pip could not download ${spec}: ${output}\nDownload a wheel another way and pass it with --wheel FILE`,
+    noCompiler: (tool: string) =>
+      `building the TensorFlow addon needs ${tool}, which is not installed (on Debian: apt-get install g++ make python3)`,
+    noHeaders: (dir: string) =>
+      `building the TensorFlow addon needs Node.js's C headers, not found in ${dir} (on Debian: apt-get install libnode-dev; ` +
+      'or set npm_config_nodedir to a folder with include/node/node_api.h)',
+    noNodeGyp: () => 'building the TensorFlow addon needs node-gyp, which comes with npm; install npm or node-gyp',
+    npmFailed: (output: string) => `npm could not install @tensorflow/tfjs-node-gpu: ${output}`,
+    buildFailed: (log: string, tail: string) => `building the TensorFlow addon failed (full log: ${log}):\n${tail}`,
+    diskFull: (dir: string, neededMb: number, freeMb: number) =>
+      `not enough disk space in ${dir}: the TensorFlow libraries need about ${neededMb} MB, ${freeMb} MB are free ` +
+      '(set NETSPACE_CACHE to a folder on a larger disk)',
+    loadFailed: (reason: string) => `the TensorFlow addon was built but does not load: ${reason}`,
+    noProject: (dir: string) => `cannot find the node_modules folder that holds @tensorflow/tfjs near ${dir}; run npm ci first`,
   },
 
   /** Analysis options and inputs (src/analysis); `source` names the function or the options object. */

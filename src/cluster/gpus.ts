@@ -1,7 +1,7 @@
 // `netspace sweep run --gpus 0,1`: one worker process per GPU on this machine, each seeing only its GPU.
 //
-// TensorFlow picks its GPU and claims its memory per process, and @tensorflow/tfjs-node-gpu loads in one thread per
-// process (see TENSORFLOW_MAX_WORKERS), so several GPUs need several processes. They are the Slurm array tasks'
+// TensorFlow picks its GPU and claims its memory per process (CUDA_VISIBLE_DEVICES is read once, at load), so several
+// GPUs need several processes. They are the Slurm array tasks'
 // program (`netspace sweep work`) with CUDA_VISIBLE_DEVICES set as Slurm's --gpus-per-task sets it, over the same
 // manifest and shards; this process is the database's one writer and collects their shards as they finish runs.
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -13,7 +13,6 @@ import type { ResumePoint } from '../store/store.ts';
 import { TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
 import { SILENT_PROGRESS, type ProgressReporter } from '../sweep/progress.ts';
 import { queueScheduler } from '../sweep/schedule.ts';
-import { TENSORFLOW_MAX_WORKERS, usesTensorflow } from '../sweep/spec.ts';
 import { trainRuns, type RunSink, type TrainableRun, type TrainRunsOutcome } from '../sweep/train-runs.ts';
 import { manifestFolder, readManifest, taskShare } from './manifest.ts';
 import { ShardWriter, readCheckpointFile } from './shard.ts';
@@ -151,8 +150,7 @@ function abortOnSignals(controller: AbortController): () => void {
 
 function workersFor(manifest: SweepManifest, queued: number, asked: number | undefined): number {
   const wanted = asked ?? manifest.workersPerTask;
-  const cap = usesTensorflow(manifest.backend) ? TENSORFLOW_MAX_WORKERS : wanted;
-  return Math.max(1, Math.min(wanted, cap, queued));
+  return Math.max(1, Math.min(wanted, queued));
 }
 
 /**

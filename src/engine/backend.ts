@@ -6,27 +6,36 @@ import '@tensorflow/tfjs';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { BackendName } from '../core/types.ts';
-import { registerEngineKernels } from './kernels.ts';
 import { guardWasmAllocations } from './heap.ts';
+import { registerEngineKernels } from './kernels.ts';
+import { applyNativeEnvironment, freezeNativeEnvironment } from './native-env.ts';
+import { gpuName, NATIVE_PACKAGE, nativeLoadFailure } from './native-info.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from './options.ts';
 import { simdModule } from './simd.ts';
+import { registerTensorflowKernels, type NodeBackend } from './tensorflow-kernels.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 
+/** Why the tensorflow backend did not load in this thread, for the error message; null until it was tried. */
+let tensorflowFailure: string | null = null;
+
 /**
- * Loads @tensorflow/tfjs-node-gpu, which registers the 'tensorflow' backend with tfjs-core. Unverified here: the
- * package cannot install on machines without access to its libtensorflow download. TF_FORCE_GPU_ALLOW_GROWTH must be
- * set before libtensorflow starts, or it takes all GPU memory and any other process on that GPU fails. It loads in
- * one thread per process (see TENSORFLOW_MAX_WORKERS in sweep/spec.ts).
+ * Loads @tensorflow/tfjs-node-gpu, which registers the 'tensorflow' backend with tfjs-core, and registers netspace's
+ * kernels for it. In the main thread the environment libtensorflow reads at load comes first (native-env.ts); a
+ * pool sets it for its workers before they start. The package loads in several threads of one process: its
+ * binding keeps its state per thread.
  */
 async function loadTensorflow(): Promise<boolean> {
-  process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
+  applyNativeEnvironment(1);
   try {
-    const name = '@tensorflow/tfjs-node-gpu';
+    const name = NATIVE_PACKAGE;
     await import(name);
-    return tf.findBackend('tensorflow') !== null || tf.engine().registryFactory.tensorflow !== undefined;
-  } catch {
+  } catch (error) {
+    tensorflowFailure = nativeLoadFailure(error);
     return false;
   }
+  freezeNativeEnvironment();
+  registerTensorflowKernels();
+  return tf.findBackend('tensorflow') !== null || tf.engine().registryFactory.tensorflow !== undefined;
 }
 
 const loaders: Record<BackendName, () => Promise<boolean>> = {
@@ -52,7 +61,7 @@ export async function initBackend(requested: BackendRequest): Promise<BackendNam
   }
   const chosen: BackendName = requested === 'auto' ? ((await loaders.tensorflow()) ? 'tensorflow' : 'wasm') : requested;
   if (!(await loaders[chosen]())) {
-    throw new NetspaceError(messages.engine.backendMissing(chosen));
+    throw new NetspaceError(messages.engine.backendMissing(chosen, tensorflowFailure ?? 'it does not load'));
   }
   // PROD silences TF.js's advice to install tfjs-node (printed on every cpu-backend start) and skips debug checks.
   tf.env().set('PROD', true);
@@ -64,10 +73,30 @@ export async function initBackend(requested: BackendRequest): Promise<BackendNam
   return chosen;
 }
 
+/** What a run records about where it trained. */
+export interface BackendInfo {
+  backend: BackendName;
+  /** libtensorflow's version (TF_Version) on tensorflow; null on wasm and cpu, which run TF.js's own kernels. */
+  tfVersion: string | null;
+  /** 'CPU', or the GPU's name (e.g. 'NVIDIA A100-SXM4-40GB'; 'GPU' when the driver does not say). */
+  device: string;
+}
+
+/** The active backend of this thread, the TensorFlow version behind it and the device it computes on. */
+export function backendInfo(): BackendInfo {
+  const backend = tf.getBackend() as BackendName;
+  if (backend !== 'tensorflow') return { backend, tfVersion: null, device: 'CPU' };
+  const node = tf.backend() as unknown as NodeBackend & { binding: { TF_Version: string } };
+  return { backend, tfVersion: node.binding.TF_Version, device: node.isUsingGpuDevice ? gpuName() : 'CPU' };
+}
+
 /**
  * What computes on `backend` in this thread, for the record of every run: the engine with its version and the device.
- * The CPU backends run TF.js's kernels (and netspace's) on the CPU.
+ * The CPU backends run TF.js's kernels (and netspace's) on the CPU; tensorflow runs libtensorflow's, on the CPU or a
+ * GPU (backendInfo).
  */
 export function describeRuntime(backend: BackendName): { engine: string; device: string } {
-  return { engine: `TF.js ${tf.version_core} ${backend}`, device: 'CPU' };
+  if (backend !== 'tensorflow') return { engine: `TF.js ${tf.version_core} ${backend}`, device: 'CPU' };
+  const { tfVersion, device } = backendInfo();
+  return { engine: `TensorFlow ${tfVersion ?? 'unknown'}`, device };
 }

@@ -215,7 +215,7 @@ let gradientsRegistered = false;
  * kernels, so the gradient exists wherever the forward kernel does. ReLU's gradient is replaced by one that takes
  * our one-pass kernel where the backend has it and TF.js's own formula elsewhere.
  */
-function registerGradients(): void {
+export function registerEngineGradients(): void {
   if (gradientsRegistered) return;
   gradientsRegistered = true;
   const relu = tf.getGradient(tf.Relu);
@@ -246,7 +246,7 @@ const registeredOn = new Set<string>();
 
 /** Registers our kernels for `backendName` (once per thread: the registry belongs to this tfjs-core instance). */
 export function registerEngineKernels(backendName: KernelBackendName, module: WasmModule): void {
-  registerGradients();
+  registerEngineGradients();
   if (registeredOn.has(backendName)) return;
   registeredOn.add(backendName);
   for (const name of ENGINE_KERNELS) {

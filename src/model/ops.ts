@@ -7,7 +7,7 @@ export const BN_EPSILON = 1e-5;
 
 /**
  * TF.js kernels that run the ops below in one call each. Nothing here implements them: a backend that registers
- * them (src/engine does for wasm and cpu) gets the one-call path, any other the composition of standard ops.
+ * them (src/engine does for wasm, cpu and tensorflow) gets the one-call path, any other the composition of standard ops.
  */
 export const OP_KERNELS = Object.freeze({
   /** Grouped conv, NHWC; inputs x, filter [kh, kw, cin / groups, cout]; attrs strides, pad, groups. */
@@ -36,10 +36,10 @@ export function opKernelsActive(path: OpPath = 'auto'): boolean {
 
 /**
  * Convolution with `groups` groups, NHWC, 'same'-style explicit padding `pad`. `filter` is [k, k, cin/groups, cout]
- * (TF's layout for grouped convolution). On backends that register OP_KERNELS (wasm, cpu) it is one kernel call
- * for all groups, forward and backward. Elsewhere (tensorflow), since tf.conv2d asserts that filter depth equals
- * input depth, each group is a dense convolution over its slice of channels and the outputs are concatenated:
- * exact, and every piece has a gradient. Both give the same values.
+ * (TF's layout for grouped convolution). On backends that register OP_KERNELS (wasm, cpu, tensorflow) it is one
+ * kernel call for all groups, forward and backward. Elsewhere, and in reference mode, since tf.conv2d asserts that
+ * filter depth equals input depth, each group is a dense convolution over its slice of channels and the outputs are
+ * concatenated: exact, and every piece has a gradient. Both give the same values.
  */
 export function groupedConv2d(
   x: tf.Tensor4D,

@@ -67,7 +67,7 @@ export interface SweepSpec {
   fidelity?: FidelitySpec;
   /** Backend the workers load; 'auto' takes tensorflow when it loads, else wasm. */
   backend: BackendRequest;
-  /** Threads; 'auto' is one per core on CPU backends, one with tensorflow (see TENSORFLOW_MAX_WORKERS). */
+  /** Threads; 'auto' is one per core. */
   workers: number | 'auto';
 }
 
@@ -290,13 +290,11 @@ export function usesTensorflow(backend: BackendRequest, installed = tensorflowIn
 }
 
 /**
- * Threads that can train with tensorflow. @tensorflow/tfjs-node(-gpu) is a native addon that loads in one thread of
- * a process: a second worker thread fails to load it (tensorflow/tfjs#2079, #8388, still so in 4.22). One thread
- * loses little, since libtensorflow spreads each op over every core, or runs it on the GPU.
+ * Threads for `workers: auto`: one per core, on every backend. @tensorflow/tfjs-node-gpu 4.22 built from a wheel
+ * (netspace backend install) loads and trains in several worker threads at once (its binding keeps its state per
+ * thread), and the pool sizes TensorFlow's shared intra-op thread pool so that the workers do not oversubscribe the
+ * cores (engine/native-env.ts).
  */
-export const TENSORFLOW_MAX_WORKERS = 1;
-
-/** Threads for `workers: auto`: one per core on the CPU backends, TENSORFLOW_MAX_WORKERS with tensorflow. */
-export function defaultWorkers(backend: BackendRequest, cores = availableParallelism(), installed = tensorflowInstalled): number {
-  return usesTensorflow(backend, installed) ? TENSORFLOW_MAX_WORKERS : cores;
+export function defaultWorkers(_backend: BackendRequest, cores = availableParallelism()): number {
+  return cores;
 }

@@ -14,7 +14,6 @@ import { fidelityScheduler, type ScheduleDecision } from './fidelity-schedule.ts
 import { SILENT_PROGRESS, type ProgressReporter } from './progress.ts';
 import { queueScheduler, type Scheduler } from './schedule.ts';
 import {
-  TENSORFLOW_MAX_WORKERS,
   defaultWorkers,
   loadSweepSpec,
   planDomains,
@@ -195,17 +194,12 @@ export interface OpenedSweep {
 }
 
 /**
- * Threads for this sweep: the option, else the spec's, else one per core (one with tensorflow), never more than there
- * are runs; `note` says why fewer run than were asked for.
+ * Threads for this sweep: the option, else the spec's, else one per core (on every backend, tensorflow included:
+ * see defaultWorkers), never more than there are runs.
  */
-function chooseWorkers(spec: SweepSpec, backend: BackendRequest, asked: number | undefined, runs: number): { workers: number; note?: string } {
-  let wanted = asked ?? (spec.workers === 'auto' ? defaultWorkers(backend) : spec.workers);
-  let note: string | undefined;
-  if (wanted > TENSORFLOW_MAX_WORKERS && usesTensorflow(backend)) {
-    note = messages.train.tensorflowThreads(wanted, TENSORFLOW_MAX_WORKERS);
-    wanted = TENSORFLOW_MAX_WORKERS;
-  }
-  return { workers: Math.max(1, Math.min(wanted, runs)), ...(note === undefined ? {} : { note }) };
+function chooseWorkers(spec: SweepSpec, backend: BackendRequest, asked: number | undefined, runs: number): number {
+  const wanted = asked ?? (spec.workers === 'auto' ? defaultWorkers(backend) : spec.workers);
+  return Math.max(1, Math.min(wanted, runs));
 }
 
 /** One AbortController for the sweep: aborted by the caller's signal or (with `handleSignals`) by Ctrl-C. */
@@ -234,7 +228,7 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
   const before = store.statusCounts(sweep.name);
   // Under a schedule, paused runs may still be promoted: they count as work left.
   const paused = spec.fidelity === undefined ? 0 : before.paused;
-  const { workers, note } = chooseWorkers(spec, backend, options.workers, pending.length + paused);
+  const workers = chooseWorkers(spec, backend, options.workers, pending.length + paused);
   const summary: SweepSummary = {
     sweep: sweep.name,
     db: store.path,
@@ -268,7 +262,7 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
     pool = new TrainPool({ workers, data, backend, ...options.pool });
     const activePool = pool;
     controller.signal.addEventListener('abort', () => void activePool.destroy(), { once: true });
-    progress.emit({ type: 'sweep-start', sweep: sweep.name, ...pick(before), workers, backend, ...(note === undefined ? {} : { note }) });
+    progress.emit({ type: 'sweep-start', sweep: sweep.name, ...pick(before), workers, backend });
     const outcome = await trainRuns({ sink: store, pool, scheduler: schedulerOf(store, sweep.id, spec, pending), slots: workers, progress, backend, controller });
     summary.trained = outcome.trained;
     summary.released = outcome.released;

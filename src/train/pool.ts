@@ -4,6 +4,7 @@ import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Dataset } from '../data/index.ts';
 import type { BackendName, EpochDecision, EpochRecord, FailureKind, TrainResult } from '../core/types.ts';
+import { prepareNativeWorkers } from '../engine/native-env.ts';
 import type { BatchProgress, TrainRequest } from './types.ts';
 import type { DecisionMessage, WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
 
@@ -70,6 +71,8 @@ export class TrainPool {
     this.size = options.workers;
     this.#requested = options.backend;
     const workerData: WorkerSetup = { data: options.data, backend: options.backend, ...(options.worker === undefined ? {} : { entry: options.worker }) };
+    // libtensorflow reads its thread counts from the process environment, which only this thread can set.
+    prepareNativeWorkers(options.backend, options.workers);
     this.#piscina = new Piscina<WorkerTask, WorkerReply>({
       filename: WORKER_FILE,
       minThreads: options.workers,

@@ -5,8 +5,15 @@ import { initBackend } from '../../src/engine/backend.ts';
 import {
   BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, GROUPED_CONV, GROUPED_CONV_BACKPROP_FILTER, GROUPED_CONV_BACKPROP_INPUT, type ConvPad,
 } from '../../src/engine/kernels.ts';
+import type { BackendName } from '../../src/core/types.ts';
+import { forceDeviceKind } from '../../src/engine/tensorflow-kernels.ts';
 import { batchNormTrain, BN_EPSILON, type OpPath } from '../../src/model/ops.ts';
+import { trainingBackends } from './backends.ts';
 import { values } from './values.ts';
+
+/** Every backend with our kernels, each checked against the plain cpu reference; tensorflow skipped where absent. */
+const BACKENDS = await trainingBackends(['wasm', 'cpu', 'tensorflow'] as const);
+const TENSORFLOW = BACKENDS.find((b) => b.backend === 'tensorflow')!;
 
 /** max |got - want| / max |want|: the error relative to the reference's scale (elementwise ratios blow up near 0). */
 function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -29,7 +36,7 @@ async function onReference<T>(f: (path: OpPath) => T): Promise<T> {
 }
 
 /** Runs f on `backend` with our kernels on. */
-async function on<T>(backend: 'wasm' | 'cpu', f: (path: OpPath) => T): Promise<T> {
+async function on<T>(backend: BackendName, f: (path: OpPath) => T): Promise<T> {
   await tf.setBackend(backend);
   return f('auto');
 }
@@ -107,14 +114,14 @@ describe('engine/kernels', () => {
   });
 
   for (const c of CONV_CASES) {
-    it(`grouped conv and both its gradients agree with the cpu backend: ${describeCase(c)}`, async () => {
-      const want = await onReference(() => convResults(c, (x, w) => compositeConv(x, w, c)));
-      const attrs = { strides: c.stride, pad: tfPad(c.pad), groups: c.groups };
-      const kernel = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.engine().runKernel(GROUPED_CONV, { x, filter: w }, attrs) as tf.Tensor4D;
-      for (const backend of ['wasm', 'cpu'] as const) {
+    for (const { backend, skip } of BACKENDS) {
+      it(`grouped conv and both its gradients on ${backend} agree with the cpu backend: ${describeCase(c)}`, { skip }, async () => {
+        const want = await onReference(() => convResults(c, (x, w) => compositeConv(x, w, c)));
+        const attrs = { strides: c.stride, pad: tfPad(c.pad), groups: c.groups };
+        const kernel = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.engine().runKernel(GROUPED_CONV, { x, filter: w }, attrs) as tf.Tensor4D;
         assertClose(await on(backend, () => convResults(c, kernel)), want, [`${backend} y`, `${backend} dx`, `${backend} dw`]);
-      }
-    });
+      });
+    }
   }
 
   it('calls the backprop kernels directly with the same results as through the gradient', async () => {
@@ -134,11 +141,13 @@ describe('engine/kernels', () => {
   });
 
   for (const c of CONV_CASES.filter((k) => k.groups === 1)) {
-    it(`wasm's Conv2D gradients (our Conv2DBackpropInput and Conv2DBackpropFilter) agree with the cpu backend: ${describeCase(c)}`, async () => {
-      const conv = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.conv2d(x, w, c.stride, tfPad(c.pad));
-      const want = await onReference(() => convResults(c, conv));
-      assertClose(await on('wasm', () => convResults(c, conv)), want, ['y', 'dx', 'dw']);
-    });
+    for (const { backend, skip } of BACKENDS.filter((b) => b.backend !== 'cpu')) {
+      it(`${backend}'s Conv2D gradients (ours: Conv2DBackpropInput and Conv2DBackpropFilter) agree with the cpu backend: ${describeCase(c)}`, { skip }, async () => {
+        const conv = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.conv2d(x, w, c.stride, tfPad(c.pad));
+        const want = await onReference(() => convResults(c, conv));
+        assertClose(await on(backend, () => convResults(c, conv)), want, ['y', 'dx', 'dw']);
+      });
+    }
   }
 
   for (const [n, h, w, ch] of [[4, 5, 5, 16], [1, 3, 7, 5], [2, 9, 9, 80], [3, 1, 1, 3]] as const) {
@@ -156,11 +165,24 @@ describe('engine/kernels', () => {
           }, path), dy));
         const { value, grads } = tf.valueAndGrads(f)([x, gamma, beta]);
         const y = batchNormTrain(x, gamma, beta, () => {}, path);
-        return [y.dataSync(), moments[0]!, moments[1]!, ...grads.map((g) => g.dataSync()), value.dataSync()];
+        // The loss is a sum whose terms cancel: its error is measured against the sum of their magnitudes.
+        const loss = Float32Array.of(value.dataSync()[0]!, tf.sum(tf.abs(tf.mul(y, dy))).dataSync()[0]!);
+        return [y.dataSync(), moments[0]!, moments[1]!, ...grads.map((g) => g.dataSync()), loss];
       });
       const want = await onReference(run);
       const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta', 'loss'];
-      for (const backend of ['wasm', 'cpu'] as const) assertClose(await on(backend, run), want, names.map((v) => `${backend} ${v}`));
+      for (const { backend, skip } of BACKENDS) {
+        if (skip === false) assertClose(await on(backend, run), want, names.map((v) => `${backend} ${v}`));
+      }
+      // The GPU's code path (unbiased variance rescaled, closed-form backward in TF ops), checked on the CPU.
+      if (TENSORFLOW.skip === false) {
+        forceDeviceKind('gpu');
+        try {
+          assertClose(await on('tensorflow', run), want, names.map((v) => `tensorflow (GPU path) ${v}`));
+        } finally {
+          forceDeviceKind(null);
+        }
+      }
     });
   }
 
@@ -195,8 +217,8 @@ describe('engine/kernels', () => {
       return [dx!.dataSync(), db!.dataSync(), keep.dataSync(), tf.sum(x, [0, 2]).dataSync(), Float32Array.from(keep.shape)];
     });
     const want = await onReference(run);
-    for (const backend of ['wasm', 'cpu'] as const) {
-      assertClose(await on(backend, run), want, ['dx', 'dbias', 'sum keepDims', 'sum other axes', 'keepDims shape'].map((n) => `${backend} ${n}`));
+    for (const { backend, skip } of BACKENDS) {
+      if (skip === false) assertClose(await on(backend, run), want, ['dx', 'dbias', 'sum keepDims', 'sum other axes', 'keepDims shape'].map((n) => `${backend} ${n}`));
     }
   });
 

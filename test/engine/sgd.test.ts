@@ -3,6 +3,9 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.ts';
 import { sgd } from '../../src/engine/sgd.ts';
+import { trainingBackends } from './backends.ts';
+
+const BACKENDS = (await trainingBackends(['wasm', 'cpu', 'tensorflow'] as const)).filter((b) => b.skip === false).map((b) => b.backend);
 
 /** Two variables of odd sizes (one not a multiple of 4) and their gradients, updated by `optimizer`. */
 function update(optimizer: tf.Optimizer, names: [string, string]): { values: number[][]; iterations: number; tensors: number } {
@@ -23,10 +26,10 @@ describe('engine/sgd', () => {
     await initBackend('wasm');
   });
 
-  it('updates every variable as tf.train.sgd on the plain cpu backend does, in one kernel call on wasm', async () => {
+  it(`updates every variable as tf.train.sgd on the plain cpu backend does, in one kernel call on ${BACKENDS.join(', ')}`, async () => {
     await tf.setBackend('cpu');
     const want = update(tf.train.sgd(0.5), ['ref-a', 'ref-b']);
-    for (const backend of ['wasm', 'cpu'] as const) {
+    for (const backend of BACKENDS) {
       await tf.setBackend(backend);
       const optimizer = sgd(0.5);
       const { kernels } = await tf.profile(() => {

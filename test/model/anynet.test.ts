@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.ts';
+import { trainingBackends } from '../engine/backends.ts';
 import { buildAnyNet, buildBlock } from '../../src/model/anynet.ts';
 import { REGNET32 } from '../../src/space/presets.ts';
 import type { AnyNetConfig } from '../../src/space/config.ts';
 
-describe('model/anynet', () => {
+const BACKENDS = await trainingBackends(['cpu', 'tensorflow'] as const);
+
+for (const { backend, skip } of BACKENDS) describe(`model/anynet on ${backend}`, { skip }, () => {
   before(async () => {
-    await initBackend('cpu');
+    await initBackend(backend);
   });
 
   it('keeps (4, 32, 96, 96) through block(32, 32, group width 16, multiplier 1), as the chapter shows', () => {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.ts';
+import { trainingBackends } from '../engine/backends.ts';
 import { batchNormInfer, batchNormTrain, BN_EPSILON, groupedConv2d } from '../../src/model/ops.ts';
+
+const BACKENDS = await trainingBackends(['cpu', 'tensorflow'] as const);
 
 /** The dense filter [k, k, cin, cout] that is zero outside the diagonal blocks of a grouped filter. */
 function blockDiagonal(filter: tf.Tensor4D, groups: number): tf.Tensor4D {
@@ -21,9 +24,9 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
 
-describe('model/ops', () => {
+for (const { backend, skip } of BACKENDS) describe(`model/ops on ${backend}`, { skip }, () => {
   before(async () => {
-    await initBackend('cpu');
+    await initBackend(backend);
   });
 
   for (const [groups, stride, size] of [[2, 1, 9], [4, 2, 10], [8, 2, 7], [16, 1, 5], [1, 2, 8]] as const) {
@@ -81,9 +84,9 @@ describe('model/ops', () => {
   });
 });
 
-describe('model/anynet applyBatchNorm', () => {
+for (const { backend, skip } of BACKENDS) describe(`model/anynet applyBatchNorm on ${backend}`, { skip }, () => {
   before(async () => {
-    await initBackend('cpu');
+    await initBackend(backend);
   });
 
   it('moves the running mean and unbiased variance by momentum 0.1, as PyTorch does', async () => {

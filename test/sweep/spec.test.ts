@@ -159,14 +159,11 @@ describe('sweep/spec', () => {
     assert.notDeepEqual(sweepIdentity(parseSweepSpec({ ...minimal, train: { epochs: 2 } }, 'demo.yaml')), sweepIdentity(spec));
   });
 
-  it('defaults to one worker per core on CPU backends and to one with tensorflow, which loads in one thread only', () => {
-    const installed = () => true;
-    const missing = () => false;
-    assert.equal(defaultWorkers('wasm', 2, installed), 2);
-    assert.equal(defaultWorkers('cpu', 8, installed), 8);
-    assert.equal(defaultWorkers('tensorflow', 8, missing), 1);
-    assert.equal(defaultWorkers('auto', 8, installed), 1);
-    assert.equal(defaultWorkers('auto', 8, missing), 8);
+  it('defaults to one worker per core on every backend (tensorflow loads in several threads)', () => {
+    assert.equal(defaultWorkers('wasm', 2), 2);
+    assert.equal(defaultWorkers('cpu', 8), 8);
+    assert.equal(defaultWorkers('tensorflow', 8), 8);
+    assert.equal(defaultWorkers('auto', 4), 4);
   });
 
   it('accepts every shipped experiment and plans it', () => {

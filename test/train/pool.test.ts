@@ -4,13 +4,16 @@ import assert from 'node:assert/strict';
 import { loadDataset, type Dataset } from '../../src/data/index.ts';
 import { PoolClosedError, TrainPool } from '../../src/train/pool.ts';
 import { FAULT_ENV, FAULT_WORKER } from '../fixtures/fault-worker.ts';
-import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
+import type { BackendName, EpochRecord, TrainSettings } from '../../src/core/types.ts';
 import type { TrainRequest } from '../../src/train/types.ts';
+import { trainingBackends } from '../engine/backends.ts';
 import { tinyAnyNet } from '../model/tiny.ts';
 
 const config = tinyAnyNet({ width: 8 });
 const settings: TrainSettings = { epochs: 2, resolution: 28, batchSize: 64, lr: 0.1, trainSize: 256, valSize: 128 };
-const request = (seed: number, epochs = 2): TrainRequest => ({ config, settings: { ...settings, epochs }, seed, backend: 'wasm' });
+const requestOn = (seed: number, epochs = 2, backend: BackendName = 'wasm'): TrainRequest => ({ config, settings: { ...settings, epochs }, seed, backend });
+
+const BACKENDS = await trainingBackends(['wasm', 'tensorflow'] as const);
 
 describe('train/pool', () => {
   let data: Dataset;
@@ -18,10 +21,11 @@ describe('train/pool', () => {
     data = await loadDataset('fashion-mnist', { download: false });
   });
 
-  describe('two threads', () => {
+  for (const { backend, skip } of BACKENDS) describe(`two threads on ${backend}`, { skip }, () => {
     let pool: TrainPool;
+    const request = (seed: number, epochs = 2) => requestOn(seed, epochs, backend);
     before(() => {
-      pool = new TrainPool({ workers: 2, data, backend: 'wasm', worker: FAULT_WORKER, env: { ...process.env, [FAULT_ENV]: 'throw:3,exit:4,throw:faulty-,abort:8' } });
+      pool = new TrainPool({ workers: 2, data, backend, worker: FAULT_WORKER, env: { ...process.env, [FAULT_ENV]: 'throw:3,exit:4,throw:faulty-,abort:8' } });
     });
     after(() => pool.destroy());
 
@@ -44,8 +48,8 @@ describe('train/pool', () => {
       for (const [i, result] of results.entries()) {
         const log = seen.get(i + 1)!;
         assert.equal(result.status, 'done', result.errorText ?? '');
-        assert.equal(result.backend, 'wasm');
-        assert.equal(log.backend, 'wasm');
+        assert.equal(result.backend, backend);
+        assert.equal(log.backend, backend);
         assert.equal(log.batches, 2 * Math.ceil(256 / 64));
         assert.deepEqual(log.epochs, result.epochs);
         assert.deepEqual(log.epochs.map((e) => e.epoch), [1, 2]);
@@ -94,7 +98,7 @@ describe('train/pool', () => {
       assert.ok(pool.threadIds.some((id) => !before.includes(id)), `threads replaced: before ${before}, now ${pool.threadIds}`);
     });
 
-    it('replaces the thread of a run that the trainer reports failed (an aborted wasm heap is not reused)', async () => {
+    it('replaces the thread of a run that the trainer reports failed (an aborted wasm heap is not reused)', { skip: backend !== 'wasm' && 'a wasm heap only' }, async () => {
       const before = pool.threadIds;
       const aborted = await pool.run(8, 'key-8', request(8, 1));
       assert.equal(aborted.status, 'failed');
@@ -105,6 +109,8 @@ describe('train/pool', () => {
       assert.deepEqual(next.map((r) => r.status), ['done', 'done']);
     });
   });
+
+  const request = (seed: number, epochs = 2) => requestOn(seed, epochs, 'wasm');
 
   it('fails a run whose thread runs out of heap, and trains the next one on a fresh thread', async () => {
     const pool = new TrainPool({

@@ -5,12 +5,13 @@ import { loadDataset, type Dataset } from '../../src/data/index.ts';
 import type { TrainSettings } from '../../src/core/types.ts';
 import { trainModel } from '../../src/train/trainer.ts';
 import type { BatchProgress } from '../../src/train/types.ts';
+import { trainingBackends } from '../engine/backends.ts';
 import { tinyAnyNet } from '../model/tiny.ts';
 
 const TINY = tinyAnyNet();
 const SETTINGS: TrainSettings = { epochs: 2, resolution: 28, batchSize: 64, lr: 0.1, trainSize: 2048, valSize: 256 };
 
-describe('train/trainer', () => {
+for (const { backend, skip } of await trainingBackends(['wasm', 'tensorflow'] as const)) describe(`train/trainer on ${backend}`, { skip }, () => {
   let data: Dataset;
   before(async () => {
     data = await loadDataset('fashion-mnist', { download: false });
@@ -18,11 +19,14 @@ describe('train/trainer', () => {
 
   it('learns: the training loss falls from batch to batch and from epoch to epoch', async () => {
     const batches: BatchProgress[] = [];
-    const result = await trainModel({ config: TINY, settings: SETTINGS, seed: 3, backend: 'wasm' }, data, {
+    const result = await trainModel({ config: TINY, settings: SETTINGS, seed: 3, backend }, data, {
       onBatch: (p) => batches.push(p),
     });
     assert.equal(result.status, 'done', result.errorText ?? '');
-    assert.equal(result.backend, 'wasm');
+    assert.equal(result.backend, backend);
+    // What the run records about where it trained: TensorFlow's version on tensorflow, TF.js's on wasm.
+    assert.match(result.engine ?? '', backend === 'tensorflow' ? /^TensorFlow 2\.\d+\.\d+$/ : /^TF\.js \d+\.\d+\.\d+ wasm$/);
+    assert.equal(result.device, 'CPU');
     assert.equal(result.epochs.length, 2);
     assert.equal(batches.length, 2 * 32);
     assert.ok(batches.at(-1)!.loss < batches[0]!.loss, `batch losses ${batches[0]!.loss} -> ${batches.at(-1)!.loss}`);
@@ -35,9 +39,9 @@ describe('train/trainer', () => {
 
   it('is deterministic for a seed on a backend, and another seed trains differently', async () => {
     const settings = { ...SETTINGS, epochs: 1, trainSize: 256 };
-    const a = await trainModel({ config: TINY, settings, seed: 11, backend: 'wasm' }, data);
-    const b = await trainModel({ config: TINY, settings, seed: 11, backend: 'wasm' }, data);
-    const c = await trainModel({ config: TINY, settings, seed: 12, backend: 'wasm' }, data);
+    const a = await trainModel({ config: TINY, settings, seed: 11, backend }, data);
+    const b = await trainModel({ config: TINY, settings, seed: 11, backend }, data);
+    const c = await trainModel({ config: TINY, settings, seed: 12, backend }, data);
     const strip = (r: typeof a) => r.epochs.map(({ trainLoss, valLoss, valAccuracy }) => ({ trainLoss, valLoss, valAccuracy }));
     assert.deepEqual(strip(a), strip(b));
     assert.notDeepEqual(strip(a), strip(c));
@@ -45,7 +49,7 @@ describe('train/trainer', () => {
 
   it('ends a run whose loss explodes with status diverged, not an exception', async () => {
     // Batch norm keeps the loss finite for any lr up to ~1e37 (it grows linearly with lr); 1e38 overflows float32.
-    const result = await trainModel({ config: TINY, settings: { ...SETTINGS, lr: 1e38 }, seed: 1, backend: 'wasm' }, data);
+    const result = await trainModel({ config: TINY, settings: { ...SETTINGS, lr: 1e38 }, seed: 1, backend }, data);
     assert.equal(result.status, 'diverged');
     assert.match(result.errorText ?? '', /loss became (NaN|Infinity|-Infinity) at epoch 1/);
     assert.equal(result.finalError, null);
@@ -54,11 +58,11 @@ describe('train/trainer', () => {
   it('continues a resumed run after its stored epochs with the stored weights', async () => {
     const settings = { ...SETTINGS, epochs: 2, trainSize: 256 };
     const checkpoints: Uint8Array[] = [];
-    const whole = await trainModel({ config: TINY, settings, seed: 5, backend: 'wasm' }, data, {
+    const whole = await trainModel({ config: TINY, settings, seed: 5, backend }, data, {
       onEpoch: (_e, c) => void checkpoints.push(c.slice()),
     });
     const resumed = await trainModel(
-      { config: TINY, settings, seed: 5, backend: 'wasm', resume: { epochs: whole.epochs.slice(0, 1), checkpoint: checkpoints[0]! } },
+      { config: TINY, settings, seed: 5, backend, resume: { epochs: whole.epochs.slice(0, 1), checkpoint: checkpoints[0]! } },
       data,
     );
     assert.equal(resumed.status, 'done');

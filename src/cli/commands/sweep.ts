@@ -68,7 +68,7 @@ const run: CommandModule<object, RunArgs> = {
     y
       .positional('spec', { type: 'string', demandOption: true, describe: 'sweep spec, e.g. experiments/quickstart.yaml' })
       .option('db', dbOption)
-      .option('workers', { type: 'number', describe: 'worker threads (default: the spec\'s, else one per core; one with tensorflow)' })
+      .option('workers', { type: 'number', describe: 'worker threads (default: the spec\'s, else one per core)' })
       .option('backend', { choices: BACKEND_REQUESTS, describe: 'TF.js backend, overriding the spec\'s train.backend' })
       .option('force', { type: 'boolean', default: false, describe: 'the spec changed: start a new sweep <name>-2 instead of refusing' })
       .option('retry', {

@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore } from '../../../src/store/store.ts';
+import { tensorflowMissing } from '../../engine/backends.ts';
+
+/** What --backend auto (the default) trains on: tensorflow where it loads, else wasm. */
+const AUTO = (await tensorflowMissing()) === null ? 'tensorflow' : 'wasm';
 
 const BIN = new URL('../../../bin/netspace.js', import.meta.url).pathname;
 /** The CLI with the fault-planting worker (test/fixtures/netspace-with-faults.ts). */
@@ -37,7 +41,7 @@ describe('cli/commands/train', () => {
     const first = netspace(...args);
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /epoch\s+train loss\s+val loss\s+val error/);
-    assert.match(first.stdout, /run 1 \(train-tiny-[0-9a-f]{8}, backend wasm, \d+ s\): done: validation error/);
+    assert.match(first.stdout, new RegExp(`run 1 \\(train-tiny-[0-9a-f]{8}, backend ${AUTO}, \\d+ s\\): done: validation error`));
     const run = storedRun(db)!;
     assert.equal(run.status, 'done');
     assert.equal(run.epochs.length, 2);
