@@ -142,6 +142,23 @@ const settings = {
     `is ${count(size)}, but ${dataset} has ${count(limit)} ${split} images`,
 } as const;
 
+/** Training recipes (optimizer, schedule, augmentation), in a spec's `train.recipe`, a recipe file or options (src/train/recipe.ts). */
+const recipe = {
+  numberIn: (value: unknown, low: number, high: number, lowOpen: boolean, highOpen: boolean) =>
+    `must be a number in ${lowOpen ? '(' : '['}${low}, ${high}${highOpen ? ')' : ']'}, got ${show(value)}`,
+  pair: (value: unknown) => `must be a pair [low, high] with low <= high, got ${show(value)}`,
+  notKindOrObject: (value: unknown, kinds: readonly string[]) =>
+    `must be one of ${kinds.join(', ')} or an object with a "kind" and its fields, got ${show(value)}`,
+  notPreset: (value: unknown, presets: readonly string[]) =>
+    `must be a recipe (an object) or a preset (${presets.join(', ')}), got ${show(value)}${oneOfHint(value, presets)}`,
+  nesterovWithoutMomentum: () => 'needs momentum > 0 (Nesterov momentum without momentum is plain SGD; PyTorch refuses it too)',
+  stepsOrEvery: () => 'takes exactly one of "steps" (a list of epochs) or "every" (epochs between steps)',
+  stepList: (value: unknown) => `must be a non-empty list of increasing epochs, got ${show(value)}`,
+  cropAndResizedCrop: () => 'takes randomCrop or randomResizedCrop, not both',
+  flipChangesClass: (dataset: string) =>
+    `horizontalFlip is refused for ${dataset}: a mirror image there can change its class; leave it out of the recipe`,
+} as const;
+
 const cannotRead = (path: string, reason: string): string => `${path}: cannot be read (${reason})`;
 const badRange = (option: string, value: unknown, problem: string): string => `${option} ${show(value)} ${problem}`;
 const badRegnetArgument = (text: string, problem: string): string => `--regnet ${show(text)}: ${problem}`;
@@ -383,4 +400,5 @@ export const messages = freezeSections({
   /** Options as the command line (or a library caller passing them on) names them, and what the CLI itself checks. */
   option,
   settings,
+  recipe,
 } as const);

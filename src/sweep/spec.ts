@@ -69,7 +69,7 @@ export const SWEEP_TRAIN_DEFAULTS: Readonly<TrainSettings> = TRAIN_DEFAULTS;
 const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'spaces', 'complexity', 'train', 'workers'] as const;
 const SPACE_ENTRY_KEYS = ['space', 'model', 'name', 'n'] as const;
 const COMPLEXITY_KEYS = ['flops', 'params', 'acts'] as const;
-const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'backend'] as const;
+const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'recipe', 'backend'] as const;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 
 function integer(source: string, path: string, value: unknown, min: number, max: number): number {
