@@ -235,7 +235,9 @@ export function parseRecipe(value: unknown, name: RecipeNamer): Recipe {
     schedule: fields.schedule === undefined ? { ...base.schedule } : parseSchedule(r, 'schedule', fields.schedule),
     warmup: fields.warmup === undefined ? null : parseWarmup(r, 'warmup', fields.warmup),
     labelSmoothing: r.number('labelSmoothing', fields.labelSmoothing ?? base.labelSmoothing, 0, 1, { high: true }),
-    augmentation: fields.augmentation === undefined ? structuredClone(base.augmentation) as AugmentationRecipe : parseAugmentation(r, 'augmentation', fields.augmentation),
+    augmentation: fields.augmentation === undefined
+      ? (structuredClone(base.augmentation) as AugmentationRecipe)
+      : parseAugmentation(r, 'augmentation', fields.augmentation),
   };
 }
 
@@ -257,7 +259,10 @@ export function describeRecipe(recipe: Recipe): string {
   const schedule: Record<ScheduleKind, () => string> = {
     constant: () => 'constant lr',
     cosine: () => 'cosine lr',
-    step: () => `step lr x${(s as { gamma: number }).gamma} ${'every' in s ? `every ${s.every} ep` : `at ${(s as { steps: number[] }).steps.join(',')}`}`,
+    step: () => {
+      const step = s as Extract<ScheduleRecipe, { kind: 'step' }>;
+      return `step lr x${step.gamma} ${'every' in step ? `every ${step.every} ep` : `at ${step.steps.join(',')}`}`;
+    },
     exponential: () => `exponential lr x${(s as { gamma: number }).gamma}/ep`,
   };
   parts.push(schedule[s.kind]());
