@@ -2,7 +2,17 @@
 //
 //   locateFashionMnist -> (downloadFashionMnist) -> loadFashionMnist: FashionMnist on SharedArrayBuffers
 //     -> stratifiedSubset (train/val indices) -> epochOrder (per-epoch shuffle) -> fillBatch (NHWC floats, resized)
-export { fillBatch, type Batch } from './batch.ts';
+//     -> fillAugmentedBatch (the recipe's crops and flips, per run and epoch)
+export {
+  FASHION_MNIST_TRAITS,
+  augmentationRng,
+  augments,
+  checkAugmentation,
+  fillAugmentedBatch,
+  resizedCropBox,
+  type DatasetTraits,
+} from './augment.ts';
+export { fillBatch, type Batch, type Box } from './batch.ts';
 export { checkFashionMnist, formatDataCheck, type DataCheck, type FileCheck, type FolderCheck } from './check.ts';
 export { downloadFashionMnist, type DownloadOptions, type DownloadResult, type DownloadedFile } from './download.ts';
 export {
