@@ -241,6 +241,14 @@ export function parseRecipe(value: unknown, name: RecipeNamer): Recipe {
   };
 }
 
+/**
+ * Whether the model variable `name` (AnyNet's PyTorch-style names, e.g. "stage1.block0.bn2.weight") takes the
+ * recipe's weight decay: all do, unless the recipe excludes batch-norm parameters (pycls: "bn" in the name) and biases.
+ */
+export function takesWeightDecay(name: string, recipe: Recipe): boolean {
+  return !(recipe.excludeBnAndBias && (/(^|\.)bn\d*\./.test(name) || name.endsWith('.bias')));
+}
+
 /** Whether `recipe` trains as the chapter's does: such settings are stored without a recipe, so their identity stays. */
 export function isDefaultRecipe(recipe: Recipe): boolean {
   return JSON.stringify(recipe) === JSON.stringify(DEFAULT_RECIPE);
