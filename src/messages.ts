@@ -155,6 +155,9 @@ const recipe = {
   stepsOrEvery: () => 'takes exactly one of "steps" (a list of epochs) or "every" (epochs between steps)',
   stepList: (value: unknown) => `must be a non-empty list of increasing epochs, got ${show(value)}`,
   cropAndResizedCrop: () => 'takes randomCrop or randomResizedCrop, not both',
+  /** A command-line flag of one optimizer or schedule kind given with another. */
+  flagForKind: (flag: string, part: string, kinds: readonly string[], actual: string) =>
+    `${flag} goes with --${part} ${kinds.join(' or ')}; the recipe's ${part} is ${actual}`,
   flipChangesClass: (dataset: string) =>
     `horizontalFlip is refused for ${dataset}: a mirror image there can change its class; leave it out of the recipe`,
 } as const;
