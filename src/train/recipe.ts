@@ -253,32 +253,3 @@ export function takesWeightDecay(name: string, recipe: Recipe): boolean {
 export function isDefaultRecipe(recipe: Recipe): boolean {
   return JSON.stringify(recipe) === JSON.stringify(DEFAULT_RECIPE);
 }
-
-/** A recipe in a few words for notes and tables, e.g. "SGD momentum 0.9 Nesterov, wd 5e-5, cosine, warm-up 1 ep". */
-export function describeRecipe(recipe: Recipe): string {
-  const o = recipe.optimizer;
-  const parts = [
-    o.kind === 'sgd'
-      ? `SGD${o.momentum > 0 ? ` momentum ${o.momentum}${o.nesterov ? ' Nesterov' : ''}` : ''}`
-      : `${o.kind === 'adam' ? 'Adam' : 'AdamW'} (${o.beta1}, ${o.beta2})`,
-  ];
-  if (recipe.weightDecay > 0) parts.push(`wd ${recipe.weightDecay}${recipe.excludeBnAndBias ? ' (not on BN/bias)' : ''}`);
-  const s = recipe.schedule;
-  const schedule: Record<ScheduleKind, () => string> = {
-    constant: () => 'constant lr',
-    cosine: () => 'cosine lr',
-    step: () => {
-      const step = s as Extract<ScheduleRecipe, { kind: 'step' }>;
-      return `step lr x${step.gamma} ${'every' in step ? `every ${step.every} ep` : `at ${step.steps.join(',')}`}`;
-    },
-    exponential: () => `exponential lr x${(s as { gamma: number }).gamma}/ep`,
-  };
-  parts.push(schedule[s.kind]());
-  if (recipe.warmup !== null) parts.push(`warm-up ${recipe.warmup.epochs} ep from x${recipe.warmup.startFactor}`);
-  if (recipe.labelSmoothing > 0) parts.push(`label smoothing ${recipe.labelSmoothing}`);
-  const a = recipe.augmentation;
-  if (a.randomCrop !== null) parts.push(`crop pad ${a.randomCrop.padding}`);
-  if (a.randomResizedCrop !== null) parts.push(`resized crop ${a.randomResizedCrop.scale.join('-')}`);
-  if (a.horizontalFlip) parts.push('flip');
-  return parts.join(', ');
-}

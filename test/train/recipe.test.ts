@@ -1,10 +1,10 @@
 // Tests of src/train/recipe.ts: defaults, presets, kinds by name, and messages that name the spec path or the flag.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_RECIPE, recipeOf } from '../../src/core/recipe.ts';
+import { DEFAULT_RECIPE, describeRecipe, recipeOf } from '../../src/core/recipe.ts';
 import { NetspaceError } from '../../src/errors.ts';
 import { parseSweepSpec, sweepIdentity } from '../../src/sweep/spec.ts';
-import { describeRecipe, isDefaultRecipe, parseRecipe, RECIPE_PRESETS } from '../../src/train/recipe.ts';
+import { isDefaultRecipe, parseRecipe, RECIPE_PRESETS } from '../../src/train/recipe.ts';
 import { parseTrainSettings, TRAIN_DEFAULTS } from '../../src/train/settings.ts';
 
 function rejects(value: unknown, message: string | RegExp, name: Parameters<typeof parseRecipe>[1] = 'r.yaml: train.recipe'): void {
