@@ -1,6 +1,6 @@
 // Data benchmark: decoding the training set from .gz, and filling one 128x96x96 batch (median of several).
 // Run: npx tsx bench/data.ts [data folder]   (default: the folder training would use)
-import { fillBatch, epochOrder, loadFashionMnist, locateFashionMnist, readIdxImages, readIdxLabels, stratifiedSubset } from '../src/data/index.ts';
+import { fillBatch, epochOrder, loadDataset, locateDataset, readIdxImages, readIdxLabels, stratifiedSubset } from '../src/data/index.ts';
 
 const DECODE_RUNS = 3;
 const BATCH_RUNS = 30;
@@ -19,20 +19,20 @@ async function time(run: () => unknown, cpu: number[] = []): Promise<number> {
   return wall;
 }
 
-const location = locateFashionMnist({ dataDir: process.argv[2] });
+const location = locateDataset('fashion-mnist', { dataDir: process.argv[2] });
 const candidate = location.candidates.find((c) => c.dir === location.dir);
 if (candidate === undefined) throw new Error('no Fashion-MNIST found; pass a folder or run `netspace data download`');
-const imagesPath = candidate.files.trainImages!;
-const labelsPath = candidate.files.trainLabels!;
+const imagesPath = candidate.files['train-images-idx3-ubyte']!;
+const labelsPath = candidate.files['train-labels-idx1-ubyte']!;
 
 const decode: number[] = [];
 const decodeCpu: number[] = [];
-for (let i = 0; i < DECODE_RUNS; i++) decode.push(await time(() => Promise.all([readIdxImages(imagesPath), readIdxLabels(labelsPath)]), decodeCpu));
+for (let i = 0; i < DECODE_RUNS; i++) decode.push(await time(() => Promise.all([readIdxImages(imagesPath), readIdxLabels(labelsPath, 10)]), decodeCpu));
 console.log(
   `decode training set (${imagesPath} + labels): median ${median(decode).toFixed(0)} ms wall, ${median(decodeCpu).toFixed(0)} ms CPU, of ${DECODE_RUNS} (${decode.map((t) => t.toFixed(0)).join(', ')})`,
 );
 
-const data = await loadFashionMnist({ dataDir: candidate.dir, download: false });
+const data = await loadDataset('fashion-mnist', { dataDir: candidate.dir, download: false });
 const order = epochOrder(stratifiedSubset(data.train.labels, null, 0), 0, 1);
 for (const [batchSize, resolution] of [[128, 96], [128, 28], [256, 96]] as const) {
   const out = { x: new Float32Array(batchSize * resolution * resolution), y: new Int32Array(batchSize) };

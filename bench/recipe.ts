@@ -4,7 +4,7 @@
 // Run: npx tsx bench/recipe.ts   (or npm run bench, which runs every bench/*.ts)
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_RECIPE, type Recipe } from '../src/core/recipe.ts';
-import { augmentationRng, epochOrder, fillAugmentedBatch, fillBatch, loadFashionMnist, stratifiedSubset } from '../src/data/index.ts';
+import { augmentationRng, epochOrder, fillAugmentedBatch, fillBatch, loadDataset, stratifiedSubset } from '../src/data/index.ts';
 import { initBackend } from '../src/engine/backend.ts';
 import { createOptimizer, type RecipeOptimizer } from '../src/engine/optimizer.ts';
 import { smoothedCrossEntropy, trainStep } from '../src/engine/train-step.ts';
@@ -50,7 +50,7 @@ function optimizerFor(model: AnyNetModel, recipe: Recipe): RecipeOptimizer {
 }
 
 await initBackend('wasm');
-const data = await loadFashionMnist({ download: false });
+const data = await loadDataset('fashion-mnist', { download: false });
 const order = epochOrder(stratifiedSubset(data.train.labels, null, 0), 0, 1);
 const indices = order.subarray(0, BATCH);
 const buffers = { x: new Float32Array(BATCH * RESOLUTION * RESOLUTION), y: new Int32Array(BATCH) };

@@ -6,7 +6,9 @@ import { NetspaceError } from './errors.ts';
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return JSON.stringify(value) ?? String(value);
+  // JSON would print a nested Infinity or NaN as null: keep what the user wrote.
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v));
+  return text === undefined ? String(value) : text.replace(/"\\u0000(-?Infinity|NaN)"/g, '$1');
 }
 
 /** Edit distance, for "did you mean" hints on misspelled keys and names. */
@@ -55,6 +57,7 @@ const spec = {
   notObject: (value: unknown) => `must be an object, got ${show(value)}`,
   oneOf: (value: unknown, options: readonly string[]) => `must be one of ${options.join(', ')}, got ${show(value)}${oneOfHint(value, options)}`,
   positiveInteger: (value: unknown) => `must be a positive integer, got ${show(value)}`,
+  positiveCount: (value: unknown) => `must be a whole number from 1 to 2^53 - 1, got ${show(value)}`,
   nonNegativeInteger: (value: unknown) => `must be a non-negative integer, got ${show(value)}`,
   wholeNumberIn: (value: unknown, min: number, max: number) => `must be a whole number from ${min} to ${max}, got ${show(value)}`,
   positiveNumber: (value: unknown) => `must be a positive number, got ${show(value)}`,
@@ -115,6 +118,21 @@ const spec = {
   notComplexity: (value: unknown) => `must be an object {flops, params, acts} of [low, high] ranges, got ${show(value)}`,
   notTrain: (value: unknown) => `must be an object of training settings, got ${show(value)}`,
   learningRate: (value: unknown) => `must be a number in (0, 10], got ${show(value)}`,
+  configDoesNotFitData: (where: string, channels: number, classes: number, dataset: string, wantChannels: number, wantClasses: number) =>
+    `${where}: the config takes ${channels} input channel(s) and ${classes} classes, but ${dataset} has ` +
+    `${wantChannels} channel(s) and ${wantClasses} classes; set inputChannels and numClasses to match`,
+
+  // The fidelity section of a sweep spec (sweep/fidelity-spec.ts).
+  notFidelity: (value: unknown) =>
+    `must be an object such as {kind: asha, minEpochs: 1, maxEpochs: 9, reductionFactor: 3} or {kind: check, low: 2, full: 8, fraction: 0.25}, got ${show(value)}`,
+  epochsAbove: (other: string, low: number, value: unknown) => `must be above ${other} (${low}), got ${show(value)}`,
+  fraction: (value: unknown) => `must be a number above 0 and at most 1 (a share of each space's runs), got ${show(value)}`,
+  checkSubset: () =>
+    'must give exactly one of "fraction" (a share of each space\'s runs) or "perSpace" (a number of runs per space) to continue to full fidelity',
+  tooManyBrackets: (value: number, rungs: readonly number[]) =>
+    `is ${value}, but these epochs give only ${plural(rungs.length, 'rung')} (at ${rungs.join(', ')} epochs) for a bracket to start at`,
+  fidelityEpochs: (given: unknown, top: number) =>
+    `is ${show(given)}, but the fidelity schedule trains runs up to ${top} epochs; leave train.epochs out or make it ${top}`,
 } as const;
 
 const option = {
@@ -127,6 +145,8 @@ const option = {
   cannotWrite: (option: string, path: string, reason: string) => `${option} ${show(path)} cannot be written: ${reason}`,
   runId: (value: unknown) => `run-id must be a positive integer (a run's id from netspace sweep status), got ${show(value)}`,
   exportFormat: () => 'sweep export: give exactly one of --csv or --json',
+  failureKind: (kind: string, kinds: readonly string[]) =>
+    `--retry ${show(kind)} is not a kind of failure${didYouMean(kind, kinds)}; give failed (every failed run) or some of: ${kinds.join(', ')}`,
   inputShape: (text: string) => `--input ${text}: expected four positive integers N,C,H,W such as 1,1,96,96`,
   inputChannels: (text: string, channels: number, given: number) =>
     `--input ${text}: the model takes ${channels} input channel(s), not ${given}`,
@@ -138,8 +158,12 @@ const settings = {
   learningRate: (value: unknown) => `must be a number in (0, 10], got ${show(value)}`,
   microBatchAboveBatch: (micro: number, batch: number) =>
     `is ${count(micro)}, more images than a batch holds (${count(batch)}): it must be at most the batch size`,
+  dataset: (value: unknown, names: readonly string[]) =>
+    `must be one of ${names.join(', ')}, got ${show(value)}${typeof value === 'string' ? didYouMean(value, names) : ''}`,
   moreThanSplit: (size: number, dataset: string, split: string, limit: number) =>
     `is ${count(size)}, but ${dataset} has ${count(limit)} ${split} images`,
+  flipForDataset: (dataset: string) =>
+    `flips images horizontally, which is refused for ${dataset}: a mirror image there can change its class; leave horizontalFlip out of the recipe`,
 } as const;
 
 /** Training recipes (optimizer, schedule, augmentation), in a spec's `train.recipe`, a recipe file or options (src/train/recipe.ts). */
@@ -174,17 +198,31 @@ function freezeSections<T extends Record<string, object>>(sections: T): Readonly
   return Object.freeze(sections);
 }
 
-/** Where the data can come from, named in the message that says it was not found. */
+/** Where one dataset's data can come from, named in the messages that say it was not found (see data/datasets.ts). */
 export interface DataSources {
+  /** The dataset's name as its authors write it. */
+  title: string;
+  /** The command that downloads it: `netspace data download`, with --dataset for all but the default dataset. */
+  downloadCommand: string;
   /** Download address of the canonical copy. */
   baseUrl: string;
-  /** Folder the Debian package installs to. */
-  systemDir: string;
+  /** A system package installing the files and the folder it installs to, or null. */
+  system: { package: string; dir: string } | null;
   /** Folder, relative to the working directory, that is searched and downloaded to. */
   localDir: string;
-  /** Environment variable naming a data folder. */
+  /** Environment variable naming the dataset's folder. */
   envVar: string;
+  /** Files a folder must hold. */
+  fileCount: number;
+  /** Where in a folder each file may be ("each as NAME.gz or raw NAME"). */
+  whereHint: string;
+  /** The files to copy by hand ("the four *-ubyte.gz files"). */
+  copyHint: string;
 }
+
+const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+/** "four", or the digits past ten. */
+const inWords = (n: number): string => NUMBER_WORDS[n] ?? String(n);
 
 /** The catalogue, one section per area; every entry returns the message text that a NetspaceError carries. */
 export const messages = freezeSections({
@@ -224,6 +262,11 @@ export const messages = freezeSections({
     rangeForm: (option: string, value: unknown) => badRange(option, value, 'must be "low:high" or a pair [low, high] (null for an open end)'),
     rangePair: (option: string, value: unknown) => badRange(option, value, 'must be a pair [low, high]'),
     rangeNegative: (option: string, value: unknown) => badRange(option, value, 'must have ends >= 0'),
+    tooLarge: (field: string, value: number) =>
+      `the config's ${field} (about ${value.toExponential(3)}) pass 2^53 (${count(Number.MAX_SAFE_INTEGER)}), the largest count ` +
+      'netspace keeps exact: no such network can be trained or counted here; check its widths and depths',
+    rangeTooLarge: (option: string, value: unknown) =>
+      badRange(option, value, `must have ends below 2^53 (${count(Number.MAX_SAFE_INTEGER)}), the largest count netspace keeps exact`),
     rangeLowAboveHigh: (option: string, value: unknown, low: number, high: number) => badRange(option, value, `has low ${low} above high ${high}`),
     /** `stalledFor`: attempts since the last new config when sampling stopped for lack of progress, else null. */
     exhausted: (space: string, found: number, wanted: number, attempts: number, stalledFor: number | null, reasons: string) =>
@@ -240,8 +283,10 @@ export const messages = freezeSections({
         : `most attempts were rejected by ${ranked[0]}${ranked.length > 1 ? `, then by ${ranked.slice(1).join(', ')}` : ''}`,
   },
 
-  /** Fashion-MNIST files, downloads, subsets and batches (src/data). */
+  /** Datasets, their files (IDX, CIFAR batches), downloads, subsets and batches (src/data). */
   data: {
+    unknownDataset: (name: string, known: readonly string[]) =>
+      `unknown dataset ${show(name)}${didYouMean(name, known)}; known datasets: ${known.join(', ')}`,
     missingFile: (path: string) => `${path}: file not found`,
     unreadable: cannotRead,
     notGzip: (path: string, firstBytes: string) =>
@@ -262,12 +307,24 @@ export const messages = freezeSections({
       `${path}: label ${value} at index ${index} is out of range 0..${classes - 1}`,
     countMismatch: (imagesPath: string, images: number, labelsPath: string, labels: number) =>
       `${imagesPath} holds ${plural(images, 'image')} but ${labelsPath} holds ${plural(labels, 'label')}`,
-    shapeMismatch: (trainPath: string, trainShape: string, testPath: string, testShape: string) =>
-      `${trainPath} holds ${trainShape} images but ${testPath} holds ${testShape} images`,
-    /** One folder searched, for `noData`: `missing` names the files it lacks, out of `fileCount`. */
-    lookedIn: (dir: string, how: string, missing: readonly string[], fileCount: number) =>
+    /** `got` and `expected` as HxW. */
+    wrongImageSize: (path: string, got: string, expected: string, title: string) =>
+      `${path}: holds images of ${got} pixels, but ${title} images are ${expected}`,
+    /** A CIFAR batch cut inside a record; `layout` says what a record holds. */
+    recordsCutShort: (path: string, bytes: number, recordBytes: number, layout: string, records: number) =>
+      `${path}: truncated: its ${count(bytes)} bytes end inside record ${count(Math.floor(bytes / recordBytes) + 1)} of ${count(records)} (each ${count(recordBytes)} bytes: ${layout})`,
+    recordCount: (path: string, got: number, recordBytes: number, expected: number) =>
+      `${path}: holds ${plural(got, 'record')} of ${count(recordBytes)} bytes, expected ${count(expected)}`,
+    recordSize: (path: string, bytes: number, recordBytes: number, layout: string, title: string) =>
+      `${path}: its ${count(bytes)} bytes are not a whole number of ${count(recordBytes)}-byte records (${layout}); it is not a ${title} binary batch`,
+    /** One folder searched, for `noData`: `missing` names the files it lacks. */
+    lookedIn: (dir: string, how: string, missing: readonly string[], sources: DataSources) =>
       `${dir} (${how}): ${
-        missing.length === 0 ? 'all four files' : missing.length === fileCount ? 'no files' : `lacks ${missing.join(', ')} (each as NAME.gz or raw NAME)`
+        missing.length === 0
+          ? `all ${inWords(sources.fileCount)} files`
+          : missing.length === sources.fileCount
+            ? 'no files'
+            : `lacks ${missing.join(', ')} (${sources.whereHint})`
       }`,
 
     httpStatus: (url: string, status: number, statusText: string) => `${url}: the server answered HTTP ${status} ${statusText}`.trimEnd(),
@@ -281,22 +338,28 @@ export const messages = freezeSections({
       `${url}: the download was cut short after ${got}${expected === null ? '' : ` of ${expected}`} bytes`,
     checksum: (url: string, got: string, expected: string) => `${url}: MD5 ${got} does not match the expected ${expected}; the file was not kept`,
     cannotWrite: (path: string, reason: string) => `${path}: cannot write (${reason})`,
+    badArchive: (path: string, reason: string) => `${path}: cannot be unpacked (${reason})`,
+    archiveLacks: (path: string, missing: readonly string[]) => `${path}: the archive lacks ${missing.join(', ')}`,
 
     /** `looked`: lookedIn texts; `downloadFailure`: why the download failed, or null when downloading is off. */
     noData: (looked: readonly string[], downloadFailure: string | null, sources: DataSources) =>
       [
-        `Fashion-MNIST not found (looked in: ${looked.join('; ')})${
+        `${sources.title} not found (looked in: ${looked.join('; ')})${
           downloadFailure === null ? ' and downloading is off (--no-download)' : ` and downloading it failed: ${downloadFailure}`
         }.`,
         'Get the data one of these ways:',
-        `  - netspace data download [--data-dir DIR]   (on a machine with internet; from ${sources.baseUrl})`,
-        `  - apt-get install dataset-fashion-mnist      (Debian/Ubuntu; installs to ${sources.systemDir})`,
-        `  - copy the four *-ubyte.gz files into ./${sources.localDir}, or into a folder named by --data-dir or ${sources.envVar}`,
+        `  - ${sources.downloadCommand} [--data-dir DIR]   (on a machine with internet; from ${sources.baseUrl})`,
+        ...(sources.system === null
+          ? []
+          : [`  - apt-get install ${sources.system.package}      (Debian/Ubuntu; installs to ${sources.system.dir})`]),
+        `  - copy ${sources.copyHint} into ./${sources.localDir}, or into a folder named by --data-dir or ${sources.envVar}`,
       ].join('\n'),
-    notUsable: (dir: string | null, downloadDir: string) =>
+    notUsable: (dir: string | null, downloadDir: string, sources: DataSources) =>
       dir === null
-        ? `no folder holds all four Fashion-MNIST files; run \`netspace data download\` (writes to ${downloadDir}) or apt-get install dataset-fashion-mnist`
-        : `${dir} holds Fashion-MNIST files that are not valid (see above); replace them, e.g. with \`netspace data download --data-dir ${dir}\``,
+        ? `no folder holds all ${inWords(sources.fileCount)} ${sources.title} files; run \`${sources.downloadCommand}\` (writes to ${downloadDir})${
+            sources.system === null ? '' : ` or apt-get install ${sources.system.package}`
+          }`
+        : `${dir} holds ${sources.title} files that are not valid (see above); replace them, e.g. with \`${sources.downloadCommand} --data-dir ${dir}\``,
 
     badSeed: (value: unknown) => `seed must be an integer from 0 to 4294967295, got ${show(value)}`,
     badEpoch: (value: unknown) => option.nonNegativeInteger('epoch', value),
@@ -313,6 +376,23 @@ export const messages = freezeSections({
     cannotOpen: (path: string, reason: string) => `cannot open database ${path}: ${reason}`,
     notDatabase,
     noTables: (path: string) => notDatabase(path, 'it has no netspace tables'),
+    foreign: (path: string, tables: readonly string[]) =>
+      `${path} is not a netspace database: it holds tables of another program (${tables.join(', ')}); nothing was written to it. ` +
+      'Give netspace a file of its own with --db',
+    notSqlite: (path: string, reason: string) =>
+      `${path} is not a netspace database: SQLite cannot read it as a database (${reason}); nothing was written to it`,
+    busy: (path: string, seconds: number, holder: string | null) =>
+      `database ${path} is busy: another process holds its write lock and did not let go within ${seconds} s` +
+      `${holder === null ? '' : ` (${holder})`}. The file is fine: wait for that process to finish, or stop it, and run this again`,
+    damaged: (path: string, detail: string) =>
+      `database ${path} is damaged: SQLite's integrity check says ${show(detail)}. netspace did not write to it; ` +
+      'restore it from a copy (or start a new one with another --db)',
+    readOnly: (path: string, why: string) =>
+      `database ${path} cannot be written: ${why}. Nothing stored was changed; make it writable (or copy it somewhere writable) and run this again`,
+    diskFull: (path: string) =>
+      `the disk holding database ${path} is full. Nothing stored was lost; free some space and run the same command again to resume`,
+    ioError: (path: string, reason: string) =>
+      `the system reported an I/O error writing database ${path} (${reason}). Check the disk, then run the same command again to resume`,
     newerSchema: (path: string, found: number, understood: number) =>
       `database ${path} has schema version ${found}, newer than this netspace understands (${understood}); upgrade netspace`,
     noSweep: (name: string, path: string, known: readonly string[]) =>
@@ -342,6 +422,9 @@ export const messages = freezeSections({
       '(it uses every core, or the GPU, by itself); --backend wasm trains one model per core instead',
     /** A worker's reason for `cannotTrain`. */
     backendDoesNotLoad: (backend: string, reason: string) => `the ${backend} backend does not load: ${reason}`,
+    tooLargeToBuild: (params: number, limitBytes: number) =>
+      `the model has ${count(params)} parameters (${(params * 4 / 2 ** 30).toFixed(1)} GB as float32), more than netspace builds ` +
+      `(${limitBytes / 2 ** 30} GB): check its widths and depths`,
     singleValueBatchNorm: (layer: string, shape: readonly number[]) =>
       `batch norm ${layer} got a single value per channel in training (input [${shape.join(', ')}], NHWC): its variance ` +
       'is 0 and PyTorch refuses this too. Choose a training size and batch size that leave at least 2 images in every batch',
@@ -383,6 +466,8 @@ export const messages = freezeSections({
       `${source}: ${key} must be a number strictly between 0 and 1, got ${show(value)}`,
     percentage: (source: string, key: string, value: unknown) =>
       `${source}: ${key} must be a percentage strictly between 0 and 100, got ${show(value)}`,
+    correlation: (source: string, key: string, value: unknown) => `${source}: ${key} must be a correlation from -1 to 1, got ${show(value)}`,
+    atLeastTwo: (source: string, key: string, value: unknown) => `${source}: ${option.wholeNumber(key, 2, value)}`,
     percentile: (value: unknown) => `percentile: p must be a number from 0 to 100, got ${show(value)}`,
     emptySample: (what: string) => `${what}: needs at least one value, got none`,
     notFinite: (what: string, index: number, value: unknown) => `${what}: value [${index}] must be a finite number, got ${show(value)}`,
@@ -391,6 +476,9 @@ export const messages = freezeSections({
       `${what}: ${left} has ${a} values but ${right} has ${b}; they must pair up`,
     nonPositiveFlops: (what: string, index: number, value: number) =>
       `${what}: flops [${index}] must be positive for log binning, got ${value}`,
+    importanceMethod: (value: unknown, methods: readonly string[]) =>
+      `importance method ${show(value)} is not one of: ${methods.join(', ')}`,
+    importanceScale: (value: unknown, scales: readonly string[]) => `importance scale ${show(value)} is not one of: ${scales.join(', ')}`,
   },
 
   /** Reports and curve charts (src/report). */

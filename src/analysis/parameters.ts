@@ -1,40 +1,42 @@
-// What a run's design looks like as numbers: the parameters plotted against error and its per-block widths.
-import { bottleneckRatio, type AnyNetConfig } from '../space/config.ts';
+// What a run's design looks like as numbers: the parameter axes plotted against error and its per-block widths.
+import type { AnyNetConfig } from '../space/config.ts';
+import type { ParameterDomain } from '../space/domains.ts';
 import type { RunRecord } from '../core/types.ts';
 
-/** Names of the parameters the report plots error against, in display order. */
-export type ParameterName = 'depth' | 'width' | 'w0' | 'wa' | 'wm' | 'g' | 'b';
-
-/** How a parameter is read from a run, and how to label it. */
-export interface ParameterDef {
-  name: ParameterName;
-  /** Axis title. */
+/** One parameter axis of the report: a name that one or more spaces' domains have, and how to draw it. */
+export interface ParameterAxis {
+  name: string;
+  /** Axis title, from the first space that has the parameter. */
   label: string;
-  /** Whether the axis should be logarithmic (the parameter is sampled log-uniformly). */
+  /** Whether the axis should be logarithmic (the parameter is sampled log-uniformly or over powers of 2). */
   log: boolean;
-  /** The run's value, or null when the run's space does not have this parameter. */
-  read: (run: RunRecord) => number | null;
+  categorical: boolean;
+  /** Spaces whose domains have it, in the order given. */
+  spaces: string[];
+}
+
+/**
+ * The parameters to plot error against: every name of the spaces' domains (d1, d2, w1, ..., b, g, w0, wa, wm), in
+ * order of first appearance, so that any space, a user's AnyNet with four stages as much as AnyNetX_A, brings its own
+ * parameters. Spaces that share a name (the AnyNetX spaces' d1, RegNetX's g and the shared g of AnyNetX_C) share the
+ * axis, one panel each.
+ */
+export function parameterAxes(spaces: readonly { space: string; domains: readonly ParameterDomain[] }[]): ParameterAxis[] {
+  const axes = new Map<string, ParameterAxis>();
+  for (const { space, domains } of spaces) {
+    for (const d of domains) {
+      const axis = axes.get(d.name);
+      if (axis !== undefined) axis.spaces.push(space);
+      else axes.set(d.name, { name: d.name, label: d.label, log: d.kind !== 'categorical' && d.log, categorical: d.kind === 'categorical', spaces: [space] });
+    }
+  }
+  return [...axes.values()];
 }
 
 function sampledNumber(run: RunRecord, key: string): number | null {
   const value = run.sampled[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
-
-/**
- * The per-run parameters, reduced over stages as pycls's analysis does (d = sum of d_i, w = max w_i, g = max g_i,
- * b = max b_i) so that every space, AnyNetX A to E and RegNetX alike, shares one axis; w0, wa and wm exist only for
- * spaces that sample them (RegNetX), read from the run's `sampled` record.
- */
-export const PARAMETERS: readonly ParameterDef[] = [
-  { name: 'depth', label: 'depth d (blocks, all stages)', log: false, read: (r) => r.config.stages.reduce((s, st) => s + st.depth, 0) },
-  { name: 'width', label: 'width w (widest stage, channels)', log: true, read: (r) => Math.max(...r.config.stages.map((s) => s.width)) },
-  { name: 'w0', label: 'initial width w0 (channels)', log: true, read: (r) => sampledNumber(r, 'w0') },
-  { name: 'wa', label: 'slope wa (channels per block)', log: true, read: (r) => sampledNumber(r, 'wa') },
-  { name: 'wm', label: 'width multiplier wm', log: false, read: (r) => sampledNumber(r, 'wm') },
-  { name: 'g', label: 'group width g (widest, channels)', log: true, read: (r) => Math.max(...r.config.stages.map((s) => s.groupWidth)) },
-  { name: 'b', label: 'bottleneck ratio b (largest)', log: true, read: (r) => Math.max(...r.config.stages.map((s) => bottleneckRatio(s.bottleneckMultiplier))) },
-];
 
 /** Output width of every block, first to last: stage i's width repeated d_i times. */
 export function blockWidths(config: AnyNetConfig): number[] {

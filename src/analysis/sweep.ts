@@ -9,7 +9,8 @@ import { messages } from '../messages.ts';
 import { bootstrapEdfBand, edf, normalizedEdf, type BandPoint, type EdfPoint } from './edf.ts';
 import { goodRange } from './good-range.ts';
 import { ksTwoSample, type KsMethod } from './ks.ts';
-import { PARAMETERS, blockWidths, widthFit, type ParameterName, type WidthFit } from './parameters.ts';
+import { analyzeDesignChoices, type DesignChoicesAnalysis } from './design-choices.ts';
+import { parameterAxes, blockWidths, widthFit, type WidthFit } from './parameters.ts';
 import { mean, median } from './stats.ts';
 
 /** Knobs of the analysis; every one has a default in ANALYSIS_DEFAULTS. */
@@ -106,9 +107,12 @@ export interface ComplexityPoint {
 
 /** Error against one parameter, with each space's good range. */
 export interface ParameterAnalysis {
-  name: ParameterName;
+  /** The parameter's name in every space that has it (d1, w2, b, w0, ...). */
+  name: string;
   label: string;
   log: boolean;
+  /** Whether the values are categories (a `choice` distribution) rather than a numeric scale. */
+  categorical: boolean;
   points: { runId: number; space: string; value: number; error: number }[];
   /** pycls-style 2.5/50/97.5 percentiles of the best run's value over resamples, per space that has the parameter. */
   ranges: { space: string; n: number; low: number; median: number; high: number; sampleSize: number }[];
@@ -144,10 +148,12 @@ export interface SweepAnalysis {
   /** Every pair of spaces with finished runs. */
   ks: KsComparison[];
   complexity: ComplexityPoint[];
-  /** Parameters that vary over the finished runs. */
+  /** Parameters of the spaces' domains that vary over the finished runs, in order of first appearance. */
   parameters: ParameterAnalysis[];
   /** Parameters with one value in every finished run that has them (nothing to plot). */
-  constantParameters: { name: ParameterName; label: string; value: number }[];
+  constantParameters: { name: string; label: string; value: number }[];
+  /** Each space's parameters, its finished runs over them and their importance (fANOVA). */
+  designChoices: DesignChoicesAnalysis;
   /** Best `top` finished runs, then the `top` worst among the rest (the groups never overlap). */
   curves: { best: CurveSeries[]; worst: CurveSeries[] };
   /** Block widths of the best `top` finished runs. */
@@ -272,6 +278,13 @@ function scoreRuns(sweep: SweepRecord): Scoring {
 
 const errorsOf = (sc: Scoring, space: string): number[] => (sc.bySpace.get(space) ?? []).map((r) => r.finalError);
 
+/** How often each value occurs, in order of first appearance. */
+function countBy<T>(values: readonly T[]): Map<T, number> {
+  const out = new Map<T, number>();
+  for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
+  return out;
+}
+
 /** Notes on what the error analyses leave out (unfinished, failed, unscored runs) and on mixed training recipes. */
 function coverageNotes(sc: Scoring, counts: StatusCounts): string[] {
   const notes: string[] = [];
@@ -287,6 +300,11 @@ function coverageNotes(sc: Scoring, counts: StatusCounts): string[] {
     );
   }
   if (unscoredDone > 0) notes.push(`${unscoredDone} done runs have no final error recorded and are left out.`);
+  const kinds = countBy(sc.runs.flatMap((r) => (r.failureKind === null || r.failureKind === undefined ? [] : [r.failureKind])));
+  if (kinds.size > 0) {
+    const list = [...kinds].map(([kind, n]) => `${kind} ${n}`).join(', ');
+    notes.push(`Failures by kind: ${list} (\`netspace sweep run <spec> --retry KIND\` trains them again).`);
+  }
   const recipes = [...new Set(sc.finished.map((r) => describeSettings(r.settings)))];
   if (recipes.length > 1) {
     notes.push(
@@ -368,18 +386,21 @@ function ksPairs(sc: Scoring): KsComparison[] {
   return out;
 }
 
-/** Error against each sampled parameter, with each space's good range; parameters with one value are set apart. */
-function parameterAnalyses(sc: Scoring, opts: Required<AnalysisOptions>): Pick<SweepAnalysis, 'parameters' | 'constantParameters'> {
+/**
+ * Error against each parameter of the spaces' domains, with each space's good range; parameters with one value are set
+ * apart. `choices` gives every space's domains.
+ */
+function parameterAnalyses(sc: Scoring, choices: DesignChoicesAnalysis, opts: Required<AnalysisOptions>): Pick<SweepAnalysis, 'parameters' | 'constantParameters'> {
   const parameters: ParameterAnalysis[] = [];
   const constantParameters: SweepAnalysis['constantParameters'] = [];
-  for (const def of PARAMETERS) {
+  for (const axis of parameterAxes(choices.spaces)) {
     const points = sc.finished.flatMap((r) => {
-      const value = def.read(r);
-      return value === null || !Number.isFinite(value) ? [] : [{ runId: r.id, space: r.space, value, error: r.finalError }];
+      const value = axis.spaces.includes(r.space) ? r.parameters[axis.name] : undefined;
+      return value === undefined || !Number.isFinite(value) ? [] : [{ runId: r.id, space: r.space, value, error: r.finalError }];
     });
     if (points.length === 0) continue;
     if (new Set(points.map((p) => p.value)).size === 1) {
-      constantParameters.push({ name: def.name, label: def.label, value: points[0]!.value });
+      constantParameters.push({ name: axis.name, label: axis.label, value: points[0]!.value });
       continue;
     }
     const ranges = sc.scoredSpaces.flatMap((space) => {
@@ -388,11 +409,11 @@ function parameterAnalyses(sc: Scoring, opts: Required<AnalysisOptions>): Pick<S
       const range = goodRange(
         own.map((p) => p.value),
         own.map((p) => p.error),
-        { sample: opts.goodRangeSample, resamples: opts.goodRangeResamples, seed: opts.seed, stream: `good-range/${space}/${def.name}` },
+        { sample: opts.goodRangeSample, resamples: opts.goodRangeResamples, seed: opts.seed, stream: `good-range/${space}/${axis.name}` },
       );
       return [{ space, n: own.length, ...range }];
     });
-    parameters.push({ name: def.name, label: def.label, log: def.log, points, ranges });
+    parameters.push({ name: axis.name, label: axis.label, log: axis.log, categorical: axis.categorical, points, ranges });
   }
   return { parameters, constantParameters };
 }
@@ -418,6 +439,8 @@ export function analyzeSweep(sweep: SweepRecord, options?: AnalysisOptions): Swe
   const counts = countStatuses(sc.runs);
   const notes = coverageNotes(sc, counts);
   const normalized = normalizedEdfs(sc, opts, notes);
+  const designChoices = analyzeDesignChoices(sweep, { seed: opts.seed });
+  notes.push(...designChoices.notes);
   const { best, worst } = rankedRuns(sc, opts.top);
   if (best.length > 0) notes.push(`Best run so far: #${best[0]!.id} (${best[0]!.space}) at ${percent(best[0]!.finalError)} error.`);
   return {
@@ -428,7 +451,8 @@ export function analyzeSweep(sweep: SweepRecord, options?: AnalysisOptions): Swe
     normalizedEdf: normalized,
     ks: ksPairs(sc),
     complexity: sc.finished.map((r) => ({ runId: r.id, space: r.space, error: r.finalError, flops: r.flops, params: r.params, acts: r.acts })),
-    ...parameterAnalyses(sc, opts),
+    ...parameterAnalyses(sc, designChoices, opts),
+    designChoices,
     curves: { best: best.map(curveOf), worst: worst.map(curveOf) },
     widths: best.map((r) => ({ runId: r.id, space: r.space, error: r.finalError, widths: blockWidths(r.config), fit: widthFit(r) })),
     notes,

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
-import { isNetspaceError } from '../errors.ts';
+import { EXIT_CODES, isNetspaceError } from '../errors.ts';
 
 const commandDir = fileURLToPath(new URL('./commands/', import.meta.url));
 /** Whether this is the build in dist/ (see scripts/build.mjs) or the sources run through tsx. */
@@ -21,7 +21,7 @@ function reportFailure(error: unknown): never {
     process.exit(error.exitCode);
   }
   process.stderr.write(`netspace: internal error (please report it)\n${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(70);
+  process.exit(EXIT_CODES.internal);
 }
 
 /**
@@ -47,7 +47,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<vo
     .fail((message, error) => {
       if (error) reportFailure(error);
       process.stderr.write(`netspace: ${message}\nRun with --help for usage.\n`);
-      process.exit(2);
+      process.exit(EXIT_CODES.usage);
     });
   try {
     await cli.parseAsync(argv, context);

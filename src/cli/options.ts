@@ -1,4 +1,5 @@
 // Options that several commands take, worded once (this folder, not ./commands: main.ts loads every file there).
+import { DATASET_NAMES, DEFAULT_DATASET } from '../data/datasets.ts';
 
 /** --db: the netspace database, created by the commands that train and read by the others. */
 export const dbOption = { type: 'string', default: './netspace.db', describe: 'netspace SQLite database file' } as const;
@@ -20,3 +21,10 @@ export const downloadOption = {
 export function poolFromContext(args: { poolWorker?: string }): { pool?: { worker: string } } {
   return args.poolWorker === undefined ? {} : { pool: { worker: args.poolWorker } };
 }
+
+/** --dataset: the dataset a command works on; checked by the data module (datasetSpec), which suggests near names. */
+export const datasetOption = {
+  type: 'string',
+  default: DEFAULT_DATASET,
+  describe: `dataset: ${DATASET_NAMES.join(', ')}`,
+} as const;

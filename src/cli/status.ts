@@ -3,8 +3,10 @@ import { count, percent } from '../core/format.ts';
 import type { StatusCounts } from '../core/types.ts';
 import type { SweepStatus } from '../store/status.ts';
 
+/** "12 runs: 8 done, 1 failed, 0 diverged, 1 running, 2 pending", with paused and stopped runs when there are any. */
 function countsLine(c: StatusCounts): string {
-  return `${c.total} runs: ${c.done} done, ${c.failed} failed, ${c.diverged} diverged, ${c.running} running, ${c.pending} pending`;
+  const scheduled = [c.stopped > 0 ? `, ${c.stopped} stopped` : '', c.paused > 0 ? `, ${c.paused} paused` : ''].join('');
+  return `${c.total} runs: ${c.done} done${scheduled}, ${c.failed} failed, ${c.diverged} diverged, ${c.running} running, ${c.pending} pending`;
 }
 
 /** The status as text for a terminal. */
@@ -19,6 +21,10 @@ export function formatStatus(s: SweepStatus): string {
     const width = Math.max(...spaces.map(([name]) => name.length));
     for (const [name, c] of spaces) lines.push(`    ${name.padEnd(width)}  ${countsLine(c)}`);
   }
+  const kinds = Object.entries(s.failureKinds);
+  if (kinds.length > 0) {
+    lines.push(`  failures by kind: ${kinds.map(([kind, n]) => `${kind} ${n}`).join(', ')} (sweep run --retry KIND,... puts them back to pending)`);
+  }
   if (s.best.length > 0) {
     lines.push('  best runs:');
     for (const r of s.best) {
@@ -27,7 +33,10 @@ export function formatStatus(s: SweepStatus): string {
   }
   if (s.failures.length > 0) {
     lines.push('  latest failures:');
-    for (const r of s.failures) lines.push(`    #${r.id} ${r.space} ${r.status}: ${r.errorText ?? 'no reason given'}`);
+    for (const r of s.failures) {
+      const kind = r.status === 'failed' ? ` (${r.failureKind ?? 'unknown'})` : '';
+      lines.push(`    #${r.id} ${r.space} ${r.status}${kind}: ${r.errorText ?? 'no reason given'}`);
+    }
   }
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@ import { formatLocale } from 'd3-format';
 /** d3's en-US locale but with an ASCII minus, so that terminal text, logs and CSV stay plain ASCII. */
 const { format } = formatLocale({ decimal: '.', thousands: ',', grouping: [3], currency: ['$', ''], minus: '-' });
 const siFormat = format('.3~s');
-const countFormat = format(',');
+const countFormat = format(',d');
 
 /**
  * A fraction as a percentage: 0.1234 -> "12.34%" (`digits` decimals); `missing` for null (an error not known yet).

@@ -72,6 +72,11 @@ export interface TrainSettings {
    * chapter's recipe (DEFAULT_RECIPE), so settings stored before recipes existed keep their meaning and identity.
    */
   recipe?: Recipe;
+  /**
+   * The dataset trained on and validated on (data/datasets.ts names); absent means Fashion-MNIST, so that settings
+   * stored before datasets could be chosen keep their meaning.
+   */
+  dataset?: string;
 }
 
 /** One finished epoch, committed as it ends. */
@@ -101,6 +106,11 @@ export interface RunRecord {
   config: AnyNetConfig;
   /** The sampled parameters behind the config (e.g. {d, w0, wa, wm, g, b} for RegNetX), for per-parameter plots. */
   sampled: Record<string, number | number[]>;
+  /**
+   * The same drawn values as a flat map named as the space's domains name them (d1, w2, b, w0, ...; space/domains.ts
+   * flatParameters); {} for a fixed model.
+   */
+  parameters: Record<string, number>;
   /** Analytic complexity at the run's resolution. */
   flops: number;
   params: number;
@@ -136,6 +146,11 @@ export interface SweepRecord {
   spec: unknown;
   createdAt: string;
   runs: RunRecord[];
+  /**
+   * Parameter domains of each space, by space name, as the sweep planned them. A store leaves out spaces without
+   * (fixed models, sweeps planned before domains were stored); records not read from a store may leave it out whole.
+   */
+  domains?: Record<string, ParameterDomain[]>;
 }
 
 /**
@@ -189,3 +204,36 @@ export function countStatuses<T extends { status: RunStatus; n?: number }>(
 function emptyCounts(): StatusCounts {
   return { total: 0, pending: 0, running: 0, paused: 0, done: 0, stopped: 0, failed: 0, diverged: 0 };
 }
+
+/** How a parameter's values are told apart: whole numbers, real numbers, or one of a list (no order implied). */
+export type ParameterKind = 'int' | 'float' | 'categorical';
+
+/** A numeric parameter: every value the space draws lies in [low, high]. */
+export interface NumericDomain {
+  kind: 'int' | 'float';
+  /** The paper's symbol: d1, w2, b, g, w0, wa, wm, ... (stage numbers from 1). */
+  name: string;
+  /** Axis title: what it is and its unit. */
+  label: string;
+  low: number;
+  high: number;
+  /** Drawn log-uniformly or over powers of 2: plotted, and measured by fANOVA, on a log scale. */
+  log: boolean;
+  /** Every value is a whole multiple of this; null when the values follow no single grid (powers of 2). */
+  quantum: number | null;
+}
+
+/** A parameter drawn from a list of values, each equally likely. */
+export interface CategoricalDomain {
+  kind: 'categorical';
+  name: string;
+  label: string;
+  /** The values, ascending. */
+  choices: number[];
+}
+
+/**
+ * How one parameter of a design space is distributed (space/domains.ts derives it from the space's spec); plain JSON,
+ * told apart by `kind`, stored with the sweep.
+ */
+export type ParameterDomain = NumericDomain | CategoricalDomain;

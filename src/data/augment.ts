@@ -7,31 +7,20 @@ import { purposeRng, type RandomGenerator } from '../core/random.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { fillBatch, resizeBoxInto, type Batch, type Box } from './batch.ts';
-import type { Split } from './load.ts';
-
-/** What augmentation may do to a dataset's images without changing their class. */
-export interface DatasetTraits {
-  /** Dataset name, as messages show it. */
-  name: string;
-  /** Whether a left-right mirror image belongs to the same class (false for digits: a mirrored 3 is no 3). */
-  flipKeepsClass: boolean;
-}
-
-/**
- * Fashion-MNIST: a mirrored garment, shoe or bag is the same kind of item (a left shoe for a right one), and its
- * items are centred, so a shift of a few pixels keeps them in view. Zhong et al.'s Random Erasing code trains it
- * with RandomCrop(28, padding=4) and RandomHorizontalFlip (zhunzhong07/Random-Erasing, fashionmnist.py).
- */
-export const FASHION_MNIST_TRAITS: Readonly<DatasetTraits> = Object.freeze({ name: 'Fashion-MNIST', flipKeepsClass: true });
+import type { DatasetSpec } from './datasets.ts';
+import type { Split } from './decode.ts';
 
 /** Whether `augmentation` changes any pixel (else training batches are fillBatch's). */
 export function augments(augmentation: AugmentationRecipe): boolean {
   return augmentation.randomCrop !== null || augmentation.horizontalFlip || augmentation.randomResizedCrop !== null;
 }
 
-/** Throws a NetspaceError when `augmentation` would change the class of `dataset`'s images (a flip where it may). */
-export function checkAugmentation(augmentation: AugmentationRecipe, dataset: DatasetTraits): void {
-  if (augmentation.horizontalFlip && !dataset.flipKeepsClass) throw new NetspaceError(messages.recipe.flipChangesClass(dataset.name));
+/**
+ * Throws a NetspaceError when `augmentation` would change the class of `dataset`'s images: a flip on a dataset whose
+ * mirror images are other classes or none (digits: a mirrored 3 is no 3; DatasetSpec.flipKeepsClass).
+ */
+export function checkAugmentation(augmentation: AugmentationRecipe, dataset: Pick<DatasetSpec, 'title' | 'flipKeepsClass'>): void {
+  if (augmentation.horizontalFlip && !dataset.flipKeepsClass) throw new NetspaceError(messages.recipe.flipChangesClass(dataset.title));
 }
 
 /**
@@ -67,38 +56,56 @@ export function resizedCropBox(rng: RandomGenerator, rows: number, cols: number,
 }
 
 /**
- * torchvision's RandomCrop(R, padding=p) on one R x R image at x[dst]: the image shifted by (i - p, j - p) for i, j
- * uniform in [0, 2p] (rows first, as torchvision draws them), zeros where it moved in from outside.
+ * RandomCrop(R, padding=p) on one R x R x C image (HWC) at x[dst]: the image shifted by (i - p, j - p) for i, j
+ * uniform in [0, 2p] (rows first, as torchvision draws them), zeros where it moved in from outside. The zeros are
+ * network inputs, after normalisation, as pycls pads (pycls/datasets/cifar10.py: color_norm, then random_crop with
+ * zero padding); on Fashion-MNIST, which is not normalised, they are black pixels as torchvision's pad gives them.
  */
-function randomCrop(x: Float32Array, dst: number, r: number, padding: number, rng: RandomGenerator, scratch: Float32Array): void {
+function randomCrop(x: Float32Array, dst: number, r: number, c: number, padding: number, rng: RandomGenerator, scratch: Float32Array): void {
   const dy = uniformInt(rng, 0, 2 * padding) - padding;
   const dx = uniformInt(rng, 0, 2 * padding) - padding;
   if (dy === 0 && dx === 0) return;
-  scratch.set(x.subarray(dst, dst + r * r));
-  const from = Math.max(0, -dx);
-  const to = Math.min(r, r - dx);
+  const line = r * c;
+  scratch.set(x.subarray(dst, dst + r * line));
+  const from = Math.max(0, -dx) * c;
+  const to = Math.min(r, r - dx) * c;
   for (let row = 0; row < r; row++) {
-    const line = dst + row * r;
+    const start = dst + row * line;
     const source = row + dy;
     if (source < 0 || source >= r || from >= to) {
-      x.fill(0, line, line + r);
+      x.fill(0, start, start + line);
       continue;
     }
-    x.fill(0, line, line + from);
-    x.set(scratch.subarray(source * r + from + dx, source * r + to + dx), line + from);
-    x.fill(0, line + to, line + r);
+    x.fill(0, start, start + from);
+    x.set(scratch.subarray(source * line + from + dx * c, source * line + to + dx * c), start + from);
+    x.fill(0, start + to, start + line);
   }
 }
 
-/** Mirrors one R x R image at x[dst] left to right. */
-function flip(x: Float32Array, dst: number, r: number): void {
-  for (let row = 0; row < r; row++) x.subarray(dst + row * r, dst + (row + 1) * r).reverse();
+/** Mirrors one R x R x C image (HWC) at x[dst] left to right, pixels keeping their channel order. */
+function flip(x: Float32Array, dst: number, r: number, c: number): void {
+  if (c === 1) {
+    for (let row = 0; row < r; row++) x.subarray(dst + row * r, dst + (row + 1) * r).reverse();
+    return;
+  }
+  for (let row = 0; row < r; row++) {
+    const start = dst + row * r * c;
+    for (let left = 0, right = r - 1; left < right; left++, right--) {
+      for (let ch = 0; ch < c; ch++) {
+        const a = start + left * c + ch;
+        const b = start + right * c + ch;
+        const t = x[a]!;
+        x[a] = x[b]!;
+        x[b] = t;
+      }
+    }
+  }
 }
 
 /**
  * A training batch as fillBatch makes it, then augmented image by image in batch order with draws from `rng`
  * (augmentationRng of the run and epoch): the random resized crop (replacing the resized image) or the random crop,
- * then the flip with probability 1/2. Pixel values stay in [0, 1]; labels are unchanged.
+ * then the flip with probability 1/2. Values stay within the batch's range and 0; labels are unchanged.
  */
 export function fillAugmentedBatch(
   split: Split,
@@ -109,14 +116,15 @@ export function fillAugmentedBatch(
   out?: { x: Float32Array; y: Int32Array },
 ): Batch {
   const batch = fillBatch(split, indices, resolution, out);
-  const area = resolution * resolution;
+  const channels = split.channels;
+  const area = resolution * resolution * channels;
   const scratch = new Float32Array(area);
   const { randomCrop: crop, randomResizedCrop: resized, horizontalFlip } = augmentation;
   for (let b = 0; b < batch.size; b++) {
     const dst = b * area;
     if (resized !== null) resizeBoxInto(split, indices[b]!, resizedCropBox(rng, split.rows, split.cols, resized), resolution, batch.x, dst);
-    else if (crop !== null && crop.padding > 0) randomCrop(batch.x, dst, resolution, crop.padding, rng, scratch);
-    if (horizontalFlip && uniformInt(rng, 0, 1) === 1) flip(batch.x, dst, resolution);
+    else if (crop !== null && crop.padding > 0) randomCrop(batch.x, dst, resolution, channels, crop.padding, rng, scratch);
+    if (horizontalFlip && uniformInt(rng, 0, 1) === 1) flip(batch.x, dst, resolution, channels);
   }
   return batch;
 }

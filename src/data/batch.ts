@@ -1,11 +1,12 @@
-// Batches for the trainer: pixels scaled to [0,1] and bilinearly resized per batch, NHWC Float32Array plus labels.
+// Batches for the trainer: pixels scaled to [0,1], normalised, bilinearly resized per batch; NHWC Float32Array + labels.
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import type { Split } from './load.ts';
+import type { Normalization } from './datasets.ts';
+import type { Split } from './decode.ts';
 
-/** A filled batch: x is [size, R, R, 1] row-major (NHWC), y the class of each image. */
+/** A filled batch: x is [size, R, R, C] row-major (NHWC, C the split's channels), y the class of each image. */
 export interface Batch {
-  /** size * R * R values in [0, 1]. */
+  /** size * R * R * C values (v / 255 - mean[c]) / std[c]: in [0, 1] for Fashion-MNIST, which is not normalised. */
   x: Float32Array;
   /** size class indices. */
   y: Int32Array;
@@ -18,6 +19,34 @@ const MAX_RESOLUTION = 4096;
 /** v / 255 rounded to float32 as torch's `X.float() / 255` gives it (a double quotient rounds to the same float). */
 const SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
+const f32 = Math.fround;
+
+/** Byte -> network input for each channel: lut[c * 256 + v]. */
+const luts = new Map<string, Float32Array>();
+
+/**
+ * (v / 255 - mean) / std in float32 steps, as torchvision's Normalize computes on ToTensor's output
+ * (`tensor.sub_(mean).div_(std)` with float32 mean and std): each step of two float32s done in double and rounded once
+ * is the correctly rounded float32 result. Mean 0 and std 1 give SCALE itself, bit for bit.
+ */
+function pixelTable(channels: number, { mean, std }: Normalization): Float32Array {
+  if (mean.length !== channels || std.length !== channels) {
+    throw new RangeError(`fillBatch: the split has ${channels} channel(s) but its normalisation gives ${mean.length} mean(s) and ${std.length} std(s)`);
+  }
+  const key = `${mean.join(',')}/${std.join(',')}`;
+  let lut = luts.get(key);
+  if (lut === undefined) {
+    lut = new Float32Array(channels * 256);
+    for (let c = 0; c < channels; c++) {
+      const m = f32(mean[c]!);
+      const s = f32(std[c]!);
+      for (let v = 0; v < 256; v++) lut[c * 256 + v] = f32(f32(SCALE[v]! - m) / s);
+    }
+    luts.set(key, lut);
+  }
+  return lut;
+}
+
 /** Source taps and weights along one axis for resizing `inSize` pixels to `outSize`. */
 interface AxisPlan {
   lo: Int32Array;
@@ -26,8 +55,6 @@ interface AxisPlan {
   wLo: Float32Array;
   wHi: Float32Array;
 }
-
-const f32 = Math.fround;
 
 /**
  * Bilinear taps as torch's CPU upsample_bilinear2d computes them with align_corners=False and no antialiasing
@@ -54,39 +81,42 @@ function axisPlan(inSize: number, outSize: number): AxisPlan {
 interface ResizePlan {
   rows: AxisPlan;
   cols: AxisPlan;
-  /** One image resized along its width only: rows x R values. */
+  /** One image resized along its width only: rows x R x channels values. */
   scratch: Float64Array;
 }
 
 const plans = new Map<string, ResizePlan>();
 
-function resizePlan(rows: number, cols: number, resolution: number): ResizePlan {
-  const key = `${rows}x${cols}>${resolution}`;
+function resizePlan(rows: number, cols: number, channels: number, resolution: number): ResizePlan {
+  const key = `${rows}x${cols}x${channels}>${resolution}`;
   let plan = plans.get(key);
   if (plan === undefined) {
-    plan = { rows: axisPlan(rows, resolution), cols: axisPlan(cols, resolution), scratch: new Float64Array(rows * resolution) };
+    plan = { rows: axisPlan(rows, resolution), cols: axisPlan(cols, resolution), scratch: new Float64Array(rows * resolution * channels) };
     plans.set(key, plan);
   }
   return plan;
 }
 
 /**
- * Writes the images `indices` of `split` into x, resized to resolution x resolution (no resize when that is already
- * their size), and their labels into y. Pass `out` (capacity for at least indices.length images) to reuse buffers
- * across batches; the returned x and y are then views of exactly `size` images into them.
+ * Writes the images `indices` of `split` into x, normalised with the split's per-channel mean and std and resized to
+ * resolution x resolution (no resize when that is already their size), and their labels into y. Each channel is
+ * resized on its own, as F.interpolate does on NCHW; normalising first equals normalising after up to rounding, as
+ * the bilinear weights sum to 1. Pass `out` (capacity for at least indices.length images) to reuse buffers across
+ * batches; the returned x and y are then views of exactly `size` images into them.
  */
 export function fillBatch(split: Split, indices: Uint32Array, resolution: number, out?: { x: Float32Array; y: Int32Array }): Batch {
   if (!Number.isInteger(resolution) || resolution < 1 || resolution > MAX_RESOLUTION) {
     throw new NetspaceError(messages.data.badResolution(resolution, MAX_RESOLUTION));
   }
+  const { images, labels, rows, cols, channels, count } = split;
+  const lut = pixelTable(channels, split.normalization);
   const size = indices.length;
-  const area = resolution * resolution;
+  const area = resolution * resolution * channels;
   const x = out === undefined ? new Float32Array(size * area) : view(out.x, size * area, 'out.x');
   const y = out === undefined ? new Int32Array(size) : view(out.y, size, 'out.y');
-  const { images, labels, rows, cols, count } = split;
-  const pixels = rows * cols;
+  const pixels = rows * cols * channels;
   const same = rows === resolution && cols === resolution;
-  const plan = same ? null : resizePlan(rows, cols, resolution);
+  const plan = same ? null : resizePlan(rows, cols, channels, resolution);
 
   for (let b = 0; b < size; b++) {
     const index = indices[b]!;
@@ -95,9 +125,9 @@ export function fillBatch(split: Split, indices: Uint32Array, resolution: number
     const src = index * pixels;
     const dst = b * area;
     if (plan === null) {
-      for (let p = 0; p < pixels; p++) x[dst + p] = SCALE[images[src + p]!]!;
+      for (let p = 0; p < pixels; p++) x[dst + p] = lut[((p % channels) << 8) + images[src + p]!]!;
     } else {
-      resizeInto(images, src, rows, cols, plan, x, dst, resolution);
+      resizeInto(images, src, rows, cols, channels, lut, plan, x, dst, resolution);
     }
   }
   return { x, y, size };
@@ -112,13 +142,14 @@ export interface Box {
 }
 
 /**
- * Writes the `box` of image `index` of `split`, resized to resolution x resolution with the same torch-exact bilinear
- * taps as fillBatch (torchvision's resized_crop: crop, then resize), at x[dst, dst + R * R).
+ * Writes the `box` of image `index` of `split`, normalised and resized to resolution x resolution with the same
+ * torch-exact bilinear taps as fillBatch (torchvision's resized_crop: crop, then resize), at x[dst, dst + R * R * C).
  */
 export function resizeBoxInto(split: Split, index: number, box: Box, resolution: number, x: Float32Array, dst: number): void {
-  const { rows, cols } = split;
-  const plan = resizePlan(box.height, box.width, resolution);
-  resizeInto(split.images, index * rows * cols + box.top * cols + box.left, box.height, cols, plan, x, dst, resolution);
+  const { rows, cols, channels } = split;
+  const plan = resizePlan(box.height, box.width, channels, resolution);
+  const src = (index * rows * cols + box.top * cols + box.left) * channels;
+  resizeInto(split.images, src, box.height, cols, channels, pixelTable(channels, split.normalization), plan, x, dst, resolution);
 }
 
 function view<T extends Float32Array | Int32Array>(buffer: T, length: number, name: string): T {
@@ -127,27 +158,45 @@ function view<T extends Float32Array | Int32Array>(buffer: T, length: number, na
 }
 
 /**
- * Resizes `rows` source rows (each `cols` bytes apart) starting at images[src] with `plan` (whose column taps may
+ * Resizes `rows` source rows (each `cols` pixels apart) starting at images[src] with `plan` (whose column taps may
  * cover fewer than `cols` columns: a box of a wider image).
- * Width first, then height: h0 * (w0 * a + w1 * b) + h1 * (w0 * c + w1 * d) in double, rounded once on the store.
- * This agrees with torch to within one float32 step (torch rounds its partial sums differently); separable passes
- * cost rows * R + R * R blends per image instead of 3 * R * R.
+ * Width first, then height, channel by channel: h0 * (w0 * a + w1 * b) + h1 * (w0 * c + w1 * d) in double, rounded
+ * once on the store. This agrees with torch to within one float32 step (torch rounds its partial sums differently);
+ * separable passes cost rows * R + R * R blends per image and channel instead of 3 * R * R.
  */
-function resizeInto(images: Uint8Array, src: number, rows: number, cols: number, plan: ResizePlan, x: Float32Array, dst: number, r: number): void {
+function resizeInto(
+  images: Uint8Array,
+  src: number,
+  rows: number,
+  cols: number,
+  channels: number,
+  lut: Float32Array,
+  plan: ResizePlan,
+  x: Float32Array,
+  dst: number,
+  r: number,
+): void {
   const { lo: cLo, hi: cHi, wLo: cW0, wHi: cW1 } = plan.cols;
   const { lo: rLo, hi: rHi, wLo: rW0, wHi: rW1 } = plan.rows;
   const tmp = plan.scratch;
-  for (let row = 0; row < rows; row++) {
-    const line = src + row * cols;
-    const o = row * r;
-    for (let c = 0; c < r; c++) tmp[o + c] = SCALE[images[line + cLo[c]!]!]! * cW0[c]! + SCALE[images[line + cHi[c]!]!]! * cW1[c]!;
-  }
-  for (let row = 0; row < r; row++) {
-    const w0 = rW0[row]!;
-    const w1 = rW1[row]!;
-    const a = rLo[row]! * r;
-    const b = rHi[row]! * r;
-    const o = dst + row * r;
-    for (let c = 0; c < r; c++) x[o + c] = tmp[a + c]! * w0 + tmp[b + c]! * w1;
+  const line = cols * channels;
+  const outLine = r * channels;
+  for (let ch = 0; ch < channels; ch++) {
+    const table = ch << 8;
+    for (let row = 0; row < rows; row++) {
+      const from = src + row * line + ch;
+      const o = row * outLine + ch;
+      for (let c = 0; c < r; c++) {
+        tmp[o + c * channels] = lut[table + images[from + cLo[c]! * channels]!]! * cW0[c]! + lut[table + images[from + cHi[c]! * channels]!]! * cW1[c]!;
+      }
+    }
+    for (let row = 0; row < r; row++) {
+      const w0 = rW0[row]!;
+      const w1 = rW1[row]!;
+      const a = rLo[row]! * outLine + ch;
+      const b = rHi[row]! * outLine + ch;
+      const o = dst + row * outLine + ch;
+      for (let c = 0; c < outLine; c += channels) x[o + c] = tmp[a + c]! * w0 + tmp[b + c]! * w1;
+    }
   }
 }

@@ -1,17 +1,16 @@
-// `netspace data check`: which files are found where, and whether each is a valid IDX file of the right kind.
+// `netspace data check`: which files of a dataset are found where, and whether each is valid for it.
 import { basename } from 'node:path';
 import { isNetspaceError } from '../errors.ts';
-import { CLASS_COUNT, FASHION_MNIST_FILES, FILE_ROLES, type FileRole } from './files.ts';
-import { readIdxImages, readIdxLabels, type IdxImages, type IdxLabels } from './idx.ts';
-import { assembleSplit, checkSameShape } from './load.ts';
-import { SOURCE_DESCRIPTIONS, locateFashionMnist, type DataSource, type LocateOptions } from './locate.ts';
+import { dataFiles, datasetSpec, type DatasetSpec, type SplitName } from './datasets.ts';
+import { assembleSplit, readPart, summarizePart, type Part } from './decode.ts';
+import { describeSource, locateDataset, type DataSource, type LocateOptions } from './locate.ts';
 
-/** One of the four files in one folder. */
+/** One of the dataset's files in one folder. */
 export interface FileCheck {
-  role: FileRole;
-  /** File name without .gz. */
+  /** File name as published (IDX: without .gz). */
   name: string;
-  /** Absolute path found, or null when neither NAME.gz nor NAME is there. */
+  split: SplitName;
+  /** Absolute path found, or null when the file is in none of its places (see DataFile.paths). */
   path: string | null;
   status: 'valid' | 'invalid' | 'missing';
   /** What the file holds ("60000 images of 28x28"), or what is wrong with it. */
@@ -22,15 +21,21 @@ export interface FileCheck {
 export interface FolderCheck {
   dir: string;
   source: DataSource;
+  /** How the folder was named, in words: "--data-dir", "$NETSPACE_DATA", "./data/fashion-mnist". */
+  how: string;
   files: FileCheck[];
-  /** Disagreements between valid files (image and label counts, train and test image sizes). */
+  /** Disagreements between valid files (an image file's count against its label file's). */
   problems: string[];
-  /** All four files present and valid, and no problems. */
+  /** All files present and valid, and no problems. */
   usable: boolean;
 }
 
 export interface DataCheck {
-  /** The folder training would read (see locateFashionMnist), or null. */
+  /** The dataset's name (--dataset). */
+  dataset: string;
+  /** Its name as its authors write it. */
+  title: string;
+  /** The folder training would read (see locateDataset), or null. */
   dir: string | null;
   /** Whether `dir` is set and its files are all valid. */
   usable: boolean;
@@ -39,79 +44,68 @@ export interface DataCheck {
   folders: FolderCheck[];
 }
 
-/** Looks in every candidate folder and decodes each file found there; never throws for bad files, it reports them. */
-export async function checkFashionMnist(options: LocateOptions = {}): Promise<DataCheck> {
-  const location = locateFashionMnist(options);
+/**
+ * Looks in every candidate folder of `dataset` (a built-in name or a description) and decodes each file found there
+ * against the description; never throws for bad files, it reports them. Unknown names are a NetspaceError.
+ */
+export async function checkDataset(dataset: string | DatasetSpec, options: LocateOptions = {}): Promise<DataCheck> {
+  const spec = datasetSpec(dataset);
+  const location = locateDataset(spec, options);
   const folders: FolderCheck[] = [];
   for (const candidate of location.candidates) {
-    const decoded: Partial<Record<FileRole, IdxImages | IdxLabels>> = {};
+    const parts: Part[] = [];
     const files: FileCheck[] = [];
-    for (const role of FILE_ROLES) {
-      const { name, kind } = FASHION_MNIST_FILES[role];
-      const path = candidate.files[role];
+    // parts[i] is files[i]'s when every file is valid, the only case in which they are assembled.
+    for (const file of dataFiles(spec)) {
+      const { name, split } = file;
+      const path = candidate.files[name] ?? null;
       if (path === null) {
-        files.push({ role, name, path, status: 'missing', detail: `neither ${name}.gz nor ${name}` });
+        files.push({ name, split, path, status: 'missing', detail: `not in the folder (looked for ${file.paths.join(', ')})` });
         continue;
       }
-      try {
-        const value = kind === 'images' ? await readIdxImages(path) : await readIdxLabels(path);
-        decoded[role] = value;
-        files.push({ role, name, path, status: 'valid', detail: summarize(value) });
-      } catch (error) {
-        if (!isNetspaceError(error)) throw error;
-        files.push({ role, name, path, status: 'invalid', detail: error.message.startsWith(`${path}: `) ? error.message.slice(path.length + 2) : error.message });
+      const result = await attempt(async () => {
+        const part = await readPart(spec, file, path);
+        parts.push(part);
+        return summarizePart(spec, part);
+      });
+      const detail = result.ok ? result.value : result.error.startsWith(`${path}: `) ? result.error.slice(path.length + 2) : result.error;
+      files.push({ name, split, path, status: result.ok ? 'valid' : 'invalid', detail });
+    }
+    const problems: string[] = [];
+    if (files.every((f) => f.status === 'valid')) {
+      for (const split of ['train', 'test'] as const) {
+        const members = parts.filter((_, i) => files[i]!.split === split);
+        const result = await attempt(async () => assembleSplit(spec, members));
+        if (!result.ok) problems.push(result.error);
       }
     }
-    const problems = crossCheck(candidate.files, decoded);
     const usable = files.every((f) => f.status === 'valid') && problems.length === 0;
-    folders.push({ dir: candidate.dir, source: candidate.source, files, problems, usable });
+    folders.push({ dir: candidate.dir, source: candidate.source, how: describeSource(candidate.source, spec), files, problems, usable });
   }
   const chosen = folders.find((f) => f.dir === location.dir);
-  return { dir: location.dir, usable: chosen?.usable ?? false, downloadDir: location.downloadDir, folders };
+  return { dataset: spec.name, title: spec.title, dir: location.dir, usable: chosen?.usable ?? false, downloadDir: location.downloadDir, folders };
 }
 
-function summarize(value: IdxImages | IdxLabels): string {
-  if ('pixels' in value) return `${value.count} images of ${value.rows}x${value.cols}`;
-  const perClass = new Array<number>(CLASS_COUNT).fill(0);
-  for (const label of value.labels) perClass[label]!++;
-  const low = Math.min(...perClass);
-  const high = Math.max(...perClass);
-  return `${value.count} labels, ${low === high ? `${low} per class` : `${low} to ${high} per class`}`;
-}
-
-function crossCheck(paths: Record<FileRole, string | null>, decoded: Partial<Record<FileRole, IdxImages | IdxLabels>>): string[] {
-  const problems: string[] = [];
-  const attempt = (check: () => void): void => {
-    try {
-      check();
-    } catch (error) {
-      if (!isNetspaceError(error)) throw error;
-      problems.push(error.message);
-    }
-  };
-  const images = (role: FileRole): IdxImages | undefined => decoded[role] as IdxImages | undefined;
-  const labels = (role: FileRole): IdxLabels | undefined => decoded[role] as IdxLabels | undefined;
-  for (const [imagesRole, labelsRole] of [['trainImages', 'trainLabels'], ['testImages', 'testLabels']] as const) {
-    const i = images(imagesRole);
-    const l = labels(labelsRole);
-    if (i !== undefined && l !== undefined) attempt(() => assembleSplit(paths[imagesRole]!, i, paths[labelsRole]!, l));
+/** The value, or the message of the NetspaceError it threw; other errors pass through. */
+async function attempt<T>(run: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (error) {
+    if (!isNetspaceError(error)) throw error;
+    return { ok: false, error: error.message };
   }
-  const train = images('trainImages');
-  const test = images('testImages');
-  if (train !== undefined && test !== undefined) attempt(() => checkSameShape(paths.trainImages!, train, paths.testImages!, test));
-  return problems;
 }
 
 /** The report as `netspace data check` prints it: the folder in use, then every folder looked at with its files. */
 export function formatDataCheck(check: DataCheck): string {
   const lines = [
-    check.dir === null ? 'Fashion-MNIST: no folder qualifies' : `Fashion-MNIST is read from ${check.dir}${check.usable ? '' : ' (but its files are not all valid)'}`,
+    check.dir === null ? `${check.title}: no folder qualifies` : `${check.title} is read from ${check.dir}${check.usable ? '' : ' (but its files are not all valid)'}`,
     `Downloads go to ${check.downloadDir}`,
   ];
   for (const folder of check.folders) {
     const found = folder.files.filter((f) => f.status !== 'missing').length;
     const verdict = found === 0 ? 'no files' : folder.usable ? 'usable' : 'not usable';
-    lines.push('', `${folder.dir}  [${SOURCE_DESCRIPTIONS[folder.source]}]  ${verdict}`);
+    lines.push('', `${folder.dir}  [${folder.how}]  ${verdict}`);
     if (found === 0) continue;
     for (const file of folder.files) {
       const shown = file.path === null ? file.name : basename(file.path);

@@ -1,4 +1,4 @@
-// Fetches the four .gz files from the dataset's address, checks each MD5, and lets only verified files land.
+// Fetches a dataset's files from its address, checks each MD5, lets only verified files land, and unpacks archives.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -8,28 +8,33 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { NetspaceError, isNetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { CANONICAL_BASE_URL, FASHION_MNIST_FILES, FILE_ROLES, type FileRole } from './files.ts';
+import { unpackCifarBatches, type UnpackedFile } from './archive.ts';
+import { datasetSpec, type DataFormat, type DatasetSpec } from './datasets.ts';
 
 export interface DownloadOptions {
-  /** Folder URL holding the four NAME.gz files; the dataset's canonical address by default. */
+  /** Folder URL holding the files to fetch; the dataset's own address (DatasetSpec.baseUrl) by default. */
   baseUrl?: string | undefined;
   /** Receives progress lines (bytes so far) and one line per finished file. */
   log?: ((line: string) => void) | undefined;
-  /** Expected MD5 (hex) per file; the canonical checksums by default. A mirror of recompressed files passes its own. */
-  checksums?: Partial<Record<FileRole, string>> | undefined;
+  /**
+   * Expected MD5 (hex) by the name fetched ("train-images-idx3-ubyte.gz", "cifar-10-binary.tar.gz"); the dataset's
+   * canonical checksums by default. A mirror of recompressed files passes its own.
+   */
+  checksums?: Readonly<Record<string, string>> | undefined;
   /** Seconds without a byte from the server before giving up. */
   timeoutSeconds?: number | undefined;
 }
 
 /** What happened to one file. */
 export interface DownloadedFile {
-  role: FileRole;
-  /** Absolute path of the verified NAME.gz. */
+  /** File name in the folder. */
+  name: string;
+  /** Absolute path of the file. */
   path: string;
   /** Size of the file, bytes. */
   bytes: number;
-  /** 'kept' when a file with the right MD5 was already there. */
-  status: 'downloaded' | 'kept';
+  /** 'kept' when a file with the right MD5 was already there; 'extracted' for a file taken out of an archive. */
+  status: 'downloaded' | 'kept' | 'extracted';
 }
 
 export interface DownloadResult {
@@ -38,19 +43,46 @@ export interface DownloadResult {
   files: DownloadedFile[];
 }
 
-const DEFAULTS = Object.freeze({ baseUrl: CANONICAL_BASE_URL, log: (_line: string): void => undefined, timeoutSeconds: 30 });
+/** One file fetched from the dataset's address, and its canonical MD5 (hex). */
+interface Fetched {
+  name: string;
+  md5: string;
+}
+
+/** Per format: what is fetched, and what is made of it once every fetched file is verified. */
+interface Steps<F extends DataFormat> {
+  fetch: (format: F) => Fetched[];
+  unpack: (format: F, dir: string) => Promise<UnpackedFile[]>;
+}
+
+const STEPS: { [K in DataFormat['kind']]: Steps<Extract<DataFormat, { kind: K }>> } = {
+  idx: {
+    fetch: (format) => format.files.map((file) => ({ name: `${file.name}.gz`, md5: file.md5 })),
+    unpack: async () => [],
+  },
+  'cifar-binary': {
+    fetch: (format) => [format.archive],
+    unpack: (format, dir) => unpackCifarBatches(join(dir, format.archive.name), dir, format),
+  },
+};
+
+const DEFAULTS = Object.freeze({ log: (_line: string): void => undefined, timeoutSeconds: 30 });
 const MAX_REDIRECTS = 5;
 /** Without a Content-Length, progress is reported every this many bytes. */
 const PROGRESS_STEP_BYTES = 8 << 20;
 
 /**
- * Downloads the four files into `dir` (created if needed). Each is written under a temporary name, its MD5 checked,
- * and only then renamed into place: a failed or corrupt download never leaves a file the loader would pick up.
- * Files already present with the right MD5 are kept. Throws a NetspaceError naming the address and the problem.
+ * Downloads `dataset`'s files (a built-in name or a description) into `dir` (created if needed): IDX datasets their
+ * four .gz files, CIFAR-10 its archive, whose batch files are then unpacked beside it (again at every call, so a
+ * damaged batch file is mended). Each download is written under a temporary name, its MD5 checked, and only then
+ * renamed into place: a failed or corrupt download never leaves a file the loader would pick up. Files already
+ * present with the right MD5 are kept. Throws a NetspaceError naming the address or file and the problem.
  */
-export async function downloadFashionMnist(dir: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+export async function downloadDataset(dataset: string | DatasetSpec, dir: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  const spec = datasetSpec(dataset);
   const settings = { ...DEFAULTS, ...definedOnly(options) };
-  const base = parseBaseUrl(settings.baseUrl);
+  const base = parseBaseUrl(settings.baseUrl ?? spec.baseUrl);
+  const steps = STEPS[spec.format.kind] as Steps<DataFormat>;
   const target = resolve(dir);
   try {
     await mkdir(target, { recursive: true });
@@ -58,14 +90,13 @@ export async function downloadFashionMnist(dir: string, options: DownloadOptions
     throw new NetspaceError(messages.data.cannotWrite(target, (error as Error).message));
   }
   const files: DownloadedFile[] = [];
-  for (const role of FILE_ROLES) {
-    const name = `${FASHION_MNIST_FILES[role].name}.gz`;
-    const expected = (settings.checksums?.[role] ?? FASHION_MNIST_FILES[role].md5).toLowerCase();
+  for (const { name, md5 } of steps.fetch(spec.format)) {
+    const expected = (settings.checksums?.[name] ?? md5).toLowerCase();
     const path = join(target, name);
     const existing = await md5OfFile(path);
     if (existing?.md5 === expected) {
       settings.log(`${name}: already in ${target}, MD5 ok`);
-      files.push({ role, path, bytes: existing.bytes, status: 'kept' });
+      files.push({ name, path, bytes: existing.bytes, status: 'kept' });
       continue;
     }
     const url = new URL(name, base);
@@ -76,10 +107,14 @@ export async function downloadFashionMnist(dir: string, options: DownloadOptions
       if (got.md5 !== expected) throw new NetspaceError(messages.data.checksum(url.href, got.md5, expected));
       await rename(partial, path);
       settings.log(`${name}: ${got.bytes} bytes, MD5 ok`);
-      files.push({ role, path, bytes: got.bytes, status: 'downloaded' });
+      files.push({ name, path, bytes: got.bytes, status: 'downloaded' });
     } finally {
       await rm(partial, { force: true });
     }
+  }
+  for (const unpacked of await steps.unpack(spec.format, target)) {
+    settings.log(`${unpacked.name}: extracted, ${unpacked.bytes} bytes`);
+    files.push({ ...unpacked, status: 'extracted' });
   }
   return { dir: target, files };
 }

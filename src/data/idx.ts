@@ -4,7 +4,6 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { NetspaceError, isNetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
-import { CLASS_COUNT } from './files.ts';
 
 /** An IDX image file (magic 0x00000803): `count` greyscale images of rows x cols unsigned bytes, row-major. */
 export interface IdxImages {
@@ -50,7 +49,7 @@ export async function readIdxImages(path: string): Promise<IdxImages> {
 }
 
 /** Reads an IDX label file, gzipped or raw, and checks that every label lies in 0..classes-1. */
-export async function readIdxLabels(path: string, classes = CLASS_COUNT): Promise<IdxLabels> {
+export async function readIdxLabels(path: string, classes: number): Promise<IdxLabels> {
   const { dims, data } = await readIdx(path, LABELS);
   for (let i = 0; i < data.length; i++) {
     if (data[i]! >= classes) throw new NetspaceError(messages.data.labelOutOfRange(path, i, data[i]!, classes));
@@ -142,7 +141,7 @@ function allocate(path: string, header: Uint8Array, format: IdxFormat): { dims: 
 }
 
 /** Turns what fs and zlib throw into a NetspaceError that names the file; ours pass through unchanged. */
-function fileError(path: string, error: unknown): NetspaceError {
+export function fileError(path: string, error: unknown): NetspaceError {
   if (isNetspaceError(error)) return error;
   const err = error as NodeJS.ErrnoException;
   if (err.code === 'ENOENT') return new NetspaceError(messages.data.missingFile(path));

@@ -1,82 +1,84 @@
-// Where the Fashion-MNIST files are: --data-dir, then $NETSPACE_DATA, then ./data/fashion-mnist, then Debian's folder.
+// Where a dataset's files are: --data-dir, then its environment variable, then ./data/<name>, then a system folder.
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DATA_DIR_ENV, FASHION_MNIST_FILES, FILE_ROLES, type FileRole, LOCAL_DATA_DIR, SYSTEM_DATA_DIR } from './files.ts';
+import { dataFiles, datasetSpec, localDataDir, type DatasetSpec } from './datasets.ts';
 
 /** How a candidate folder was named: by the option, by the environment, or as one of the two default places. */
 export type DataSource = 'option' | 'env' | 'cwd' | 'system';
 
-/** Words for each source, used in messages and `netspace data check`. */
-export const SOURCE_DESCRIPTIONS: Readonly<Record<DataSource, string>> = Object.freeze({
-  option: '--data-dir',
-  env: `$${DATA_DIR_ENV}`,
-  cwd: `./${LOCAL_DATA_DIR}`,
-  system: "Debian's dataset-fashion-mnist",
-});
+/** Words for each source of `spec`'s folders, used in messages and `netspace data check`: "--data-dir", "$NETSPACE_DATA". */
+export function describeSource(source: DataSource, spec: DatasetSpec): string {
+  const words: Record<DataSource, string> = {
+    option: '--data-dir',
+    env: `$${spec.envVar}`,
+    cwd: `./${localDataDir(spec)}`,
+    system: spec.system === null ? 'no system folder' : `Debian's ${spec.system.package}`,
+  };
+  return words[source];
+}
 
-/** One folder that was looked at, and which of the four files it holds. */
+/** One folder that was looked at, and which of the dataset's files it holds. */
 export interface DataCandidate {
   /** Absolute folder path. */
   dir: string;
   source: DataSource;
-  /** Absolute path of each file found (NAME.gz preferred over raw NAME), or null when neither is there. */
-  files: Record<FileRole, string | null>;
-  /** All four files are present (not yet checked for validity). */
+  /** By file name (see dataFiles): the absolute path found (first of the file's paths present), or null. */
+  files: Record<string, string | null>;
+  /** All files are present (not yet checked for validity). */
   complete: boolean;
 }
 
 /** The result of the search. */
 export interface DataLocation {
-  /** Folder the data is read from, or null when none qualifies (see `locateFashionMnist`). */
+  /** Folder the data is read from, or null when none qualifies (see `locateDataset`). */
   dir: string | null;
   /** Every folder looked at, in search order; the same folder named twice is listed once, under its first source. */
   candidates: DataCandidate[];
-  /** Folder a download would fill: --data-dir, else $NETSPACE_DATA, else ./data/fashion-mnist. */
+  /** Folder a download would fill: --data-dir, else the dataset's variable, else ./data/<name>. */
   downloadDir: string;
 }
 
 export interface LocateOptions {
-  /** The --data-dir option; relative paths are taken from `cwd`. */
+  /** The --data-dir option: the folder of the dataset being located; relative paths are taken from `cwd`. */
   dataDir?: string | undefined;
-  /** Environment to read NETSPACE_DATA from; process.env by default. */
+  /** Environment to read the dataset's variable (NETSPACE_DATA for Fashion-MNIST) from; process.env by default. */
   env?: NodeJS.ProcessEnv | undefined;
-  /** Working directory for relative paths and ./data/fashion-mnist; process.cwd() by default. */
+  /** Working directory for relative paths and ./data/<name>; process.cwd() by default. */
   cwd?: string | undefined;
 }
 
 /**
- * Finds the data folder. A folder the user named (--data-dir, else $NETSPACE_DATA) is binding: when it lacks files
- * `dir` is null rather than quietly reading some other copy. Otherwise the first complete default folder wins.
+ * Finds the folder of `dataset` (a built-in name or a description). A folder the user named (--data-dir, else the
+ * dataset's environment variable) is binding: when it lacks files `dir` is null rather than quietly reading some
+ * other copy. Otherwise the first complete default folder wins. Unknown names are a NetspaceError.
  */
-export function locateFashionMnist(options: LocateOptions = {}): DataLocation {
+export function locateDataset(dataset: string | DatasetSpec, options: LocateOptions = {}): DataLocation {
+  const spec = datasetSpec(dataset);
   const cwd = resolve(options.cwd ?? process.cwd());
-  const envDir = (options.env ?? process.env)[DATA_DIR_ENV];
+  const envDir = (options.env ?? process.env)[spec.envVar];
   const named: Array<[DataSource, string | undefined]> = [
     ['option', options.dataDir],
     ['env', envDir === '' ? undefined : envDir],
-    ['cwd', LOCAL_DATA_DIR],
-    ['system', SYSTEM_DATA_DIR],
+    ['cwd', localDataDir(spec)],
+    ['system', spec.system?.dir],
   ];
   const candidates: DataCandidate[] = [];
   for (const [source, path] of named) {
     if (path === undefined) continue;
     const dir = resolve(cwd, path);
     if (candidates.some((c) => c.dir === dir)) continue;
-    candidates.push(inspect(dir, source));
+    candidates.push(inspect(spec, dir, source));
   }
   const first = candidates[0]!;
   const binding = first.source === 'option' || first.source === 'env';
   const chosen = binding ? (first.complete ? first : undefined) : candidates.find((c) => c.complete);
-  return { dir: chosen?.dir ?? null, candidates, downloadDir: binding ? first.dir : resolve(cwd, LOCAL_DATA_DIR) };
+  return { dir: chosen?.dir ?? null, candidates, downloadDir: binding ? first.dir : resolve(cwd, localDataDir(spec)) };
 }
 
-function inspect(dir: string, source: DataSource): DataCandidate {
-  const files = {} as Record<FileRole, string | null>;
-  for (const role of FILE_ROLES) {
-    const name = FASHION_MNIST_FILES[role].name;
-    files[role] = [`${name}.gz`, name].map((n) => join(dir, n)).find(isFile) ?? null;
-  }
-  return { dir, source, files, complete: FILE_ROLES.every((role) => files[role] !== null) };
+function inspect(spec: DatasetSpec, dir: string, source: DataSource): DataCandidate {
+  const files: Record<string, string | null> = {};
+  for (const file of dataFiles(spec)) files[file.name] = file.paths.map((p) => join(dir, p)).find(isFile) ?? null;
+  return { dir, source, files, complete: Object.values(files).every((path) => path !== null) };
 }
 
 function isFile(path: string): boolean {

@@ -1,9 +1,13 @@
 // AnyNet from a plain config: stem -> stages of bottleneck blocks with grouped convolution -> head (d2l chapter).
 import * as tf from '@tensorflow/tfjs-core';
+import { complexity } from '../space/complexity.ts';
 import { bottleneckWidth, groupCount, parseAnyNetConfig, type AnyNetConfig, type StageConfig } from '../space/config.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { BN_MOMENTUM, batchNormInfer, batchNormTrain, groupedConv2d, type OpPath } from './ops.ts';
+
+/** The most weight bytes (float32) a model may have: 2 GiB, half the wasm heap, and far beyond any design space here. */
+const MAX_WEIGHT_BYTES = 2 ** 31;
 
 /** A variable with the PyTorch-style dotted name of what it holds (e.g. "stage1.block0.conv2.weight"). */
 export interface NamedVariable {
@@ -203,6 +207,9 @@ function countParams(variables: readonly NamedVariable[], from: number): number 
  */
 export function buildAnyNet(configInput: AnyNetConfig, options: { seed?: number; ops?: OpPath } = {}): AnyNetModel {
   const config = parseAnyNetConfig(configInput);
+  // Refused before any tensor exists: counts past 2^53 (complexity throws) or weights no backend can hold.
+  const { params } = complexity(config, 1);
+  if (params * 4 > MAX_WEIGHT_BYTES) throw new NetspaceError(messages.train.tooLargeToBuild(params, MAX_WEIGHT_BYTES));
   const path = options.ops ?? 'auto';
   const b = new Builder(options.seed ?? 0, config.convBias);
   const parts: ModelPart[] = [];

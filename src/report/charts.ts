@@ -1,33 +1,17 @@
 // SweepAnalysis -> vega-lite specs, one per chart, keyed by the chart's file name. Pure: no rendering here.
-import type { TopLevelSpec } from 'vega-lite';
-import type { Config } from 'vega-lite';
+import type { Config, TopLevelSpec } from 'vega-lite';
 import type { EdfPoint } from '../analysis/edf.ts';
 import type { SweepAnalysis } from '../analysis/sweep.ts';
 import type { RunStatus } from '../core/types.ts';
+import { CHART_CONFIG, CHART_WIDTH } from './chart-style.ts';
+import { importanceChart, parallelChart, spaceSlugs } from './design-charts.ts';
 import { percent } from './format.ts';
 
 /** Chart name (also the SVG's file name without `.svg`) -> its vega-lite spec, in page order. */
 export type ChartSpecs = Record<string, TopLevelSpec>;
 
-/** Width of a single-view chart, pixels; the page scales it down to the screen. */
-export const CHART_WIDTH = 440;
+export { CHART_CONFIG, CHART_WIDTH } from './chart-style.ts';
 const CHART_HEIGHT = 260;
-
-/**
- * Shared look: generic font families only (an SVG naming a web font would fetch it or fall back unpredictably),
- * light grid, legends under the plot so that a phone-width page keeps the plot wide.
- */
-export const CHART_CONFIG: Config = {
-  font: 'sans-serif',
-  background: 'white',
-  padding: 8,
-  view: { stroke: '#ddd' },
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee', titleFontWeight: 'normal' },
-  legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 480, titleLimit: 480, orient: 'bottom', direction: 'vertical' },
-  title: { fontSize: 14, anchor: 'start', fontWeight: 'bold' },
-  header: { labelFontSize: 12, titleFontSize: 12 },
-  range: { category: { scheme: 'tableau10' } },
-};
 
 const STATUS_COLORS: Record<RunStatus, string> = {
   done: '#59a14f',
@@ -174,20 +158,30 @@ export function complexityChart(analysis: SweepAnalysis, field: 'flops' | 'param
   };
 }
 
+/** Distinct values a space needs for its loess trend line: fewer give a line through the points, not a trend. */
+const TREND_MIN_VALUES = 4;
+
 /**
  * Error against one parameter, one panel per space, with the good range of the best model (shaded from the 2.5th
- * to the 97.5th percentile, a rule at the median), as pycls's plot_values draws it.
+ * to the 97.5th percentile, a rule at the median), as pycls's plot_values draws it, and the error trend: a loess fit
+ * (Cleveland 1979, vega's loess, bandwidth 0.5) of error against the value, on the log scale for log-sampled
+ * parameters, in spaces with at least TREND_MIN_VALUES distinct values.
  */
 export function parameterChart(analysis: SweepAnalysis, index: number): TopLevelSpec {
   const param = analysis.parameters[index]!;
   const spaces = param.ranges.map((r) => r.space);
+  const trending = new Set(
+    spaces.filter((space) => !param.categorical && new Set(param.points.filter((p) => p.space === space).map((p) => p.value)).size >= TREND_MIN_VALUES),
+  );
   const rows = [
-    ...param.points.map((p) => ({ kind: 'run', space: p.space, value: p.value, error: p.error })),
+    ...param.points.map((p) => ({ kind: 'run', space: p.space, value: p.value, error: p.error, trend: trending.has(p.space) })),
     ...param.ranges.map((r) => ({ kind: 'range', space: r.space, low: r.low, median: r.median, high: r.high })),
   ];
   // nice: false keeps a log axis from stretching to the next power of ten, which squeezes the points to one side.
   const scale = param.log ? { type: 'log' as const, nice: false, padding: 8 } : { zero: false, padding: 8 };
   const x = { field: 'value', type: 'quantitative', scale, title: param.label } as const;
+  const y = { field: 'error', type: 'quantitative', axis: ERROR_AXIS, scale: { zero: false } } as const;
+  const [toFit, fromFit] = param.log ? ['log(datum.value)', 'exp(datum.fit)'] : ['datum.value', 'datum.fit'];
   return {
     ...base(`Error vs ${param.name}`),
     data: { values: rows },
@@ -212,10 +206,24 @@ export function parameterChart(analysis: SweepAnalysis, index: number): TopLevel
           mark: { type: 'point', filled: true, opacity: 0.75, size: 30 },
           encoding: {
             x,
-            y: { field: 'error', type: 'quantitative', axis: ERROR_AXIS, scale: { zero: false } },
+            y,
             color: { field: 'space', type: 'nominal', scale: { domain: analysis.edfs.map((e) => e.space) }, legend: null },
           },
         },
+        ...(trending.size === 0
+          ? []
+          : [
+              {
+                transform: [
+                  { filter: "datum.kind === 'run' && datum.trend" },
+                  { calculate: toFit, as: 'fit' },
+                  { loess: 'error', on: 'fit', bandwidth: 0.5 },
+                  { calculate: fromFit, as: 'value' },
+                ],
+                mark: { type: 'line' as const, color: '#e15759', strokeWidth: 2 },
+                encoding: { x, y },
+              },
+            ]),
       ],
     },
     resolve: { scale: { x: 'shared', y: 'shared' } },
@@ -301,6 +309,13 @@ export function chartSpecs(analysis: SweepAnalysis): ChartSpecs {
   specs['error-vs-params'] = complexityChart(analysis, 'params');
   analysis.parameters.forEach((p, i) => {
     specs[`param-${p.name}`] = parameterChart(analysis, i);
+  });
+  const spaces = analysis.designChoices.spaces;
+  spaceSlugs(spaces.map((s) => s.space)).forEach((slug, i) => {
+    const importance = importanceChart(spaces[i]!);
+    if (importance !== null) specs[`importance-${slug}`] = importance;
+    const parallel = parallelChart(spaces[i]!);
+    if (parallel !== null) specs[`parallel-${slug}`] = parallel;
   });
   const best = curvesChart(analysis, 'best');
   if (best !== null) specs['curves-best'] = best;

@@ -1,5 +1,6 @@
 // SweepAnalysis + rendered SVGs -> one self-contained HTML page (inline CSS and SVG, no script, nothing fetched).
 import type { SweepAnalysis } from '../analysis/sweep.ts';
+import { importanceCaption, spaceSlugs } from './design-charts.ts';
 import { describeConfig, describeSampled, escapeHtml as esc, pValue, percent, si, value } from './format.ts';
 
 /** What the page needs besides the analysis. */
@@ -9,6 +10,8 @@ export interface PageInput {
   charts: Record<string, string>;
   /** When the page was made, shown in its header. */
   generatedAt: Date;
+  /** Whole sections of optional analyses (a sweep's fidelity schedule: report/fidelity.ts), after the distributions. */
+  sections?: readonly string[];
 }
 
 /**
@@ -48,7 +51,7 @@ footer { margin: 2.5rem 0 1rem; }
 }
 `;
 
-function table(head: string[], rows: string[][], numeric: boolean[] = []): string {
+export function table(head: string[], rows: string[][], numeric: boolean[] = []): string {
   const cell = (tag: 'th' | 'td', text: string, i: number): string =>
     `<${tag}${numeric[i] ? ' class="num"' : ''}>${text}</${tag}>`;
   return (
@@ -75,7 +78,7 @@ function figure(name: string, svg: string, caption: string): string {
   return `<figure id="chart-${esc(name)}" data-chart="${esc(name)}"><div class="svg"${style}>${svg}</div><figcaption>${caption}</figcaption></figure>`;
 }
 
-function figures(charts: Record<string, string>, items: [name: string, caption: string][]): string {
+export function figures(charts: Record<string, string>, items: [name: string, caption: string][]): string {
   const present = items.filter(([name]) => charts[name] !== undefined);
   if (present.length === 0) return '';
   return `<div class="charts">${present.map(([name, caption]) => figure(name, charts[name]!, caption)).join('\n')}</div>`;
@@ -142,8 +145,9 @@ function rangeSection(a: SweepAnalysis): string {
   return (
     '<h3>Good ranges</h3>' +
     `<p class="small">Percentiles of the parameter value of the best run among ${percent(a.options.goodRangeSample, 0)} of the runs, ` +
-    `drawn with replacement ${a.options.goodRangeResamples} times (pycls's bootstrap). Depth is the total over stages; ` +
-    'width, g and b are the largest over stages.</p>' +
+    `drawn with replacement ${a.options.goodRangeResamples} times (pycls's bootstrap). Each space's parameters are its own, as ` +
+    'drawn (before widths are made compatible with b and g): d_i, w_i, b_i, g_i per stage, one d, w, b or g where the space ' +
+    'shares it, and RegNetX’s d (all stages), w0, wa, wm, g and b.</p>' +
     table(['parameter', 'space', 'runs', '2.5%', 'median', '97.5%'], rows, [false, false, true, true, true, true]) +
     constant
   );
@@ -155,11 +159,17 @@ function statusLine(a: SweepAnalysis): string {
 }
 
 /** The whole page. Every text from the sweep (names, spaces, configs) is escaped. */
-export function reportPage({ analysis: a, charts, generatedAt }: PageInput): string {
+export function reportPage({ analysis: a, charts, generatedAt, sections = [] }: PageInput): string {
   const band = Math.round(a.options.bandLevel * 100);
   const paramFigures: [string, string][] = a.parameters.map((p) => [
     `param-${p.name}`,
-    `Error against ${esc(p.label)}, one panel per space. Shaded: the good range (2.5th–97.5th percentile of the best run's value); black rule: its median.`,
+    `Error against ${esc(p.label)}, one panel per space. Shaded: the good range (2.5th–97.5th percentile of the best run's value); black rule: its median; ` +
+      `red line: the error trend, a loess fit of error against the value${p.log ? ' (on a log scale)' : ''} in spaces with at least four distinct values.`,
+  ]);
+  const slugs = spaceSlugs(a.designChoices.spaces.map((s) => s.space));
+  const choiceFigures: [string, string][] = a.designChoices.spaces.flatMap((s, i): [string, string][] => [
+    ...(s.importance === null ? [] : [[`importance-${slugs[i]}`, esc(importanceCaption(s, a.designChoices.options.scale))] as [string, string]]),
+    [`parallel-${slugs[i]}`, `Every finished run of ${esc(s.space)} as a line across its parameters, coloured by its error (darkest: lowest error, drawn on top). Each axis spans the parameter's range as the space samples it, on a log scale where it is sampled log-uniformly; the numbers at the ends are its low and high.`],
   ]);
   const normalized = a.normalizedEdf;
   const normalizedCaption =
@@ -198,6 +208,7 @@ ${section(
     ['edf-normalized', normalizedCaption],
   ]) + ksSection(a),
 )}
+${sections.join('\n')}
 ${section(
   'complexity',
   'Error and complexity',
@@ -206,6 +217,7 @@ ${section(
     ['error-vs-params', 'Final error against parameter count.'],
   ]),
 )}
+${section('design-choices', 'Which design choices matter', figures(charts, choiceFigures))}
 ${section('parameters', 'Which parameter values are good', figures(charts, paramFigures) + rangeSection(a))}
 ${section(
   'training',

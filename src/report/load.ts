@@ -1,6 +1,7 @@
 // Reads what a report draws from a netspace database, read-only, so it works while a sweep is writing.
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
+import { resolveDomains } from '../analysis/design-choices.ts';
 import { readStore } from '../store/store.ts';
 import type { RunRecord, SweepRecord } from '../core/types.ts';
 
@@ -25,6 +26,13 @@ export function loadSweeps(dbPath: string, names: readonly string[]): SweepRecor
     spec: { sweeps: [...names] },
     createdAt: sweeps.map((s) => s.createdAt).sort()[0]!,
     runs: sweeps.flatMap((s) => s.runs.map((r) => ({ ...r, space: `${s.name}/${r.space}` }))),
+    // Each sweep's domains as its own analysis would find them (stored, else from its spec), under the new names.
+    domains: Object.fromEntries(
+      sweeps.flatMap((s) => {
+        const { domains } = resolveDomains(s, [...new Set(s.runs.map((r) => r.space))], s.domains);
+        return [...domains].filter(([, d]) => d.source !== 'none').map(([space, d]) => [`${s.name}/${space}`, d.domains]);
+      }),
+    ),
   };
 }
 

@@ -6,6 +6,7 @@ import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { SweepRecord } from '../core/types.ts';
 import { chartSpecs, type ChartSpecs } from './charts.ts';
+import { fidelityReport } from './fidelity.ts';
 import { reportPage } from './html.ts';
 import { renderSvg } from './render.ts';
 
@@ -50,8 +51,10 @@ export interface RenderedReport {
 export async function renderReport(sweep: SweepRecord, options: ReportOptions = {}): Promise<RenderedReport> {
   const { now, ...analysisOptions } = options;
   const data = analyzeSweep(sweep, parseAnalysisOptions(analysisOptions, 'report options'));
-  const { charts, warnings } = await renderCharts(chartSpecs(data));
-  return { html: reportPage({ analysis: data, charts, generatedAt: now ?? new Date() }), charts, data, warnings };
+  const fidelity = fidelityReport(sweep, { seed: data.options.seed, resamples: data.options.bandResamples, level: data.options.bandLevel });
+  const { charts, warnings } = await renderCharts({ ...chartSpecs(data), ...fidelity?.specs });
+  const sections = fidelity === null ? [] : [fidelity.section(charts)];
+  return { html: reportPage({ analysis: data, charts, generatedAt: now ?? new Date(), sections }), charts, data, warnings };
 }
 
 /** Renders every spec to SVG, one after the other (vega views are cheap; the order keeps the page order). */

@@ -1,4 +1,6 @@
 // Analytic flops, parameters and activations of an AnyNet config, counted as pycls counts them, without a model.
+import { NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 import { bottleneckWidth, type AnyNetConfig } from './config.ts';
 
 /** What a model costs, by pycls's conventions (`pycls/models/blocks.py`, the `*_cx` functions). */
@@ -83,5 +85,9 @@ export function complexity(config: AnyNetConfig, resolution: number): Complexity
   t.flops += wIn * classes + classes;
   t.params += wIn * classes + classes;
   t.acts += classes;
+  // Every term is a product of whole numbers no larger than the total, so a total below 2^53 was counted exactly.
+  for (const field of ['flops', 'params', 'acts'] as const) {
+    if (!(t[field] <= Number.MAX_SAFE_INTEGER)) throw new NetspaceError(messages.space.tooLarge(field, t[field]));
+  }
   return { flops: t.flops, params: t.params, acts: t.acts };
 }

@@ -43,8 +43,8 @@ const STAGE_KEYS = ['depth', 'width', 'groupWidth', 'bottleneckMultiplier'] as c
 const CONFIG_DEFAULTS: Readonly<Partial<AnyNetConfig>> = Object.freeze({ inputChannels: 1, numClasses: 10, convBias: true });
 
 function positiveInteger(source: string, path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    specError(source, path, messages.spec.positiveInteger(value));
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    specError(source, path, messages.spec.positiveCount(value));
   }
   return value;
 }

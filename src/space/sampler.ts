@@ -58,7 +58,7 @@ export interface SampleOptions {
 type Candidate = { config: AnyNetConfig; sampled: Record<string, number | number[]> } | { rejectedBy: string };
 type Drawer = (rng: RandomGenerator) => Candidate;
 
-const PLURAL: Record<AnyNetParam, string> = {
+export const PLURAL: Record<AnyNetParam, string> = {
   depth: 'depths',
   width: 'widths',
   bottleneckRatio: 'bottleneckRatios',
@@ -215,6 +215,7 @@ export function parseComplexityRange(value: unknown, option: string): Complexity
 function checkRange(range: ComplexityRange, option: string): ComplexityRange {
   const [low, high] = range;
   for (const end of range) {
+    if (end !== null && end > Number.MAX_SAFE_INTEGER) throw new NetspaceError(messages.space.rangeTooLarge(option, range));
     if (end !== null && !(Number.isFinite(end) && end >= 0)) throw new NetspaceError(messages.space.rangeNegative(option, range));
   }
   if (low !== null && high !== null && low > high) throw new NetspaceError(messages.space.rangeLowAboveHigh(option, range, low, high));

@@ -14,6 +14,7 @@ export const EXPORT_COLUMNS = [
   'space',
   'configKey',
   'status',
+  'failureKind',
   'finalError',
   'bestError',
   'epochs',
@@ -22,6 +23,8 @@ export const EXPORT_COLUMNS = [
   'acts',
   'seed',
   'backend',
+  'engine',
+  'device',
   'seconds',
   'startedAt',
   'finishedAt',
@@ -51,6 +54,7 @@ function flatRow(sweep: string, run: RunRecord): Record<Column, Cell> {
     space: run.space,
     configKey: run.configKey,
     status: run.status,
+    failureKind: run.failureKind,
     finalError: run.finalError,
     bestError: bestError(run),
     epochs: run.epochs.length,
@@ -59,6 +63,8 @@ function flatRow(sweep: string, run: RunRecord): Record<Column, Cell> {
     acts: run.acts,
     seed: run.seed,
     backend: run.backend,
+    engine: run.engine,
+    device: run.device,
     seconds: run.seconds,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
@@ -101,12 +107,13 @@ function jsonSafe(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value;
 }
 
-/** A JSON array, one object per run: the flat columns, with config, sampled, settings and epochs as objects. */
+/** A JSON array, one object per run: the flat columns, with config, sampled, parameters, settings and epochs as objects. */
 export function sweepToJson(sweep: SweepRecord): string {
   const rows = sweep.runs.map((run) => ({
     ...flatRow(sweep.name, run),
     config: run.config,
     sampled: run.sampled,
+    parameters: run.parameters,
     settings: run.settings,
     epochs: run.epochs,
   }));

@@ -3,7 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { FAILURE_KINDS, RUN_STATUSES } from '../core/types.ts';
 
 /** Schema version this code writes; a database with a higher user_version is refused. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 4;
 
 /** A list of names as SQL string literals. */
 const sqlList = (names: readonly string[]): string => names.map((s) => `'${s}'`).join(', ');
@@ -117,6 +117,43 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE runs;
   ALTER TABLE runs_v2 RENAME TO runs;
   CREATE INDEX runs_by_status ON runs (sweep_id, status, id);
+  `,
+  // 3: every run's drawn parameters as a flat map named as its space's domains name them, and each space's domains as
+  // its sweep planned them (space/domains.ts). The flat map of a stored run is derived from `sampled`, as
+  // flatParameters does: the per-stage lists depths, widths, bottleneckRatios, groupWidths become d1.., w1.., b1..,
+  // g1..; depth, width, bottleneckRatio, groupWidth become d, w, b, g; w0, wa, wm keep their names. The domains of
+  // sweeps planned before cannot be derived here: none are stored for them, and the analysis derives them from the
+  // sweep's stored spec and says so in its notes (analysis/design-choices.ts); fixed models have none.
+  `
+  ALTER TABLE runs ADD COLUMN parameters TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(parameters));
+  UPDATE runs SET parameters = (
+    SELECT json_group_object(name, value) FROM (
+      SELECT (CASE s.key WHEN 'depths' THEN 'd' WHEN 'widths' THEN 'w' WHEN 'bottleneckRatios' THEN 'b'
+        WHEN 'groupWidths' THEN 'g' ELSE s.key END) || (e.key + 1) AS name, e.value AS value
+      FROM json_each(runs.sampled) s, json_each(s.value) e WHERE s.type = 'array'
+      UNION ALL
+      SELECT CASE s.key WHEN 'depth' THEN 'd' WHEN 'width' THEN 'w' WHEN 'bottleneckRatio' THEN 'b'
+        WHEN 'groupWidth' THEN 'g' ELSE s.key END, s.value
+      FROM json_each(runs.sampled) s WHERE s.type <> 'array'
+    )
+  );
+  CREATE TABLE space_domains (
+    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    space    TEXT NOT NULL,
+    domains  TEXT NOT NULL CHECK (json_valid(domains)),
+    PRIMARY KEY (sweep_id, space)
+  ) WITHOUT ROWID;
+  `,
+  // 4: the decisions of a sweep's schedule (sweep/fidelity-schedule.ts ScheduleDecision, as JSON), in the order they
+  // were made, so that a resumed sweep replays them and makes the same next ones.
+  `
+  CREATE TABLE decisions (
+    seq      INTEGER PRIMARY KEY,
+    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    decision TEXT NOT NULL CHECK (json_valid(decision))
+  );
+  CREATE INDEX decisions_by_sweep ON decisions (sweep_id, seq);
   `,
 ];
 

@@ -1,5 +1,6 @@
 // `sweep status`: counts by status, by space, the best runs so far and the latest failures, read while a sweep writes.
 import { isOwnerAlive } from './owner.ts';
+import type { FailureKind } from '../core/types.ts';
 import { readStore, type RunSummary, type StatusCounts } from './store.ts';
 
 /** A run in a status listing. */
@@ -8,6 +9,8 @@ export interface StatusRun {
   space: string;
   configKey: string;
   status: string;
+  /** What kind of failure (FailureKind) for failed and diverged runs, else null. */
+  failureKind: FailureKind | null;
   /** Top-1 validation error after the last epoch, 0..1; null unless done. */
   finalError: number | null;
   /** Epochs stored. */
@@ -28,6 +31,8 @@ export interface SweepStatus extends StatusCounts {
   /** The process that holds the sweep, if any; `alive` false when it died (a new `sweep run` takes over then). */
   owner: { pid: number; host: string; since: string; alive: boolean } | null;
   bySpace: Record<string, StatusCounts>;
+  /** Failed and diverged runs by kind (`sweep run --retry KIND` puts them back to pending). */
+  failureKinds: Partial<Record<FailureKind, number>>;
   /** Done runs with the lowest final error, best first. */
   best: StatusRun[];
   /** Latest failed or diverged runs with their reasons. */
@@ -47,6 +52,7 @@ function statusRun(r: RunSummary): StatusRun {
     space: r.space,
     configKey: r.configKey,
     status: r.status,
+    failureKind: r.failureKind,
     finalError: r.finalError,
     epochs: r.epochCount,
     flops: r.flops,
@@ -74,6 +80,7 @@ export function sweepStatus(dbPath: string, name: string, options: StatusOptions
       ...counts,
       owner: owner && { pid: owner.pid, host: owner.host, since: owner.since, alive: isOwnerAlive(owner) },
       bySpace: store.statusBySpace(name),
+      failureKinds: store.failureKinds(name),
       best: store.bestRuns(name, top).map(statusRun),
       failures: store.failedRuns(name, top).map(statusRun),
     };

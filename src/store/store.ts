@@ -1,17 +1,18 @@
 // The SQLite store: the only code that reads or writes netspace tables (WAL mode, so readers never block the writer).
-import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import type { AnyNetConfig } from '../space/config.ts';
+import { flatParameters } from '../space/domains.ts';
 import { currentOwner, isOwnerAlive, type SweepOwner } from './owner.ts';
-import { migrate, SCHEMA_VERSION, schemaVersion, type SqliteDatabase } from './schema.ts';
+import { canonicalJson } from '../core/json.ts';
+import { openDatabase, storageError } from './open.ts';
+import type { SqliteDatabase } from './schema.ts';
 import {
   countStatuses,
   type BackendName,
   type EpochRecord,
   type FailureKind,
+  type ParameterDomain,
   type RunRecord,
   type RunStatus,
   type StatusCounts,
@@ -45,6 +46,8 @@ export interface Store {
   statusCounts(name: string): StatusCounts;
   /** Counts by status for each design space of the sweep, spaces in order of first appearance. */
   statusBySpace(name: string): Record<string, StatusCounts>;
+  /** Failed and diverged runs of the sweep by FailureKind (kinds with none left out). */
+  failureKinds(name: string): Partial<Record<FailureKind, number>>;
   /** The `limit` done runs with the lowest final error, best first. */
   bestRuns(name: string, limit: number): RunSummary[];
   /** The last `limit` failed or diverged runs, newest first, for their reasons. */
@@ -57,7 +60,7 @@ export interface Store {
   // --- writers (main thread of one process only) ---
   /** Creates the sweep, or returns the existing one when its spec is equal; a different spec is refused with a
    *  NetspaceError unless `force`, which creates (or resumes) a sweep named `<name>-2`, `<name>-3`, ... */
-  openSweep(name: string, spec: unknown, options?: { force?: boolean }): { id: number; name: string; created: boolean };
+  openSweep(name: string, spec: unknown, options?: { force?: boolean; reasons?: readonly string[] }): { id: number; name: string; created: boolean };
   /**
    * Makes this process the one writer of the sweep. Refused with a NetspaceError while another live process holds
    * it; the hold of a dead process (kill -9, crash) is taken over.
@@ -65,10 +68,39 @@ export interface Store {
   claimSweep(sweepId: number, owner?: SweepOwner): void;
   /** Lets go of the sweep if `owner` holds it. */
   releaseSweep(sweepId: number, owner?: SweepOwner): void;
-  /** INSERT OR IGNORE on UNIQUE(sweep_id, config_key); returns how many were new. */
+  /**
+   * INSERT OR IGNORE on UNIQUE(sweep_id, config_key); returns how many were new. Each run's `parameters` are stored
+   * as flatParameters(sampled).
+   */
   addRuns(sweepId: number, runs: NewRun[]): number;
+  /**
+   * Failed runs (`kinds` 'failed': every failed run; or those of the given kinds, diverged runs included when
+   * 'diverged' is named) go back to pending, their reason cleared; they start afresh. Returns how many.
+   */
+  retryRuns(sweepId: number, kinds: readonly FailureKind[] | 'failed'): number;
+  /** Stores each space's parameter domains (space name -> domains) unless the sweep holds that space's already. */
+  addDomains(sweepId: number, domains: Readonly<Record<string, ParameterDomain[]>>): void;
   /** Runs left `running` by a dead process go back to pending; returns how many. */
   resetRunning(sweepId: number): number;
+  /** Every run of the sweep with its epochs, by id (schedules need the paused and finished ones too). */
+  allRuns(sweepId: number): RunRecord[];
+  /** The schedule decisions of the sweep (JSON as recorded), in the order they were made. */
+  decisions(sweepId: number): unknown[];
+  /** Appends schedule decisions (each names its run by `runId`), in order, in one transaction. */
+  recordDecisions(sweepId: number, decisions: readonly { runId: number }[]): void;
+  /**
+   * A run that is on no worker (paused at a rung, or pending after a restart) stopped for good by its schedule:
+   * status `stopped`, its epochs kept, final error that of its last epoch; its checkpoint is kept like a done run's.
+   */
+  stopIdle(runId: number): void;
+  /**
+   * The sweep's spec replaced by a grown one (more runs, a wider band, more epochs: sweep/grow.ts decides), and, when
+   * `epochs` is given, every run's planned epochs raised to it: finished runs with fewer go back to pending and
+   * continue from their final checkpoint. Returns how many finished runs were reopened.
+   */
+  growSweep(sweepId: number, spec: unknown, epochs: number | null): number;
+  /** The stored spec of sweep `name`, or null when there is no such sweep. */
+  storedSpec(name: string): { id: number; spec: unknown } | null;
   /** Next pending runs, oldest first. */
   pendingRuns(sweepId: number, limit?: number): RunRecord[];
   /**
@@ -85,35 +117,15 @@ export interface Store {
   recordEpoch(runId: number, epoch: EpochRecord, checkpoint: Uint8Array | null): boolean;
   /**
    * running -> done | stopped | paused | failed | diverged, with the epochs of the result not stored yet and the kind
-   * of a failure; the checkpoint is dropped, but for a paused run, which continues from it when promoted.
+   * of a failure. The checkpoint of a failed or diverged run is dropped; the others keep theirs (the trained model).
    */
   finishRun(runId: number, result: TrainResult): void;
   /** Back to pending (Ctrl-C on an in-flight run); keeps its epochs and checkpoint so it resumes. */
   releaseRun(runId: number): void;
 }
 
-const BUSY_TIMEOUT_MS = 10_000;
-
 // ---------------------------------------------------------------------------------------------------------------
 // JSON helpers
-
-/** JSON with object keys sorted at every depth, so that equal specs give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
 
 /** Up to `max` paths where two JSON values differ, each as `path: old -> new`. */
 export function jsonDiff(before: unknown, after: unknown, max = 3, path = ''): string[] {
@@ -155,6 +167,7 @@ interface RunRow {
   config_key: string;
   config: string;
   sampled: string;
+  parameters: string;
   flops: number;
   params: number;
   acts: number;
@@ -193,7 +206,7 @@ interface SweepRow {
   owner_since: string | null;
 }
 
-const RUN_COLUMNS = `id, sweep_id, space, config_key, config, sampled, flops, params, acts, seed, settings, status,
+const RUN_COLUMNS = `id, sweep_id, space, config_key, config, sampled, parameters, flops, params, acts, seed, settings, status,
   error_text, failure_kind, backend, engine, device, started_at, finished_at, seconds, final_error`;
 
 /** NULL comes back from SQLite where NaN went in. */
@@ -220,6 +233,7 @@ function toRunSummary(row: RunRow): Omit<RunRecord, 'epochs'> {
     configKey: row.config_key,
     config: JSON.parse(row.config) as AnyNetConfig,
     sampled: JSON.parse(row.sampled) as Record<string, number | number[]>,
+    parameters: JSON.parse(row.parameters) as Record<string, number>,
     flops: row.flops,
     params: row.params,
     acts: row.acts,
@@ -240,42 +254,13 @@ function toRunSummary(row: RunRow): Omit<RunRecord, 'epochs'> {
 
 const now = (): string => new Date().toISOString();
 
+/** A `running` row shown as the pending run it is once its process has ended (see SqliteStore #orphaned). */
+function asPending<T extends { status: RunStatus }>(row: T): T {
+  return row.status === 'running' ? { ...row, status: 'pending' } : row;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Opening
-
-function openDatabase(path: string, readonly: boolean): SqliteDatabase {
-  if (readonly && !existsSync(path)) throw new NetspaceError(messages.store.missingFile(path));
-  if (!readonly) {
-    const dir = dirname(path);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new NetspaceError(messages.store.noFolder(path, dir));
-    }
-  }
-  let db: Database.Database;
-  try {
-    db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
-  } catch (error) {
-    throw new NetspaceError(messages.store.cannotOpen(path, (error as Error).message));
-  }
-  try {
-    if (!readonly) {
-      // WAL: readers (status, report) never block the sweep's writes. synchronous=NORMAL keeps every committed
-      // transaction through a killed process (only an OS crash can lose the last ones), at a fraction of FULL's fsyncs.
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      migrate(db);
-    }
-    const version = schemaVersion(db);
-    if (version === 0) throw new NetspaceError(messages.store.noTables(path));
-    if (version > SCHEMA_VERSION) throw new NetspaceError(messages.store.newerSchema(path, version, SCHEMA_VERSION));
-  } catch (error) {
-    db.close();
-    if (error instanceof NetspaceError) throw error;
-    throw new NetspaceError(messages.store.notDatabase(path, (error as Error).message));
-  }
-  return db;
-}
 
 /**
  * Opens (and, unless `readonly`, creates and migrates) a netspace database. Readers may open it read-only from any
@@ -342,21 +327,24 @@ class SqliteStore implements Store {
           `SELECT e.* FROM epochs e JOIN runs r ON r.id = e.run_id WHERE r.sweep_id = ? ORDER BY e.run_id, e.epoch`,
         )
         .all(sweep.id) as EpochRow[];
-      return { sweep, runs, epochRows };
+      const domainRows = this.#db.prepare('SELECT space, domains FROM space_domains WHERE sweep_id = ?').all(sweep.id) as { space: string; domains: string }[];
+      return { sweep, runs, epochRows, domainRows };
     });
-    const { sweep, runs, epochRows } = read.deferred();
+    const { sweep, runs, epochRows, domainRows } = read.deferred();
     const byRun = new Map<number, EpochRecord[]>();
     for (const row of epochRows) {
       const list = byRun.get(row.run_id) ?? [];
       list.push(toEpoch(row));
       byRun.set(row.run_id, list);
     }
+    const orphaned = this.#orphaned(sweep);
     return {
       id: sweep.id,
       name: sweep.name,
       spec: JSON.parse(sweep.spec) as unknown,
       createdAt: sweep.created_at,
-      runs: runs.map((r) => ({ ...toRunSummary(r), epochs: byRun.get(r.id) ?? [] })),
+      runs: runs.map((r) => ({ ...toRunSummary(orphaned ? asPending(r) : r), epochs: byRun.get(r.id) ?? [] })),
+      domains: Object.fromEntries(domainRows.map((d) => [d.space, JSON.parse(d.domains) as ParameterDomain[]])),
     };
   }
 
@@ -365,7 +353,25 @@ class SqliteStore implements Store {
     const rows = this.#db
       .prepare('SELECT status, COUNT(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status')
       .all(sweep.id) as { status: RunStatus; n: number }[];
-    return countStatuses(rows);
+    return countStatuses(this.#orphaned(sweep) ? rows.map(asPending) : rows);
+  }
+
+  /**
+   * Whether the sweep's `running` runs have nobody training them: the process that held the sweep has ended (kill -9,
+   * a crash) without letting go. Readers then count and show them as pending, which is what the next `sweep run`
+   * makes of them, so that status and report agree.
+   */
+  #orphaned(sweep: SweepRow): boolean {
+    if (sweep.owner_pid === null) return false;
+    return !isOwnerAlive({ pid: sweep.owner_pid, host: sweep.owner_host ?? '', token: sweep.owner_token ?? '' });
+  }
+
+  failureKinds(name: string): Partial<Record<FailureKind, number>> {
+    const sweep = this.#sweepRow(name);
+    const rows = this.#db
+      .prepare(`SELECT failure_kind AS kind, COUNT(*) AS n FROM runs WHERE sweep_id = ? AND failure_kind IS NOT NULL GROUP BY failure_kind ORDER BY failure_kind`)
+      .all(sweep.id) as { kind: FailureKind; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 
   statusBySpace(name: string): Record<string, StatusCounts> {
@@ -376,7 +382,7 @@ class SqliteStore implements Store {
          GROUP BY space, status ORDER BY first`,
       )
       .all(sweep.id) as { space: string; status: RunStatus; n: number }[];
-    return countStatuses(rows, (row) => row.space);
+    return countStatuses(this.#orphaned(sweep) ? rows.map(asPending) : rows, (row) => row.space);
   }
 
   bestRuns(name: string, limit: number): RunSummary[] {
@@ -429,7 +435,7 @@ class SqliteStore implements Store {
 
   // --- writers ---------------------------------------------------------------------------------------------
 
-  openSweep(name: string, spec: unknown, options: { force?: boolean } = {}): { id: number; name: string; created: boolean } {
+  openSweep(name: string, spec: unknown, options: { force?: boolean; reasons?: readonly string[] } = {}): { id: number; name: string; created: boolean } {
     const text = canonicalJson(spec);
     const find = this.#db.prepare('SELECT id, spec FROM sweeps WHERE name = ?');
     const insert = this.#db.prepare('INSERT INTO sweeps (name, spec, created_at) VALUES (?, ?, ?)');
@@ -445,7 +451,8 @@ class SqliteStore implements Store {
         if (other !== undefined && other.spec === text) return { id: other.id, name: forked, created: false };
         if (other !== undefined) continue;
         if (!options.force) {
-          throw new NetspaceError(messages.store.specChanged(name, this.path, jsonDiff(JSON.parse(existing.spec), JSON.parse(text)), forked));
+          const reasons = options.reasons ?? jsonDiff(JSON.parse(existing.spec), JSON.parse(text));
+          throw new NetspaceError(messages.store.specChanged(name, this.path, reasons, forked));
         }
         return { id: Number(insert.run(forked, text, now()).lastInsertRowid), name: forked, created: true };
       }
@@ -480,8 +487,8 @@ class SqliteStore implements Store {
 
   addRuns(sweepId: number, runs: NewRun[]): number {
     const insert = this.#db.prepare(
-      `INSERT OR IGNORE INTO runs (sweep_id, space, config_key, config, sampled, flops, params, acts, seed, settings)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO runs (sweep_id, space, config_key, config, sampled, parameters, flops, params, acts, seed, settings)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const add = this.#db.transaction((list: NewRun[]) => {
       let added = 0;
@@ -492,6 +499,7 @@ class SqliteStore implements Store {
           r.configKey,
           JSON.stringify(r.config),
           JSON.stringify(r.sampled),
+          JSON.stringify(flatParameters(r.sampled)),
           r.flops,
           r.params,
           r.acts,
@@ -505,8 +513,77 @@ class SqliteStore implements Store {
     return add.immediate(runs);
   }
 
+  retryRuns(sweepId: number, kinds: readonly FailureKind[] | 'failed'): number {
+    const which = kinds === 'failed' ? `status = 'failed'` : `status IN ('failed', 'diverged') AND failure_kind IN (${kinds.map(() => '?').join(', ')})`;
+    const retry = this.#db.transaction(() => {
+      const ids = (this.#db.prepare(`SELECT id FROM runs WHERE sweep_id = ? AND ${which}`).all(sweepId, ...(kinds === 'failed' ? [] : kinds)) as { id: number }[]).map((r) => r.id);
+      for (const id of ids) {
+        this.#db.prepare('DELETE FROM epochs WHERE run_id = ?').run(id);
+        this.#db
+          .prepare(`UPDATE runs SET status = 'pending', error_text = NULL, failure_kind = NULL, finished_at = NULL, seconds = NULL, final_error = NULL WHERE id = ?`)
+          .run(id);
+      }
+      return ids.length;
+    });
+    return retry.immediate();
+  }
+
+  addDomains(sweepId: number, domains: Readonly<Record<string, ParameterDomain[]>>): void {
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO space_domains (sweep_id, space, domains) VALUES (?, ?, ?)');
+    const add = this.#db.transaction(() => {
+      for (const [space, list] of Object.entries(domains)) insert.run(sweepId, space, JSON.stringify(list));
+    });
+    add.immediate();
+  }
+
   resetRunning(sweepId: number): number {
     return this.#db.prepare(`UPDATE runs SET status = 'pending' WHERE sweep_id = ? AND status = 'running'`).run(sweepId).changes;
+  }
+
+  allRuns(sweepId: number): RunRecord[] {
+    const rows = this.#db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE sweep_id = ? ORDER BY id`).all(sweepId) as RunRow[];
+    return rows.map((r) => ({ ...toRunSummary(r), epochs: this.#epochsOf(r.id) }));
+  }
+
+  decisions(sweepId: number): unknown[] {
+    const rows = this.#db.prepare('SELECT decision FROM decisions WHERE sweep_id = ? ORDER BY seq').all(sweepId) as { decision: string }[];
+    return rows.map((r) => JSON.parse(r.decision) as unknown);
+  }
+
+  recordDecisions(sweepId: number, decisions: readonly { runId: number }[]): void {
+    const insert = this.#db.prepare('INSERT INTO decisions (sweep_id, run_id, decision) VALUES (?, ?, ?)');
+    this.#db.transaction(() => {
+      for (const d of decisions) insert.run(sweepId, d.runId, JSON.stringify(d));
+    }).immediate();
+  }
+
+  stopIdle(runId: number): void {
+    this.#db
+      .prepare(
+        `UPDATE runs SET status = 'stopped', finished_at = ?, final_error = (SELECT 1 - val_accuracy FROM epochs e
+         WHERE e.run_id = runs.id ORDER BY e.epoch DESC LIMIT 1) WHERE id = ? AND status IN ('pending', 'paused')`,
+      )
+      .run(now(), runId);
+  }
+
+  growSweep(sweepId: number, spec: unknown, epochs: number | null): number {
+    const grow = this.#db.transaction(() => {
+      this.#db.prepare('UPDATE sweeps SET spec = ? WHERE id = ?').run(canonicalJson(spec), sweepId);
+      if (epochs === null) return 0;
+      this.#db.prepare(`UPDATE runs SET settings = json_set(settings, '$.epochs', ?) WHERE sweep_id = ?`).run(epochs, sweepId);
+      return this.#db
+        .prepare(
+          `UPDATE runs SET status = 'pending', finished_at = NULL, final_error = NULL
+           WHERE sweep_id = ? AND status = 'done' AND (SELECT COUNT(*) FROM epochs e WHERE e.run_id = runs.id) < ?`,
+        )
+        .run(sweepId, epochs).changes;
+    });
+    return grow.immediate();
+  }
+
+  storedSpec(name: string): { id: number; spec: unknown } | null {
+    const row = this.#db.prepare('SELECT id, spec FROM sweeps WHERE name = ?').get(name) as { id: number; spec: string } | undefined;
+    return row === undefined ? null : { id: row.id, spec: JSON.parse(row.spec) as unknown };
   }
 
   pendingRuns(sweepId: number, limit = -1): RunRecord[] {
@@ -598,8 +675,9 @@ class SqliteStore implements Store {
           result.status === 'done' || result.status === 'stopped' ? finiteOrNull(result.finalError) : null,
           runId,
         );
-      // A paused run continues from its checkpoint when promoted; every other end drops it.
-      if (result.status !== 'paused') this.#db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId);
+      // A run that ended well keeps its final checkpoint: the trained model (export-model), and where it continues
+      // when a grown sweep asks for more epochs or its schedule promotes it. A failed run's is of no use.
+      if (result.status === 'failed' || result.status === 'diverged') this.#db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId);
     });
     finish.immediate();
   }
@@ -607,4 +685,21 @@ class SqliteStore implements Store {
   releaseRun(runId: number): void {
     this.#db.prepare(`UPDATE runs SET status = 'pending' WHERE id = ? AND status = 'running'`).run(runId);
   }
+}
+
+// Every method but close turns SQLite's storage errors (disk full, read-only, I/O error, busy, damage) into the
+// NetspaceError of their kind (store/open.ts storageError), so that a sweep that meets one stops with a message and
+// its exit code instead of a stack trace. Other errors pass through unchanged.
+for (const name of Object.getOwnPropertyNames(SqliteStore.prototype) as (keyof SqliteStore)[]) {
+  const method = SqliteStore.prototype[name];
+  if (name === 'close' || typeof method !== 'function') continue;
+  Object.defineProperty(SqliteStore.prototype, name, {
+    value: function (this: SqliteStore, ...args: unknown[]): unknown {
+      try {
+        return (method as (...a: unknown[]) => unknown).apply(this, args);
+      } catch (error) {
+        throw storageError(this.path, error) ?? error;
+      }
+    },
+  });
 }

@@ -19,8 +19,11 @@ import { canonicalKey } from '../space/key.ts';
 import { parseComplexityRange, sampleConfigs } from '../space/sampler.ts';
 import { parseSpaceSpec, type SpaceSpec } from '../space/spec.ts';
 import type { NewRun } from '../store/store.ts';
+import { spaceDomains, type ParameterDomain } from '../space/domains.ts';
 import type { TrainSettings } from '../core/types.ts';
+import { DATASETS, DEFAULT_DATASET, type DatasetName, type DatasetSpec } from '../data/datasets.ts';
 import { parseTrainSettings, TRAIN_DEFAULTS } from '../train/settings.ts';
+import { parseFidelitySpec, scheduledTrainEpochs, type FidelitySpec } from './fidelity-spec.ts';
 
 /** A complexity bound pair: [low, high], either end null for open. Units as counted by src/space/complexity.ts. */
 export type Range = [number | null, number | null];
@@ -57,6 +60,11 @@ export interface SweepSpec {
   /** Band that every sampled config must lie in (fixed models are not filtered). */
   complexity: { flops: Range; params: Range; acts: Range };
   train: TrainSettings;
+  /**
+   * A multi-fidelity schedule (sweep/fidelity-spec.ts): ASHA within each space, or the fidelity check. Absent: every
+   * run trains its `train.epochs`. (Only set when given, so that sweeps without one keep their identity.)
+   */
+  fidelity?: FidelitySpec;
   /** Backend the workers load; 'auto' takes tensorflow when it loads, else wasm. */
   backend: BackendRequest;
   /** Threads; 'auto' is one per core on CPU backends, one with tensorflow (see TENSORFLOW_MAX_WORKERS). */
@@ -66,7 +74,7 @@ export interface SweepSpec {
 /** Training defaults of a sweep (train/settings.ts TRAIN_DEFAULTS). */
 export const SWEEP_TRAIN_DEFAULTS: Readonly<TrainSettings> = TRAIN_DEFAULTS;
 
-const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'spaces', 'complexity', 'train', 'workers'] as const;
+const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'dataset', 'spaces', 'complexity', 'train', 'fidelity', 'workers'] as const;
 const SPACE_ENTRY_KEYS = ['space', 'model', 'name', 'n'] as const;
 const COMPLEXITY_KEYS = ['flops', 'params', 'acts'] as const;
 const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'recipe', 'backend'] as const;
@@ -100,16 +108,27 @@ function resolveSpace(source: string, path: string, value: unknown, baseDir: str
   return parseSpaceSpec(value, `${source}: ${path}`);
 }
 
-function resolveModel(source: string, path: string, value: unknown): { config: AnyNetConfig; name: string } {
+function resolveModel(source: string, path: string, value: unknown): { config: AnyNetConfig; name: string; preset: boolean } {
   if (typeof value === 'string') {
     const preset = PRESETS[value.toLowerCase()];
     if (preset === undefined) specError(source, path, messages.spec.notPresetName(value, Object.keys(PRESETS)));
-    return { config: structuredClone(preset) as AnyNetConfig, name: value.toLowerCase() };
+    return { config: structuredClone(preset) as AnyNetConfig, name: value.toLowerCase(), preset: true };
   }
-  return { config: parseAnyNetConfig(value, `${source}: ${path}`), name: 'model' };
+  return { config: parseAnyNetConfig(value, `${source}: ${path}`), name: 'model', preset: false };
 }
 
-function parseEntry(source: string, path: string, value: unknown, baseDir: string): SweepEntry {
+/**
+ * `config` fitted to `dataset`'s images and classes: a preset takes them; a config of the user's that states other
+ * ones is refused (`where` names it), since its first and last layers would not fit the data.
+ */
+export function configForDataset(config: AnyNetConfig, dataset: DatasetSpec, preset: boolean, where: string): AnyNetConfig {
+  const fitted = { ...config, inputChannels: dataset.channels, numClasses: dataset.classNames.length };
+  if (preset || (config.inputChannels === fitted.inputChannels && config.numClasses === fitted.numClasses)) return fitted;
+  throw new NetspaceError(messages.spec.configDoesNotFitData(where, config.inputChannels, config.numClasses, dataset.name, fitted.inputChannels, fitted.numClasses));
+}
+
+/** One entry of `spaces`, fitted to `dataset` (its spaces and presets take the data's channels and classes). */
+function parseEntry(source: string, path: string, value: unknown, baseDir: string, dataset: DatasetSpec): SweepEntry {
   if (!isRecord(value)) specError(source, path, messages.spec.notEntry(value));
   checkKeys(source, path, value, SPACE_ENTRY_KEYS);
   if ((value.space === undefined) === (value.model === undefined)) {
@@ -123,21 +142,23 @@ function parseEntry(source: string, path: string, value: unknown, baseDir: strin
   if (value.space !== undefined) {
     const space = resolveSpace(source, `${path}.space`, value.space, baseDir);
     const name = (given as string | undefined) ?? space.name;
-    return { kind: 'space', name, space: { ...space, name }, n };
+    return { kind: 'space', name, space: { ...space, name, inputChannels: dataset.channels, numClasses: dataset.classNames.length }, n };
   }
   const model = resolveModel(source, `${path}.model`, value.model);
-  return { kind: 'model', name: (given as string | undefined) ?? model.name, config: model.config, n };
+  const config = configForDataset(model.config, dataset, model.preset, `${source}: ${path}.model`);
+  return { kind: 'model', name: (given as string | undefined) ?? model.name, config, n };
 }
 
-function parseTrain(source: string, value: unknown): { train: TrainSettings; backend: BackendRequest } {
-  if (value === undefined) return { train: { ...SWEEP_TRAIN_DEFAULTS }, backend: 'auto' };
-  if (!isRecord(value)) specError(source, 'train', messages.spec.notTrain(value));
-  checkKeys(source, 'train', value, TRAIN_KEYS);
-  const { backend = 'auto', ...settings } = value;
+/** The `train` section and the top-level `dataset`, through the one settings parser. */
+function parseTrain(source: string, value: unknown, dataset: unknown): { train: TrainSettings; backend: BackendRequest } {
+  if (value !== undefined && !isRecord(value)) specError(source, 'train', messages.spec.notTrain(value));
+  const section = (value ?? {}) as Record<string, unknown>;
+  checkKeys(source, 'train', section, TRAIN_KEYS);
+  const { backend = 'auto', ...settings } = section;
   if (typeof backend !== 'string' || !(BACKEND_REQUESTS as readonly string[]).includes(backend)) {
     specError(source, 'train.backend', messages.spec.oneOf(backend, BACKEND_REQUESTS));
   }
-  return { train: parseTrainSettings(settings, SWEEP_TRAIN_DEFAULTS, { kind: 'spec', source }), backend: backend as BackendRequest };
+  return { train: parseTrainSettings({ ...settings, dataset }, SWEEP_TRAIN_DEFAULTS, { kind: 'spec', source }), backend: backend as BackendRequest };
 }
 
 /**
@@ -166,7 +187,13 @@ export function parseSweepSpec(value: unknown, source: string, baseDir = '.'): S
   if (!Array.isArray(value.spaces) || value.spaces.length === 0) {
     specError(source, 'spaces', messages.spec.entryList(value.spaces));
   }
-  const spaces = value.spaces.map((entry: unknown, i: number) => parseEntry(source, `spaces[${i}]`, entry, baseDir));
+  const fidelity = value.fidelity === undefined ? undefined : parseFidelitySpec(value.fidelity, source, seed);
+  // A schedule decides how far runs train: its top fidelity, which `train.epochs` may state but not contradict.
+  const rawEpochs = isRecord(value.train) ? value.train.epochs : undefined;
+  const scheduled = fidelity === undefined ? {} : { epochs: scheduledTrainEpochs(fidelity, rawEpochs, source) };
+  const { train, backend } = parseTrain(source, isRecord(value.train) || value.train === undefined ? { ...(value.train as object | undefined), ...scheduled } : value.train, value.dataset);
+  const dataset = DATASETS[(train.dataset ?? DEFAULT_DATASET) as DatasetName];
+  const spaces = value.spaces.map((entry: unknown, i: number) => parseEntry(source, `spaces[${i}]`, entry, baseDir, dataset));
   spaces.forEach((entry, i) => {
     const first = spaces.findIndex((other) => other.name === entry.name);
     if (first !== i) specError(source, `spaces[${i}]`, messages.spec.sameEntryName(entry.name, first));
@@ -179,9 +206,8 @@ export function parseSweepSpec(value: unknown, source: string, baseDir = '.'): S
     params: range(source, 'complexity.params', rawComplexity.params),
     acts: range(source, 'complexity.acts', rawComplexity.acts),
   };
-  const { train, backend } = parseTrain(source, value.train);
   const workers = value.workers === undefined || value.workers === 'auto' ? 'auto' : integer(source, 'workers', value.workers, 1, 256);
-  return { kind: 'sweep', name, description, seed, spaces, complexity, train, backend, workers };
+  return { kind: 'sweep', name, description, seed, spaces, complexity, train, ...(fidelity === undefined ? {} : { fidelity }), backend, workers };
 }
 
 /** Reads and validates a sweep spec file (.yaml, .yml or .json). */
@@ -240,6 +266,11 @@ export function planRuns(spec: SweepSpec): NewRun[] {
   const longest = Math.max(...perEntry.map((list) => list.length));
   for (let i = 0; i < longest; i++) for (const list of perEntry) if (i < list.length) runs.push(list[i]!);
   return runs;
+}
+
+/** The parameter domains of every space entry, by entry name (fixed models have none): stored with the sweep. */
+export function planDomains(spec: SweepSpec): Record<string, ParameterDomain[]> {
+  return Object.fromEntries(spec.spaces.flatMap((entry) => (entry.kind === 'space' ? [[entry.name, spaceDomains(entry.space)]] : [])));
 }
 
 /** Whether the optional tfjs-node-gpu package is there to give 'auto' the tensorflow backend. */

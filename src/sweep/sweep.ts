@@ -1,21 +1,23 @@
 // Runs a sweep: plan the runs, store them, train the pending ones in the pool, commit every epoch as it ends.
-import { loadFashionMnist } from '../data/index.ts';
+import { DATASETS, DEFAULT_DATASET, loadDataset, type DatasetName, type DatasetSpec } from '../data/index.ts';
 import { si } from '../core/format.ts';
 import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { openStore, type StatusCounts, type Store } from '../store/store.ts';
-import type { RunRecord, TrainResult } from '../core/types.ts';
+import type { FailureKind, RunRecord, TrainResult } from '../core/types.ts';
 import { PoolClosedError, TrainPool, WorkerStartupError, type TrainPoolOptions } from '../train/pool.ts';
-import { SPLIT_IMAGES } from '../data/files.ts';
 import { checkSettingsForData, type DataLimits, type SettingsOrigin } from '../train/settings.ts';
 import { checkPlan } from './checks.ts';
+import { classifyChange } from './grow.ts';
+import { fidelityScheduler, type ScheduleDecision } from './fidelity-schedule.ts';
 import { SILENT_PROGRESS, type ProgressEvent, type ProgressReporter } from './progress.ts';
 import { queueScheduler, type Scheduler } from './schedule.ts';
 import {
   TENSORFLOW_MAX_WORKERS,
   defaultWorkers,
   loadSweepSpec,
+  planDomains,
   planRuns,
   sweepIdentity,
   usesTensorflow,
@@ -29,9 +31,14 @@ export interface RunSweepOptions {
   workers?: number;
   /** Backend, overriding the spec's `train.backend`. */
   backend?: BackendRequest;
+  /**
+   * Put failed runs back to pending before training: 'failed' for every failed run, or a list of FailureKinds (with
+   * 'diverged', diverged runs too).
+   */
+  retry?: readonly FailureKind[] | 'failed';
   /** Start a new sweep `<name>-2` (...) when the spec differs from the stored sweep of that name. */
   force?: boolean;
-  /** Fashion-MNIST folder (see loadFashionMnist); downloads are allowed unless `download` is false. */
+  /** The dataset's folder (see loadDataset); downloads are allowed unless `download` is false. */
   dataDir?: string;
   download?: boolean;
   /** Where progress goes (default: nowhere; the CLI passes its bars or lines). */
@@ -58,6 +65,13 @@ export interface SweepSummary {
   added: number;
   /** Runs found `running` from a dead process and put back to pending. */
   reset: number;
+  /** Failed runs put back to pending by `retry`. */
+  retried: number;
+  /**
+   * When the spec grew the stored sweep (sweep/grow.ts): what grew, in words, and how many finished runs went back
+   * to pending to train more epochs. Null otherwise.
+   */
+  grown: { additions: string[]; reopened: number } | null;
   /** Runs this process finished (done, failed or diverged). */
   trained: number;
   counts: StatusCounts;
@@ -71,8 +85,15 @@ export interface SweepSummary {
   modelsPerHour: number;
 }
 
-/** The published Fashion-MNIST splits, for the checks made before the data is loaded. */
-const FASHION_MNIST_LIMITS: DataLimits = { name: 'Fashion-MNIST', trainImages: SPLIT_IMAGES.train, testImages: SPLIT_IMAGES.test };
+/** The dataset a sweep trains on. */
+function datasetOf(spec: SweepSpec): DatasetName {
+  return (spec.train.dataset ?? DEFAULT_DATASET) as DatasetName;
+}
+
+/** A dataset's published splits, for the checks made before its files are read. */
+function dataLimits(dataset: DatasetSpec): DataLimits {
+  return { name: dataset.title, trainImages: dataset.trainCount, testImages: dataset.testCount };
+}
 
 function runLabel(run: RunRecord): string {
   return `${run.space} (${si(run.flops)} flops, ${si(run.params)} params)`;
@@ -105,17 +126,36 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
   }
   const planned = planRuns(parsed);
   const origin = options.origin ?? { kind: 'spec', source: typeof spec === 'string' ? spec : 'the sweep spec' };
-  checkPlan(planned, FASHION_MNIST_LIMITS, origin, backend === 'wasm' || (backend === 'auto' && !usesTensorflow('auto')));
+  checkPlan(planned, dataLimits(DATASETS[datasetOf(parsed)]), origin, backend === 'wasm' || (backend === 'auto' && !usesTensorflow('auto')));
   const store = openStore(options.db);
   try {
-    const sweep = store.openSweep(parsed.name, sweepIdentity(parsed), { force: options.force ?? false });
+    const identity = sweepIdentity(parsed);
+    const stored = store.storedSpec(parsed.name);
+    const change = stored === null ? null : classifyChange(stored.spec, identity);
+    const sweep =
+      change?.kind === 'grow'
+        ? { id: stored!.id, name: parsed.name, created: false }
+        : store.openSweep(parsed.name, identity, { force: options.force ?? false, ...(change?.kind === 'changed' ? { reasons: change.reasons } : {}) });
     store.claimSweep(sweep.id);
+    let failed = false;
     try {
+      // Grown in place only once this process holds the sweep: finished runs stay, and with more epochs they continue.
+      const grown = change?.kind === 'grow' ? { additions: change.additions, reopened: store.growSweep(sweep.id, identity, change.epochs) } : null;
       const reset = store.resetRunning(sweep.id);
+      const retried = options.retry === undefined ? 0 : store.retryRuns(sweep.id, options.retry);
       const added = store.addRuns(sweep.id, planned);
-      return await trainPending(store, { ...sweep, reset, added }, parsed, backend, { ...options, origin });
+      store.addDomains(sweep.id, planDomains(parsed));
+      return await trainPending(store, { ...sweep, reset, retried, added, grown }, parsed, backend, { ...options, origin });
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      store.releaseSweep(sweep.id);
+      // A store that cannot write keeps the hold, which the next run takes over once this process has ended.
+      try {
+        store.releaseSweep(sweep.id);
+      } catch (error) {
+        if (!failed) throw error;
+      }
     }
   } finally {
     store.close();
@@ -127,7 +167,9 @@ interface OpenedSweep {
   name: string;
   created: boolean;
   reset: number;
+  retried: number;
   added: number;
+  grown: SweepSummary['grown'];
 }
 
 /**
@@ -198,21 +240,36 @@ async function drain(
   if (failure) throw failure.reason;
 }
 
-/** What trainRun needs besides the run: where to store, whom to ask, whom to tell. */
+/** What trainRun needs besides the run: where to store, whom to ask, whom to tell, and how to stop the sweep. */
 interface RunContext {
   store: Store;
   pool: TrainPool;
   scheduler: Scheduler;
   progress: ProgressReporter;
   backend: BackendRequest;
+  /** Stops the whole sweep for `error` (the first one counts): a thread that cannot train, a store that cannot write. */
+  stop(error: unknown): void;
+  /** Whether the sweep is stopping (an error, Ctrl-C): results that arrive now are not stored as ends. */
+  stopping(): boolean;
+}
+
+/** Back to pending, if the store still takes writes; a sweep run again resets what this leaves `running`. */
+function release(ctx: RunContext, run: RunRecord): void {
+  try {
+    ctx.store.releaseRun(run.id);
+  } catch {
+    // The store's trouble is already the sweep's error; the next `sweep run` takes the run over from this process.
+  }
+  ctx.scheduler.ended(run, null);
 }
 
 /**
  * Trains one run on a pool thread and stores it as it goes: its resume point, each epoch with its checkpoint (then
  * the scheduler decides whether it goes on), and its end. Returns the result, or null when the run went back to
- * pending (the pool closed, or a thread could not start: then `fatal` holds why).
+ * pending (Ctrl-C, or the sweep is stopping for an error, which `ctx.stop` was given). Never throws for a store that
+ * fails mid-run: the epoch is lost, the run is released, and the sweep stops.
  */
-async function trainRun(ctx: RunContext, slot: number, run: RunRecord, fatal: (reason: string) => void): Promise<TrainResult | null> {
+async function trainRun(ctx: RunContext, slot: number, run: RunRecord): Promise<TrainResult | null> {
   const { store, progress } = ctx;
   const resume = store.takeResumePoint(run.id);
   store.markRunning(run.id, ctx.backend === 'auto' ? null : ctx.backend);
@@ -224,20 +281,27 @@ async function trainRun(ctx: RunContext, slot: number, run: RunRecord, fatal: (r
     const result = await ctx.pool.run(run.id, run.configKey, request, {
       onBatch: (p) => progress.emit({ type: 'batch', worker: slot, runId: run.id, epochs, ...p }),
       onEpoch: (record, checkpoint) => {
-        if (!store.recordEpoch(run.id, record, checkpoint)) return 'stop';
-        progress.emit({ type: 'epoch', worker: slot, runId: run.id, epochs, record });
-        return ctx.scheduler.afterEpoch(run, record);
+        try {
+          if (ctx.stopping() || !store.recordEpoch(run.id, record, checkpoint)) return 'stop';
+          progress.emit({ type: 'epoch', worker: slot, runId: run.id, epochs, record });
+          return ctx.scheduler.afterEpoch(run, record);
+        } catch (error) {
+          ctx.stop(error);
+          return 'stop';
+        }
       },
     });
+    if (ctx.stopping()) {
+      release(ctx, run);
+      return null;
+    }
     store.finishRun(run.id, result);
     progress.emit({ type: 'run-end', worker: slot, runId: run.id, label, ...endOf(result) });
     ctx.scheduler.ended(run, result);
     return result;
   } catch (error) {
-    if (error instanceof WorkerStartupError) fatal(error.message);
-    else if (!(error instanceof PoolClosedError)) throw error;
-    store.releaseRun(run.id);
-    ctx.scheduler.ended(run, null);
+    if (!(error instanceof PoolClosedError)) ctx.stop(error);
+    release(ctx, run);
     return null;
   }
 }
@@ -255,13 +319,17 @@ function endOf(result: TrainResult): Pick<Extract<ProgressEvent, { type: 'run-en
 async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, backend: BackendRequest, options: RunSweepOptions): Promise<SweepSummary> {
   const pending = store.pendingRuns(sweep.id);
   const before = store.statusCounts(sweep.name);
-  const { workers, note } = chooseWorkers(spec, backend, options.workers, pending.length);
+  // Under a schedule, paused runs may still be promoted: they count as work left.
+  const paused = spec.fidelity === undefined ? 0 : before.paused;
+  const { workers, note } = chooseWorkers(spec, backend, options.workers, pending.length + paused);
   const summary: SweepSummary = {
     sweep: sweep.name,
     db: store.path,
     created: sweep.created,
     added: sweep.added,
     reset: sweep.reset,
+    retried: sweep.retried,
+    grown: sweep.grown,
     trained: 0,
     counts: before,
     workers,
@@ -271,44 +339,81 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
     seconds: 0,
     modelsPerHour: 0,
   };
-  if (pending.length === 0) return summary;
+  if (pending.length + paused === 0) return summary;
 
   const { controller, dispose } = stopSwitch(options);
   const progress = options.progress ?? SILENT_PROGRESS;
   let pool: TrainPool | null = null;
+  /** The first error that stopped the sweep, if one did. */
+  const halt: { error?: unknown } = {};
   const started = performance.now();
   try {
-    const data = await loadFashionMnist({ dataDir: options.dataDir, download: options.download });
+    const data = await loadDataset(datasetOf(spec), { dataDir: options.dataDir, download: options.download });
     // The files found may hold fewer images than the published splits: check again before any run is marked.
-    checkSettingsForData(spec.train, { name: 'the Fashion-MNIST files found', trainImages: data.train.count, testImages: data.test.count }, options.origin!);
+    checkSettingsForData(spec.train, { name: `the ${data.spec.title} files in ${data.dir}`, trainImages: data.train.count, testImages: data.test.count }, options.origin!);
     if (controller.signal.aborted) return { ...summary, interrupted: true };
     pool = new TrainPool({ workers, data, backend, ...options.pool });
     const activePool = pool;
     controller.signal.addEventListener('abort', () => void activePool.destroy(), { once: true });
     progress.emit({ type: 'sweep-start', sweep: sweep.name, ...pick(before), workers, backend, ...(note === undefined ? {} : { note }) });
-    let fatal: string | null = null;
-    const ctx: RunContext = { store, pool, scheduler: queueScheduler(pending), progress, backend };
+    const ctx: RunContext = {
+      store,
+      pool,
+      scheduler: schedulerOf(store, sweep.id, spec, pending),
+      progress,
+      backend,
+      stop: (error) => {
+        if (!('error' in halt)) halt.error = error;
+        controller.abort(error);
+      },
+      stopping: () => controller.signal.aborted,
+    };
     await drain(ctx.scheduler, workers, controller.signal, async (slot, run) => {
-      const result = await trainRun(ctx, slot, run, (reason) => {
-        fatal ??= reason;
-        controller.abort(new Error(reason));
-      });
-      if (result === null) summary.released += 1;
-      else summary.trained += 1;
+      try {
+        const result = await trainRun(ctx, slot, run);
+        if (result === null) summary.released += 1;
+        else summary.trained += 1;
+      } catch (error) {
+        // A store that failed before the run started (its resume point, its mark): nothing of the run was lost.
+        ctx.stop(error);
+      }
     });
-    if (fatal !== null) throw new NetspaceError(messages.train.cannotTrain(sweep.name, fatal));
+    if ('error' in halt) throw sweepError(sweep.name, halt.error);
     summary.interrupted = controller.signal.aborted;
     progress.emit({ type: 'sweep-end', sweep: sweep.name, interrupted: summary.interrupted, released: summary.released });
   } finally {
     dispose();
     await pool?.destroy();
-    // Anything still marked running by this process (an internal error cut the sweep short) can run again.
-    store.resetRunning(sweep.id);
+    // Anything still marked running by this process (an error cut the sweep short) can run again; a store that
+    // cannot write leaves them to the next `sweep run`, which takes them over from this (then ended) process.
+    try {
+      store.resetRunning(sweep.id);
+    } catch (error) {
+      if (!('error' in halt)) throw error;
+    }
   }
   summary.seconds = (performance.now() - started) / 1000;
   summary.modelsPerHour = summary.seconds > 0 ? (summary.trained / summary.seconds) * 3600 : 0;
   summary.counts = store.statusCounts(sweep.name);
   return summary;
+}
+
+/**
+ * The schedule that hands out the sweep's runs: its fidelity schedule (ASHA or the check), rebuilt from every stored
+ * run and decision so that a resumed sweep decides as the first would have; else the pending runs in order.
+ */
+function schedulerOf(store: Store, sweepId: number, spec: SweepSpec, pending: RunRecord[]): Scheduler {
+  if (spec.fidelity === undefined) return queueScheduler(pending);
+  return fidelityScheduler(spec.fidelity, store.allRuns(sweepId), store.decisions(sweepId) as ScheduleDecision[], {
+    record: (decisions) => store.recordDecisions(sweepId, decisions),
+    stopIdle: (runId) => store.stopIdle(runId),
+  });
+}
+
+/** The error a stopped sweep ends with: why its threads cannot train, the store's trouble, or an internal error. */
+function sweepError(sweep: string, error: unknown): unknown {
+  if (error instanceof WorkerStartupError) return new NetspaceError(messages.train.cannotTrain(sweep, error.message));
+  return error;
 }
 
 /** The counts a sweep-start event carries. */

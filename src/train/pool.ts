@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { FashionMnist } from '../data/index.ts';
+import type { Dataset } from '../data/index.ts';
 import type { BackendName, EpochDecision, EpochRecord, FailureKind, TrainResult } from '../core/types.ts';
 import type { BatchProgress, TrainRequest } from './types.ts';
 import type { DecisionMessage, WorkerMessage, WorkerReply, WorkerSetup, WorkerTask } from './worker.ts';
@@ -14,7 +14,7 @@ export interface TrainPoolOptions {
   /** Threads, each training one config at a time. */
   workers: number;
   /** Shared with every thread through SharedArrayBuffers, never copied. */
-  data: FashionMnist;
+  data: Dataset;
   backend: BackendName | 'auto';
   /** V8 heap limits per thread; a thread past them is ended and its run fails with the reason. */
   resourceLimits?: ResourceLimits;

@@ -2,6 +2,7 @@
 // future entry go through it, so the same value gets the same bounds and the same message everywhere.
 import type { Recipe } from '../core/recipe.ts';
 import type { TrainSettings } from '../core/types.ts';
+import { DATASET_NAMES, DATASETS, DEFAULT_DATASET, type DatasetName } from '../data/datasets.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { isDefaultRecipe, parseRecipe } from './recipe.ts';
@@ -25,9 +26,10 @@ export const TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
   valSize: null,
 });
 
-/** One setting: its command-line flag (the spec key is the TrainSettings key) and what it accepts. */
+/** One setting: its command-line flag, its path in a sweep spec (default `train.<key>`), and what it accepts. */
 interface SettingRule {
   flag: string;
+  specPath?: string;
   /**
    * The checked value, or the problem (a phrase after the setting's name). `name` is the setting's full name in
    * messages, for settings with parts of their own that throw naming the part (the recipe).
@@ -58,11 +60,19 @@ export const SETTING_RULES: Readonly<Record<keyof TrainSettings, SettingRule>> =
   valSize: { flag: 'val-size', parse: sizeOrAll(10, 10_000_000) },
   microBatch: { flag: 'micro-batch', parse: (value: unknown) => (value === null ? { value } : whole(1, 65_536)(value)) },
   recipe: { flag: 'recipe', parse: (value: unknown, name: string) => ({ value: parseRecipe(value, name) }) },
+  dataset: {
+    flag: 'dataset',
+    specPath: 'dataset',
+    parse: (value: unknown) =>
+      typeof value === 'string' && (DATASET_NAMES as readonly string[]).includes(value)
+        ? { value }
+        : { problem: messages.settings.dataset(value, DATASET_NAMES) },
+  },
 });
 
 /** How `origin` names the setting `key`: `train.lr` in a spec, `--lr` on the command line. */
 export function settingName(key: keyof TrainSettings, origin: SettingsOrigin): string {
-  return origin.kind === 'spec' ? `train.${key}` : `--${SETTING_RULES[key].flag}`;
+  return origin.kind === 'spec' ? (SETTING_RULES[key].specPath ?? `train.${key}`) : `--${SETTING_RULES[key].flag}`;
 }
 
 /** The setting as a message starts with it: `FILE: train.lr` for a spec, `--lr` for options. */
@@ -91,12 +101,19 @@ export function parseTrainSettings(input: SettingsInput, defaults: Readonly<Trai
     if ('problem' in parsed) settingError(key, origin, parsed.problem);
     out[key] = parsed.value;
   }
+  // Kept only when they say something, so that settings stored without them keep their identity.
   if (out.microBatch === null) delete out.microBatch;
   // The chapter's recipe is stored as no recipe, so that settings keep the identity they had before recipes.
   if (out.recipe !== undefined && isDefaultRecipe(out.recipe as Recipe)) delete out.recipe;
+  if (out.dataset === DEFAULT_DATASET) delete out.dataset;
   const settings = out as unknown as TrainSettings;
   if (settings.microBatch != null && settings.microBatch > settings.batchSize) {
     settingError('microBatch', origin, messages.settings.microBatchAboveBatch(settings.microBatch, settings.batchSize));
+  }
+  // A flip is refused where a mirror image can change the class (digits), before any run is stored.
+  const dataset = DATASETS[(settings.dataset ?? DEFAULT_DATASET) as DatasetName];
+  if (settings.recipe?.augmentation.horizontalFlip === true && !dataset.flipKeepsClass) {
+    settingError('recipe', origin, messages.settings.flipForDataset(dataset.title));
   }
   return settings;
 }

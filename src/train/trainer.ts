@@ -1,4 +1,4 @@
-// The trainer: one AnyNet config + Fashion-MNIST + settings -> per-epoch metrics and a status, as the chapter trains.
+// The trainer: one AnyNet config + a dataset + settings -> per-epoch metrics and a status, as the chapter trains.
 import * as tf from '@tensorflow/tfjs-core';
 import { recipeOf } from '../core/recipe.ts';
 import {
@@ -6,11 +6,10 @@ import {
   augments,
   checkAugmentation,
   epochOrder,
-  FASHION_MNIST_TRAITS,
   fillAugmentedBatch,
   fillBatch,
   stratifiedSubset,
-  type FashionMnist,
+  type Dataset,
   type Split,
 } from '../data/index.ts';
 import { describeRuntime, initBackend } from '../engine/backend.ts';
@@ -18,7 +17,7 @@ import { createOptimizer, type RecipeOptimizer } from '../engine/optimizer.ts';
 import { trainStep } from '../engine/train-step.ts';
 import { buildAnyNet, type AnyNetModel } from '../model/anynet.ts';
 import type { EpochRecord, FailureKind, TrainResult } from '../core/types.ts';
-import { isNetspaceError } from '../errors.ts';
+import { isNetspaceError, NetspaceError } from '../errors.ts';
 import { HeapFullError, wasmHeapNearlyFull } from '../engine/heap.ts';
 import { messages } from '../messages.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
@@ -60,7 +59,7 @@ function evaluate(model: AnyNetModel, split: Split, indices: Uint32Array, resolu
   for (let start = 0; start < indices.length; start += VALIDATION_BATCH) {
     const batch = fillBatch(split, indices.subarray(start, start + VALIDATION_BATCH), resolution);
     const [sum, hits] = tf.tidy(() => {
-      const x = tf.tensor4d(batch.x, [batch.size, resolution, resolution, 1]);
+      const x = tf.tensor4d(batch.x, [batch.size, resolution, resolution, split.channels]);
       const labels = tf.tensor1d(batch.y, 'int32');
       const logits = model.forward(x, false);
       const losses = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, model.config.numClasses), logits, undefined, undefined, tf.Reduction.NONE);
@@ -81,7 +80,7 @@ function evaluate(model: AnyNetModel, split: Split, indices: Uint32Array, resolu
  * exception; a run with `request.resume` continues after its last stored epoch from the stored checkpoint (weights
  * and optimizer state), exactly as if it had not stopped.
  */
-export async function trainModel(request: TrainRequest, data: FashionMnist, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function trainModel(request: TrainRequest, data: Dataset, hooks: TrainHooks = {}): Promise<TrainResult> {
   const started = performance.now();
   const backend = await initBackend(request.backend);
   const { settings, seed } = request;
@@ -103,7 +102,13 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
   let optimizer: RecipeOptimizer | null = null;
   try {
     const recipe = recipeOf(settings);
-    checkAugmentation(recipe.augmentation, FASHION_MNIST_TRAITS);
+    checkAugmentation(recipe.augmentation, data.spec);
+    const classes = data.spec.classNames.length;
+    if (request.config.inputChannels !== data.train.channels || request.config.numClasses !== classes) {
+      throw new NetspaceError(
+        messages.spec.configDoesNotFitData('the run', request.config.inputChannels, request.config.numClasses, data.spec.title, data.train.channels, classes),
+      );
+    }
     model = buildAnyNet(request.config, { seed });
     const params = model.trainable.map(({ name, variable }) => ({ variable, decay: takesWeightDecay(name, recipe) }));
     optimizer = createOptimizer(recipe, params, settings.lr);
@@ -117,7 +122,8 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
     const valIdx = stratifiedSubset(data.test.labels, settings.valSize, seed + 1);
     const { resolution, batchSize } = settings;
     const batches = Math.ceil(trainIdx.length / batchSize);
-    const buffers = { x: new Float32Array(batchSize * resolution * resolution), y: new Int32Array(batchSize) };
+    const channels = data.train.channels;
+    const buffers = { x: new Float32Array(batchSize * resolution * resolution * channels), y: new Int32Array(batchSize) };
     const augmented = augments(recipe.augmentation);
 
     for (let epoch = epochs.length + 1; epoch <= settings.epochs; epoch++) {
@@ -134,7 +140,7 @@ export async function trainModel(request: TrainRequest, data: FashionMnist, hook
         optimizer.learningRate = learningRateAt(settings.lr, recipe, { step, stepsPerEpoch: batches, epochs: settings.epochs });
         const numClasses = model.config.numClasses;
         const [x, y] = tf.tidy(() => [
-          tf.tensor4d(batch.x, [batch.size, resolution, resolution, 1]),
+          tf.tensor4d(batch.x, [batch.size, resolution, resolution, channels]),
           tf.oneHot(tf.tensor1d(batch.y, 'int32'), numClasses) as tf.Tensor2D,
         ]);
         let value: number;

@@ -1,7 +1,7 @@
 // The pool's worker: loads the backend once, then trains one config per task and reports through the task's port.
 import { once } from 'node:events';
 import { threadId, workerData, type MessagePort } from 'node:worker_threads';
-import type { FashionMnist } from '../data/index.ts';
+import type { Dataset } from '../data/index.ts';
 import { initBackend } from '../engine/backend.ts';
 import { messages } from '../messages.ts';
 import type { BackendName, EpochDecision, EpochRecord, TrainResult } from '../core/types.ts';
@@ -10,7 +10,7 @@ import type { BatchProgress, TrainRequest } from './types.ts';
 
 /** What the pool gives every worker at start (piscina's workerData): the dataset is shared memory, not a copy. */
 export interface WorkerSetup {
-  data: FashionMnist;
+  data: Dataset;
   backend: BackendName | 'auto';
   /** URL of the module whose default export handles tasks, when not this one (TrainPoolOptions.worker). */
   entry?: string;

@@ -2,10 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { edf } from '../../src/analysis/edf.ts';
 import { ksTwoSample } from '../../src/analysis/ks.ts';
-import { PARAMETERS, blockWidths, widthFit } from '../../src/analysis/parameters.ts';
+import { blockWidths, widthFit } from '../../src/analysis/parameters.ts';
 import { analyzeSweep, autoBins, parseAnalysisOptions } from '../../src/analysis/sweep.ts';
 import type { Recipe } from '../../src/core/recipe.ts';
 import type { RunRecord, SweepRecord } from '../../src/core/types.ts';
+import { flatParameters } from '../../src/space/domains.ts';
 import { RECIPE_PRESETS } from '../../src/train/recipe.ts';
 import { makeSweep } from '../report/sweep-fixture.ts';
 
@@ -51,6 +52,7 @@ function run(id: number, space: string, status: RunRecord['status'], finalError:
             { epoch: 2, trainLoss: 1.0, valLoss: 1.1, valAccuracy: 1 - finalError, seconds: 1, imagesPerSecond: 100 },
           ],
     ...extra,
+    parameters: flatParameters(extra.sampled ?? {}),
   };
 }
 
@@ -115,15 +117,28 @@ describe('analysis/sweep', () => {
     assert.deepEqual(few.curves.worst.map((c) => c.error), [0.9]);
   });
 
-  it('reads parameters the way pycls reduces them', () => {
-    const r = run(2, 'A', 'done', 0.2);
-    const values = Object.fromEntries(PARAMETERS.map((p) => [p.name, p.read(r)]));
-    // stages: depth 3 width 64 g 8 b 1; depth 2 width 96 g 16 b 2.
-    assert.deepEqual(values, { depth: 5, width: 96, w0: null, wa: null, wm: null, g: 16, b: 2 });
-    const a = analyzeSweep(sweepOf([run(1, 'A', 'done', 0.3), run(2, 'A', 'done', 0.2), run(3, 'A', 'done', 0.1)]), FAST);
-    assert.deepEqual(a.parameters.map((p) => p.name), ['depth', 'width']);
-    assert.deepEqual(a.constantParameters.map((c) => [c.name, c.value]), [['g', 16], ['b', 2]]);
+  it('reads parameters through the domains of each space, whatever its stages', () => {
+    // A four-stage AnyNet with a shared g: its own parameters d1..d4, w1..w4, b1..b4 and g, as its stored spec defines them.
+    const space = { kind: 'AnyNet', name: 'A', stages: 4, shared: ['groupWidth'] };
+    const sampled = (i: number) => ({ depths: [1, 2, 3, i], widths: [8, 16, 32 * i, 64], bottleneckRatios: [1, 1, 2, 2], groupWidth: 8 });
+    const runs = [1, 2, 3].map((i) => run(i, 'A', 'done', 0.1 * i, { sampled: sampled(i) }));
+    const a = analyzeSweep({ ...sweepOf(runs), spec: { spaces: [{ kind: 'space', name: 'A', space, n: 3 }] } }, FAST);
+    assert.deepEqual(a.parameters.map((p) => [p.name, p.log]), [['d4', true], ['w3', true]]);
+    assert.equal(a.parameters[1]!.label, 'width w3 (channels, stage 3)');
+    assert.deepEqual(a.parameters[1]!.points.map((p) => p.value), [32, 64, 96]);
+    assert.deepEqual(a.constantParameters.map((c) => [c.name, c.value]), [['d1', 1], ['d2', 2], ['d3', 3], ['w1', 8], ['w2', 16], ['w4', 64], ['b1', 1], ['b2', 1], ['b3', 2], ['b4', 2], ['g', 8]]);
     assert.equal(a.parameters[0]!.ranges.length, 1);
+    const choices = a.designChoices.spaces[0]!;
+    assert.deepEqual([choices.space, choices.domainSource, choices.domains.length, choices.runs.length], ['A', 'spec', 13, 3]);
+    // d4 and w3 move together here: the trees split on either, so the two (and their pair) share all the variance.
+    const moving = choices.importance!.parameters.filter((p) => p.importance > 0);
+    assert.deepEqual(moving.map((p) => p.name), ['d4', 'w3']);
+    const together = choices.importance!.interactions.find((i) => i.names.join() === 'd4,w3')!.importance;
+    const explained = moving[0]!.importance + moving[1]!.importance + together;
+    assert.ok(Math.abs(explained - 1) < 1e-9, String(explained));
+    // A space the stored spec does not describe (a fixed model) has no parameters to plot or rank.
+    const model = analyzeSweep(sweepOf(runs), FAST);
+    assert.deepEqual([model.parameters, model.designChoices.spaces[0]!.domainSource, model.designChoices.spaces[0]!.importance], [[], 'none', null]);
   });
 
   it('draws the RegNet width line u_j = w0 + wa * j, else a least-squares line', () => {
@@ -143,9 +158,11 @@ describe('analysis/sweep', () => {
     assert.notDeepEqual(analyzeSweep(sweep, { ...FAST, seed: 1 }).edfs[0]!.band, a.edfs[0]!.band);
     assert.ok(a.normalizedEdf !== null);
     assert.equal(a.normalizedEdf.bins, autoBins(Math.min(...a.edfs.map((e) => e.n))));
-    assert.deepEqual(a.parameters.map((p) => p.name), ['depth', 'width', 'w0', 'wa', 'wm', 'g', 'b']);
+    assert.deepEqual(a.parameters.map((p) => p.name), ['d1', 'd2', 'w1', 'w2', 'b1', 'b2', 'g1', 'g2', 'd', 'w0', 'wa', 'wm', 'g']);
+    assert.deepEqual(a.constantParameters.map((c) => [c.name, c.value]), [['b', 1]]);
     const w0 = a.parameters.find((p) => p.name === 'w0')!;
     assert.deepEqual(w0.ranges.map((r) => r.space), ['RegNetX']);
+    assert.deepEqual(a.designChoices.spaces.map((s) => [s.space, s.runs.length, s.importance?.trees]), [['AnyNetX_A', 19, 64], ['RegNetX', 19, 64]]);
     for (const p of a.parameters) for (const r of p.ranges) assert.ok(r.low <= r.median && r.median <= r.high, `${p.name} ${r.space}`);
     assert.equal(a.ks.length, 1);
     assert.ok(a.ks[0]!.pValue < 0.01, 'the fixture makes RegNetX clearly better');

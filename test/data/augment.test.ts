@@ -7,12 +7,12 @@ import {
   augmentationRng,
   augments,
   checkAugmentation,
-  FASHION_MNIST_TRAITS,
+  DATASETS,
   fillAugmentedBatch,
   fillBatch,
-  loadFashionMnist,
+  loadDataset,
   resizedCropBox,
-  type FashionMnist,
+  type Dataset,
 } from '../../src/data/index.ts';
 import { NetspaceError } from '../../src/errors.ts';
 
@@ -35,9 +35,9 @@ function isShift(source: number[][], got: number[][], dy: number, dx: number): b
 }
 
 describe('data/augment', () => {
-  let data: FashionMnist;
+  let data: Dataset;
   before(async () => {
-    data = await loadFashionMnist({ download: false });
+    data = await loadDataset('fashion-mnist', { download: false });
   });
 
   it('draws the same pixels for the same seed and epoch, other pixels for another epoch or seed', () => {
@@ -126,13 +126,49 @@ describe('data/augment', () => {
     assert.deepEqual(resizedCropBox(rng, 28, 28, { scale: [1, 1], ratio: [2, 3] }), { top: 7, left: 0, height: 14, width: 28 });
   });
 
-  it('refuses a flip for a dataset where a mirror image changes the class, and allows it for Fashion-MNIST', () => {
-    checkAugmentation(FLIP, FASHION_MNIST_TRAITS);
-    assert.throws(() => checkAugmentation(FLIP, { name: 'MNIST', flipKeepsClass: false }), (e: unknown) => {
-      assert.ok(e instanceof NetspaceError);
-      assert.match(e.message, /^horizontalFlip is refused for MNIST: a mirror image there can change its class/);
-      return true;
-    });
-    checkAugmentation(CROP, { name: 'MNIST', flipKeepsClass: false });
+  it('refuses a flip for the digit datasets, where a mirror image changes the class, and allows it for Fashion-MNIST and CIFAR-10', () => {
+    checkAugmentation(FLIP, DATASETS['fashion-mnist']);
+    checkAugmentation(FLIP, DATASETS.cifar10);
+    for (const digits of [DATASETS.mnist, DATASETS.kmnist]) {
+      assert.throws(() => checkAugmentation(FLIP, digits), (e: unknown) => {
+        assert.ok(e instanceof NetspaceError);
+        assert.match(e.message, new RegExp(`^horizontalFlip is refused for ${digits.title}: a mirror image there can change its class`));
+        return true;
+      });
+      checkAugmentation(CROP, digits);
+    }
+  });
+
+  it('crops and flips colour images pixel by pixel, each pixel keeping its three channels in order', () => {
+    // 40 random 8 x 8 RGB images, HWC, normalised to (v / 255 - 0.5) / 0.25 so that zeros moved in are visible.
+    const rows = 8;
+    const count = 40;
+    const images = Uint8Array.from({ length: count * rows * rows * 3 }, (_, i) => (i * 7919 + 13) % 251);
+    const split = { images, labels: new Uint8Array(count), count, rows, cols: rows, channels: 3, normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } };
+    const indices = Uint32Array.from({ length: count }, (_, i) => i);
+    const plain = fillBatch(split, indices, rows).x;
+    const pixel = (x: Float32Array, b: number, row: number, col: number) => Array.from(x.subarray(((b * rows + row) * rows + col) * 3, ((b * rows + row) * rows + col + 1) * 3));
+    const flipped = fillAugmentedBatch(split, indices, rows, FLIP, augmentationRng(6, 1)).x;
+    const cropped = fillAugmentedBatch(split, indices, rows, CROP, augmentationRng(6, 1)).x;
+    let mirrored = 0;
+    for (let b = 0; b < count; b++) {
+      const same = flipped.subarray(b * 192, (b + 1) * 192).every((v, i) => v === plain[b * 192 + i]);
+      if (!same) {
+        mirrored++;
+        for (let row = 0; row < rows; row++) for (let col = 0; col < rows; col++) assert.deepEqual(pixel(flipped, b, row, col), pixel(plain, b, row, rows - 1 - col));
+      }
+      let shifts = 0;
+      for (let dy = -4; dy <= 4; dy++) for (let dx = -4; dx <= 4; dx++) {
+        let fits = true;
+        for (let row = 0; row < rows && fits; row++) for (let col = 0; col < rows && fits; col++) {
+          const [r, c] = [row + dy, col + dx];
+          const want = r >= 0 && r < rows && c >= 0 && c < rows ? pixel(plain, b, r, c) : [0, 0, 0];
+          fits = JSON.stringify(pixel(cropped, b, row, col)) === JSON.stringify(want);
+        }
+        if (fits) shifts++;
+      }
+      assert.ok(shifts > 0, `colour image ${b} is no shift of its source`);
+    }
+    assert.ok(mirrored > 8 && mirrored < 32, `${mirrored} of 40 mirrored`);
   });
 });

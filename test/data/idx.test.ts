@@ -28,7 +28,7 @@ describe('data/idx', () => {
 
     it(`reads ${how} labels`, async () => {
       const path = writeIdx(dir, `labels-${how}`, idxLabels([3, 0, 9, 9, 1]), gzip);
-      const labels = await readIdxLabels(path);
+      const labels = await readIdxLabels(path, 10);
       assert.equal(labels.count, 5);
       assert.ok(labels.labels.buffer instanceof SharedArrayBuffer);
       assert.deepEqual([...labels.labels], [3, 0, 9, 9, 1]);
@@ -42,7 +42,7 @@ describe('data/idx', () => {
       );
       const imagesAsLabels = writeIdx(dir, `magic-images-${how}`, idxImages(2, 2, 2), gzip);
       await rejectsWith(
-        readIdxLabels(imagesAsLabels),
+        readIdxLabels(imagesAsLabels, 10),
         `${imagesAsLabels}: wrong magic number 0x00000803 (expected 0x00000801, IDX labels of unsigned bytes)`,
       );
     });
@@ -52,7 +52,7 @@ describe('data/idx', () => {
       const path = writeIdx(dir, `truncated-${how}`, full.subarray(0, full.length - 5), gzip);
       await rejectsWith(readIdxImages(path), `${path}: truncated: 43 data bytes after the header, but it announces 3 images of 4x4 (48 bytes)`);
       const labels = writeIdx(dir, `truncated-labels-${how}`, idxLabels([1, 2, 3]).subarray(0, 10), gzip);
-      await rejectsWith(readIdxLabels(labels), `${labels}: truncated: 2 data bytes after the header, but it announces 3 labels (3 bytes)`);
+      await rejectsWith(readIdxLabels(labels, 10), `${labels}: truncated: 2 data bytes after the header, but it announces 3 labels (3 bytes)`);
     });
 
     it(`refuses an extra byte (${how})`, async () => {
@@ -62,7 +62,9 @@ describe('data/idx', () => {
 
     it(`refuses label 10 (${how})`, async () => {
       const path = writeIdx(dir, `label10-${how}`, idxLabels([0, 9, 4, 10, 2]), gzip);
-      await rejectsWith(readIdxLabels(path), `${path}: label 10 at index 3 is out of range 0..9`);
+      await rejectsWith(readIdxLabels(path, 10), `${path}: label 10 at index 3 is out of range 0..9`);
+      const five = writeIdx(dir, `label5-${how}`, idxLabels([0, 4, 5]), gzip);
+      await rejectsWith(readIdxLabels(five, 5), `${five}: label 5 at index 2 is out of range 0..4`);
     });
 
     it(`refuses a header shorter than its fields (${how})`, async () => {
@@ -93,7 +95,7 @@ describe('data/idx', () => {
   it('refuses a missing file', async () => {
     const path = join(dir, 'no-such-file.gz');
     await rejectsWith(readIdxImages(path), `${path}: file not found`);
-    await rejectsWith(readIdxLabels(path), `${path}: file not found`);
+    await rejectsWith(readIdxLabels(path, 10), `${path}: file not found`);
   });
 
   it('refuses a folder given as a file', async () => {
@@ -124,12 +126,12 @@ describe('data/idx', () => {
   it('refuses an empty file as too short for a header', async () => {
     const path = join(dir, 'empty.gz');
     writeFileSync(path, '');
-    await rejectsWith(readIdxLabels(path), `${path}: holds 0 bytes, fewer than the 8-byte IDX header`);
+    await rejectsWith(readIdxLabels(path, 10), `${path}: holds 0 bytes, fewer than the 8-byte IDX header`);
   });
 
   it('reads gzip content under a raw name (told apart by content, not by name)', async () => {
     const path = join(dir, 'gzip-without-suffix');
     writeFileSync(path, gzipSync(idxLabels([5, 6])));
-    assert.deepEqual([...(await readIdxLabels(path)).labels], [5, 6]);
+    assert.deepEqual([...(await readIdxLabels(path, 10)).labels], [5, 6]);
   });
 });

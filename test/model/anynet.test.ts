@@ -79,12 +79,12 @@ describe('model/anynet', () => {
     const base = (): AnyNetConfig => structuredClone(REGNET32) as AnyNetConfig;
     const cases: [string, (c: AnyNetConfig) => unknown, RegExp][] = [
       ['group width not dividing the bottleneck width', (c) => { c.stages[1]!.groupWidth = 12; return c; }, /stages\[1\]\.groupWidth is 12, which does not divide the bottleneck width 80/],
-      ['zero depth', (c) => { c.stages[0]!.depth = 0; return c; }, /stages\[0\]\.depth must be a positive integer, got 0/],
-      ['negative width', (c) => { c.stages[0]!.width = -32; return c; }, /stages\[0\]\.width must be a positive integer, got -32/],
+      ['zero depth', (c) => { c.stages[0]!.depth = 0; return c; }, /stages\[0\]\.depth must be a whole number from 1 to 2\^53 - 1, got 0/],
+      ['negative width', (c) => { c.stages[0]!.width = -32; return c; }, /stages\[0\]\.width must be a whole number from 1 to 2\^53 - 1, got -32/],
       ['unknown key', (c) => ({ ...c, stemWidht: 32 }), /stemWidht is not a known key \(did you mean "stemWidth"\?\); expected one of: inputChannels, stemWidth/],
       ['unknown stage key', (c) => { (c.stages[0] as unknown as Record<string, number>).widht = 3; return c; }, /stages\[0\]\.widht is not a known key/],
       ['no stages', (c) => ({ ...c, stages: [] }), /stages must be a non-empty list/],
-      ['fractional stem', (c) => ({ ...c, stemWidth: 2.5 }), /stemWidth must be a positive integer, got 2.5/],
+      ['fractional stem', (c) => ({ ...c, stemWidth: 2.5 }), /stemWidth must be a whole number from 1 to 2\^53 - 1, got 2.5/],
     ];
     for (const [name, mutate, message] of cases) {
       it(name, () => {

@@ -40,6 +40,7 @@ describe('report (in a real browser)', () => {
   let browser: Browser;
   let url = '';
   let chartFiles: string[] = [];
+  let doneInA = 0;
 
   before(async () => {
     rmSync(OUT, { recursive: true, force: true });
@@ -53,6 +54,7 @@ describe('report (in a real browser)', () => {
       statuses: ['done', 'done', 'done', 'running', 'done', 'failed', 'done', 'diverged', 'done', 'pending'],
     });
     writeSweepDb(db, sweep);
+    doneInA = sweep.runs.filter((r) => r.space === 'AnyNetX_A' && r.status === 'done').length;
     const html = join(OUT, 'report.html');
     const cli = spawnSync(process.execPath, ['bin/netspace.js', 'report', 'browser-sweep', '--db', db, '--out', html], { encoding: 'utf8' });
     assert.equal(cli.status, 0, cli.stderr);
@@ -81,6 +83,26 @@ describe('report (in a real browser)', () => {
     );
     assert.deepEqual(figures.map((f) => f.name).sort(), chartFiles);
     assert.ok(chartFiles.length >= 12, `charts: ${chartFiles.join(', ')}`);
+    // What matters in each space: its importance bars and its runs over the parameters, drawn like every chart.
+    for (const space of ['AnyNetX_A', 'AnyNetX_E', 'RegNetX']) {
+      for (const chart of [`importance-${space}`, `parallel-${space}`]) assert.ok(chartFiles.includes(chart), `${chart} in ${chartFiles.join(', ')}`);
+    }
+    const drawn = await page.$$eval('figure[data-chart]', (nodes) =>
+      Object.fromEntries(
+        nodes.map((figure) => [
+          figure.getAttribute('data-chart') ?? '',
+          {
+            bars: figure.querySelectorAll('g.mark-rect path').length,
+            lines: figure.querySelectorAll('g.mark-line path').length,
+          },
+        ]),
+      ),
+    );
+    assert.ok(drawn['importance-RegNetX']!.bars >= 5, JSON.stringify(drawn['importance-RegNetX']));
+    // One line per finished run over the parameters.
+    assert.equal(drawn['parallel-AnyNetX_A']!.lines, doneInA);
+    // The error trend: a loess line in each panel of a parameter with enough distinct values.
+    assert.ok(drawn['param-w1']!.lines >= 1, JSON.stringify(drawn['param-w1']));
     for (const f of figures) {
       assert.ok(f.marks > 0, `${f.name} has drawn marks`);
       assert.ok(f.width > 200 && f.height > 100, `${f.name} is visible (${f.width}x${f.height})`);

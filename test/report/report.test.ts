@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import type { TopLevelSpec } from 'vega-lite';
 import { basename, join } from 'node:path';
 import { chartSpecs, integerTicks } from '../../src/report/charts.ts';
+import { spaceSlugs } from '../../src/report/design-charts.ts';
 import { prefixSvgIds, renderSvg } from '../../src/report/render.ts';
 import { defaultReportPath, renderReport, writeReport } from '../../src/report/report.ts';
 import { makeSweep } from './sweep-fixture.ts';
@@ -28,7 +29,8 @@ describe('report/report', () => {
     const report = await renderReport(sweep, { ...FAST, now: new Date('2025-02-03T04:05:06Z') });
     const names = Object.keys(chartSpecs(report.data));
     assert.deepEqual(Object.keys(report.charts), names);
-    for (const required of ['status', 'edf', 'edf-normalized', 'error-vs-flops', 'error-vs-params', 'param-depth', 'param-w0', 'curves-best', 'curves-worst', 'widths']) {
+    const designCharts = ['AnyNetX_A', 'AnyNetX_E', 'RegNetX'].flatMap((s) => [`importance-${s}`, `parallel-${s}`]);
+    for (const required of ['status', 'edf', 'edf-normalized', 'error-vs-flops', 'error-vs-params', 'param-d1', 'param-g', 'param-w0', ...designCharts, 'curves-best', 'curves-worst', 'widths']) {
       assert.ok(names.includes(required), `chart ${required}`);
     }
     assert.deepEqual(report.warnings, []);
@@ -68,6 +70,27 @@ describe('report/report', () => {
     assert.ok(report.html.includes('Sweep &lt;img src=x&gt;'));
     assert.ok(report.html.includes('<td>A&amp;B</td>'));
     assert.deepEqual(externalReferences(report.html), []);
+  });
+
+  it('draws what matters in each space: importance bars, runs over the parameters, error trends', async () => {
+    const sweep = makeSweep({ spaces: ['AnyNetX_A', 'RegNetX'], perSpace: 20 });
+    const specs = chartSpecs((await renderReport(sweep, FAST)).data);
+    const importance = specs['importance-RegNetX'] as { data: { values: { label: string; kind: string; importance: number }[] } };
+    const bars = importance.data.values.filter((v) => v.kind === 'alone (main effect)');
+    // Every RegNetX parameter that varies gets a bar, largest first; b is fixed at 1 and explains nothing.
+    assert.deepEqual(bars.map((b) => b.label).sort(), ['b', 'd', 'g', 'w0', 'wa', 'wm']);
+    assert.deepEqual(bars.map((b) => b.importance), [...bars.map((b) => b.importance)].sort((a, b) => b - a));
+    assert.equal(bars.find((b) => b.label === 'b')!.importance, 0);
+    const parallel = specs['parallel-AnyNetX_A'] as { layer: { data: { values: { run?: number; parameter: string; position: number }[] } }[] };
+    const lines = parallel.layer[1]!.data.values;
+    assert.equal(new Set(lines.map((l) => l.run)).size, 20);
+    assert.deepEqual([...new Set(lines.map((l) => l.parameter))], ['d1', 'd2', 'w1', 'w2', 'b1', 'b2', 'g1', 'g2']);
+    assert.ok(lines.every((l) => l.position >= 0 && l.position <= 1));
+    // The trend line: a loess layer on the log of a log-sampled parameter.
+    const trend = JSON.stringify(specs['param-w1']);
+    assert.match(trend, /"loess":"error","on":"fit"/);
+    assert.match(trend, /"calculate":"log\(datum.value\)"/);
+    assert.deepEqual(spaceSlugs(['a/b', 'a_b', 'a b', 'c']), ['a_b', 'a_b-2', 'a_b-3', 'c']);
   });
 
   it('gives every chart its own ids', async () => {

@@ -12,6 +12,7 @@ export function writeSweepDb(path: string, sweep: SweepRecord): string {
   try {
     const { id, name } = store.openSweep(sweep.name, sweep.spec);
     store.claimSweep(id);
+    store.addDomains(id, sweep.domains ?? {});
     store.addRuns(
       id,
       sweep.runs.map((r) => ({

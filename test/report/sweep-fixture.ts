@@ -1,5 +1,7 @@
 // Builds plausible sweeps for the report tests: two or three spaces, every run status, epochs that converge.
 import type { AnyNetConfig } from '../../src/space/config.ts';
+import { flatParameters, spaceDomains } from '../../src/space/domains.ts';
+import { parseSpaceSpec } from '../../src/space/spec.ts';
 import type { EpochRecord, RunRecord, RunStatus, SweepRecord, TrainSettings } from '../../src/core/types.ts';
 
 export const SETTINGS: TrainSettings = { epochs: 4, resolution: 28, batchSize: 64, lr: 0.05, trainSize: 2000, valSize: 500 };
@@ -104,6 +106,15 @@ export function errorOf(d: Design, rand: () => number): number {
   return Math.round(Math.min(0.9, Math.max(0.05, base + 0.02 * (7 - size) + rand() * 0.05)) * 500) / 500;
 }
 
+/**
+ * The stored spec of a sweep over `spaces`, as planRuns' caller stores it: a RegNetX space for RegNet names, else a
+ * free two-stage AnyNet (per-stage d_i, w_i, b_i, g_i, as design() draws them) under the space's name.
+ */
+export function specOf(name: string, spaces: readonly string[]): { kind: 'sweep'; name: string; spaces: { kind: 'space'; name: string; space: unknown; n: number }[] } {
+  const space = (s: string) => ({ kind: s.startsWith('RegNet') ? 'RegNetX' : 'AnyNet', name: s });
+  return { kind: 'sweep', name, spaces: spaces.map((s) => ({ kind: 'space', name: s, space: space(s), n: 1 })) };
+}
+
 /** A SweepRecord with `perSpace` runs in each space; `statuses` cycles over the runs (done by default). */
 export function makeSweep(options: {
   name?: string;
@@ -129,6 +140,7 @@ export function makeSweep(options: {
         configKey: `${space}-${id}`,
         config: d.config,
         sampled: d.sampled,
+        parameters: flatParameters(d.sampled),
         flops: d.flops,
         params: d.params,
         acts: d.acts,
@@ -149,5 +161,7 @@ export function makeSweep(options: {
       id++;
     }
   }
-  return { id: 1, name, spec: { name }, createdAt: '2025-01-01T00:00:00.000Z', runs };
+  const spec = specOf(name, spaces);
+  const domains = Object.fromEntries(spec.spaces.map((e) => [e.name, spaceDomains(parseSpaceSpec(e.space, 'fixture'))]));
+  return { id: 1, name, spec, createdAt: '2025-01-01T00:00:00.000Z', runs, domains };
 }

@@ -94,12 +94,12 @@ describe('store/status and store/export', () => {
     assert.deepEqual(header, [...EXPORT_COLUMNS, 'sampled.depths', 'sampled.g', 'sampled.w0', 'sampled.wa']);
     assert.equal(lines.length - 2, 5);
     const first = lines[1]!;
-    assert.ok(first.startsWith('demo,1,A,"A:key,""1""",done,0.30000000000000004,0.30000000000000004,2,1000,100,10,1,wasm,2.5,'), first);
+    assert.ok(first.startsWith('demo,1,A,"A:key,""1""",done,,0.30000000000000004,0.30000000000000004,2,1000,100,10,1,wasm,,,2.5,'), first);
     assert.ok(first.endsWith(',1 2,8,,'), first);
-    assert.match(lines[2]!, /,done,0\.25,0\.19999999999999996,2,/, 'best error is the lowest over epochs');
-    assert.match(lines[3]!, /,diverged,,0\.9,1,.*training loss became NaN at epoch 1\, batch 3/);
-    assert.match(lines[4]!, /,running,,0\.6,1,/);
-    assert.match(lines[5]!, /,pending,,,0,5000,500,50,5,,,,,/);
+    assert.match(lines[2]!, /,done,,0\.25,0\.19999999999999996,2,/, 'best error is the lowest over epochs');
+    assert.match(lines[3]!, /,diverged,diverged,,0\.9,1,.*training loss became NaN at epoch 1\, batch 3/);
+    assert.match(lines[4]!, /,running,,,0\.6,1,/);
+    assert.match(lines[5]!, /,pending,,,,0,5000,500,50,5,,,,,,,/);
   });
 
   it('exports a JSON array with config, sampled, settings and epochs, NaN as null', () => {

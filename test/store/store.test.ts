@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { NetspaceError } from '../../src/errors.ts';
-import { canonicalJson, jsonDiff, openStore, type NewRun, type Store } from '../../src/store/store.ts';
+import { canonicalJson } from '../../src/core/json.ts';
+import { jsonDiff, openStore, type NewRun, type Store } from '../../src/store/store.ts';
 import { currentOwner } from '../../src/store/owner.ts';
 import { SCHEMA_VERSION } from '../../src/store/schema.ts';
 import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
@@ -64,7 +65,7 @@ describe('store/store', () => {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-    assert.deepEqual(tables, ['checkpoints', 'epochs', 'runs', 'sweeps']);
+    assert.deepEqual(tables, ['checkpoints', 'decisions', 'epochs', 'runs', 'space_domains', 'sweeps']);
     db.close();
     const { id } = store.openSweep('s', { a: 1 });
     store.addRuns(id, [newRun(0)]);
@@ -155,7 +156,8 @@ describe('store/store', () => {
     assert.ok(done.finishedAt);
     // Stored epochs win over the result's copy: they were committed as they ended.
     assert.deepEqual(done.epochs, [epoch(1), epoch(2)]);
-    assert.equal(store.readCheckpoint(run.id), null);
+    // A done run keeps its last checkpoint: the trained model, and where a grown sweep continues it.
+    assert.deepEqual(store.readCheckpoint(run.id), { epoch: 2, checkpoint: new Uint8Array([4, 5]) });
     assert.deepEqual(store.statusCounts('s'), { total: 2, pending: 1, running: 0, paused: 0, done: 1, stopped: 0, failed: 0, diverged: 0 });
     assert.equal(store.recordEpoch(run.id, epoch(3), null), false, 'a finished run takes no more epochs');
     assert.equal(store.readRun(run.id).epochs.length, 2);
@@ -279,7 +281,7 @@ describe('store/store', () => {
       assert.equal(reader.statusCounts('s').total, 1);
       store.addRuns(id, [newRun(1)]);
       assert.equal(reader.statusCounts('s').total, 2);
-      assert.throws(() => reader.addRuns(id, [newRun(2)]), /readonly/i);
+      assert.throws(() => reader.addRuns(id, [newRun(2)]), /cannot be written/);
     } finally {
       reader.close();
     }
@@ -290,7 +292,7 @@ describe('store/store', () => {
     assert.throws(() => openStore(foreign), { name: 'NetspaceError', message: new RegExp(`${foreign} is not a netspace database`) });
     const other = join(dir, 'other.db');
     new Database(other).exec('CREATE TABLE t (x)');
-    assert.throws(() => openStore(other, { readonly: true }), { name: 'NetspaceError', message: /has no netspace tables/ });
+    assert.throws(() => openStore(other, { readonly: true }), { name: 'NetspaceError', message: /holds tables of another program \(t\)/ });
     assert.throws(() => openStore(join(dir, 'no', 'such', 'x.db')), { name: 'NetspaceError', message: /folder .* does not exist/ });
     const newer = join(dir, 'newer.db');
     const n = new Database(newer);

@@ -110,14 +110,17 @@ describe('cli sweep', () => {
   it('refuses bad input with a message naming it, exit code 1 or 2, and no stack trace', async () => {
     const badSpec = join(dir, 'bad.yaml');
     writeFileSync(badSpec, 'name: bad\nspaces: [{space: AnyNetX_A, n: 2}]\ntrain: {epochs: -1}\n');
-    const [missing, bad, workers, noDb, noFormat, backend] = await Promise.all([
+    const [missing, bad, workers, noDb, noFormat, backend, retry] = await Promise.all([
       netspace('sweep', 'run', join(dir, 'nope.yaml'), '--db', join(dir, 'x.db')),
       netspace('sweep', 'run', badSpec, '--db', join(dir, 'x.db')),
       netspace('sweep', 'run', badSpec, '--workers', '0'),
       netspace('sweep', 'status', 'any', '--db', join(dir, 'absent.db')),
       netspace('sweep', 'export', 'any', '--db', join(dir, 'absent.db')),
       netspace('sweep', 'run', badSpec, '--backend', 'gpu'),
+      netspace('sweep', 'run', badSpec, '--retry', 'out-of-memory,crash'),
     ]);
+    assert.equal(retry.code, 1);
+    assert.match(retry.stderr, /^netspace: --retry "crash" is not a kind of failure; give failed \(every failed run\) or some of: out-of-memory, diverged, worker-crash, backend-load, user-setting, internal\n$/);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^netspace: sweep spec .*nope\.yaml does not exist/);
     assertNoStack(missing.stderr);
@@ -235,7 +238,7 @@ describe('cli sweep', () => {
     assert.equal(csv.code, 0, csv.stderr);
     const lines = readFileSync(csvPath, 'utf8').trim().split('\r\n');
     assert.equal(lines.length, 9);
-    assert.match(lines[0]!, /^sweep,id,space,configKey,status,finalError,/);
+    assert.match(lines[0]!, /^sweep,id,space,configKey,status,failureKind,finalError,/);
     const json = await netspace('sweep', 'export', 'killed', '--db', db, '--json');
     const rows = JSON.parse(json.stdout) as { id: number; status: string; epochs: unknown[] }[];
     assert.deepEqual(rows.map((r) => [r.id, r.status, r.epochs.length]), end.runs.map((r) => [r.id, 'done', 6]));

@@ -67,8 +67,14 @@ function assertConsistent(run: RunRecord, db: Database.Database): void {
     assert.equal(run.finalError, null, where);
     assert.ok(run.errorText, `${where} has a reason`);
   }
-  const checkpoint = db.prepare('SELECT COUNT(*) AS n FROM checkpoints WHERE run_id = ?').get(run.id) as { n: number };
-  assert.equal(checkpoint.n, 0, `${where}: a finished run keeps no checkpoint`);
+  // A done run keeps its final checkpoint (the trained model); a failed one keeps none.
+  const checkpoint = db.prepare('SELECT COUNT(*) AS n, MAX(epoch) AS epoch FROM checkpoints WHERE run_id = ?').get(run.id) as { n: number; epoch: number | null };
+  if (run.status === 'done') {
+    assert.equal(checkpoint.n, 1, `${where}: a done run keeps its final checkpoint`);
+    assert.equal(checkpoint.epoch, run.settings.epochs, `${where}: the kept checkpoint is the last epoch's`);
+  } else {
+    assert.equal(checkpoint.n, 0, `${where}: a failed run keeps no checkpoint`);
+  }
 }
 
 describe('sweep/sweep', () => {
@@ -96,6 +102,12 @@ describe('sweep/sweep', () => {
       sweep = store.readSweep('tiny');
       for (const run of sweep.runs) assertConsistent(run, raw);
       assert.deepEqual(sweep.runs.map((r) => r.space), ['tiny', 'fixed', 'tiny', 'fixed', 'tiny', 'tiny']);
+      // The space's parameter domains are stored at plan time, and every run's drawn values by those names.
+      assert.deepEqual(sweep.domains!.tiny!.map((d) => [d.name, d.kind]), [['d1', 'int'], ['w1', 'categorical'], ['b1', 'int'], ['g1', 'int']]);
+      assert.deepEqual(Object.keys(sweep.domains!), ['tiny'], 'a fixed model has no domains');
+      for (const run of sweep.runs) {
+        assert.deepEqual(Object.keys(run.parameters), run.space === 'tiny' ? ['d1', 'w1', 'b1', 'g1'] : [], run.configKey);
+      }
       const attempts = raw.prepare('SELECT DISTINCT attempts FROM runs').all() as { attempts: number }[];
       assert.deepEqual(attempts, [{ attempts: 1 }]);
       assert.equal(store.sweepOwner('tiny'), null, 'the hold is released at the end');
@@ -165,9 +177,22 @@ describe('sweep/sweep', () => {
         ),
       );
       for (const run of runs) assertConsistent(run, raw);
+      assert.deepEqual(Object.fromEntries(failed.map((r) => [r.id === 2 ? 'threw' : 'exited', r.failureKind])), { threw: 'internal', exited: 'worker-crash' });
     } finally {
       raw.close();
       store.close();
+    }
+    // --retry worker-crash trains the exited run again (no fault planted now), and only that one.
+    const retried = await runSweep(spec, { db, download: false, retry: ['worker-crash'] });
+    assert.deepEqual([retried.retried, retried.trained, retried.counts.done, retried.counts.failed], [1, 1, 5, 1]);
+    const all = await runSweep(spec, { db, download: false, retry: 'failed' });
+    assert.deepEqual([all.retried, all.trained, all.counts.done, all.counts.failed], [1, 1, 6, 0]);
+    const after = openStore(db, { readonly: true });
+    try {
+      const again = after.readSweep('tiny').runs;
+      assert.ok(again.every((r) => r.status === 'done' && r.failureKind === null && r.errorText === null && r.epochs.length === 2));
+    } finally {
+      after.close();
     }
   });
 

@@ -1,7 +1,7 @@
 // Tests of src/train/pool.ts with real worker threads training tiny models on the real Fashion-MNIST files.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
+import { loadDataset, type Dataset } from '../../src/data/index.ts';
 import { PoolClosedError, TrainPool } from '../../src/train/pool.ts';
 import { FAULT_ENV, FAULT_WORKER } from '../fixtures/fault-worker.ts';
 import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
@@ -13,9 +13,9 @@ const settings: TrainSettings = { epochs: 2, resolution: 28, batchSize: 64, lr: 
 const request = (seed: number, epochs = 2): TrainRequest => ({ config, settings: { ...settings, epochs }, seed, backend: 'wasm' });
 
 describe('train/pool', () => {
-  let data: FashionMnist;
+  let data: Dataset;
   before(async () => {
-    data = await loadFashionMnist({ download: false });
+    data = await loadDataset('fashion-mnist', { download: false });
   });
 
   describe('two threads', () => {
@@ -147,10 +147,10 @@ const tinyRequest = (seed: number): TrainRequest => ({
 });
 
 describe('train/pool replacing threads', () => {
-  let data: FashionMnist;
+  let data: Dataset;
   let pool: TrainPool;
   before(async () => {
-    data = await loadFashionMnist({ download: false });
+    data = await loadDataset('fashion-mnist', { download: false });
     pool = new TrainPool({ workers: 2, data, backend: 'wasm', worker: FAULT_WORKER, env: { ...process.env, [FAULT_ENV]: 'throw:thrower-,exit:exiter-' } });
   });
   after(() => pool.destroy());

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { DEFAULT_RECIPE, type Recipe } from '../../src/core/recipe.ts';
 import type { EpochRecord, TrainSettings } from '../../src/core/types.ts';
-import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
+import { loadDataset, type Dataset } from '../../src/data/index.ts';
 import { decodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { trainModel } from '../../src/train/trainer.ts';
 import { tinyAnyNet } from '../model/tiny.ts';
@@ -34,9 +34,9 @@ const ADAMW_RECIPE: Recipe = {
 const metrics = (epochs: readonly EpochRecord[]) => epochs.map(({ epoch, trainLoss, valLoss, valAccuracy }) => ({ epoch, trainLoss, valLoss, valAccuracy }));
 
 describe('train/trainer with recipes', () => {
-  let data: FashionMnist;
+  let data: Dataset;
   before(async () => {
-    data = await loadFashionMnist({ download: false });
+    data = await loadDataset('fashion-mnist', { download: false });
   });
 
   for (const [name, recipe] of [['SGD Nesterov, cosine, warm-up, smoothing, crop, flip', SGD_RECIPE], ['AdamW, step lr, resized crop, flip', ADAMW_RECIPE]] as const) {

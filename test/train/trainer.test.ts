@@ -1,7 +1,7 @@
 // Tests of the trainer on the real Fashion-MNIST files: learning, determinism, divergence.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { loadFashionMnist, type FashionMnist } from '../../src/data/index.ts';
+import { loadDataset, type Dataset } from '../../src/data/index.ts';
 import type { TrainSettings } from '../../src/core/types.ts';
 import { trainModel } from '../../src/train/trainer.ts';
 import type { BatchProgress } from '../../src/train/types.ts';
@@ -11,9 +11,9 @@ const TINY = tinyAnyNet();
 const SETTINGS: TrainSettings = { epochs: 2, resolution: 28, batchSize: 64, lr: 0.1, trainSize: 2048, valSize: 256 };
 
 describe('train/trainer', () => {
-  let data: FashionMnist;
+  let data: Dataset;
   before(async () => {
-    data = await loadFashionMnist({ download: false });
+    data = await loadDataset('fashion-mnist', { download: false });
   });
 
   it('learns: the training loss falls from batch to batch and from epoch to epoch', async () => {

@@ -23,13 +23,22 @@ const command: CommandModule<object, Args> = {
       .option('micro-batch', { type: 'number', describe: 'images per forward/backward pass (default: the whole batch)' })
       .option('json', { type: 'boolean', default: false, describe: 'print {"backend","resolution","batch","imagesPerSecond"}' }),
   handler: async (args) => {
-    const { measureTrainingSpeed } = await import('../../engine/speed.ts');
+    const [{ measureTrainingSpeed }, { parseTrainSettings, TRAIN_DEFAULTS }] = await Promise.all([
+      import('../../engine/speed.ts'),
+      import('../../train/settings.ts'),
+    ]);
+    // The training settings through the one parser, so they are bounded and worded as in train and sweep specs.
+    const settings = parseTrainSettings(
+      { resolution: args.resolution, batchSize: args.batch, microBatch: args['micro-batch'] },
+      TRAIN_DEFAULTS,
+      { kind: 'options' },
+    );
     const r = await measureTrainingSpeed({
-      resolution: args.resolution,
-      batch: args.batch,
+      resolution: settings.resolution,
+      batch: settings.batchSize,
       backend: args.backend as BackendRequest,
       steps: args.steps,
-      microBatch: args['micro-batch'] ?? null,
+      microBatch: settings.microBatch ?? null,
     });
     const { backend, resolution, batch, imagesPerSecond } = r;
     process.stdout.write(

@@ -1,6 +1,7 @@
 // `netspace sweep run|status|export`: train a sweep spec into SQLite, see where it is, write its runs out.
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { FAILURE_KINDS, type FailureKind } from '../../core/types.ts';
 import { NetspaceError } from '../../errors.ts';
 import { messages } from '../../messages.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
@@ -13,6 +14,7 @@ interface RunArgs {
   workers?: number;
   backend?: BackendRequest;
   force: boolean;
+  retry?: string;
   json: boolean;
   dataDir?: string;
   download: boolean;
@@ -35,6 +37,16 @@ interface ExportArgs {
   out?: string;
 }
 
+/** `--retry` alone (or `--retry failed`) means every failed run; else a comma-separated list of FailureKinds. */
+function parseRetry(text: string): FailureKind[] | 'failed' {
+  if (text === '' || text === 'failed') return 'failed';
+  const kinds = text.split(',').map((k) => k.trim());
+  for (const kind of kinds) {
+    if (!(FAILURE_KINDS as readonly string[]).includes(kind)) throw new NetspaceError(messages.option.failureKind(kind, FAILURE_KINDS));
+  }
+  return kinds as FailureKind[];
+}
+
 const run: CommandModule<object, RunArgs> = {
   command: 'run <spec>',
   describe: 'Sample the spec\'s configs and train them in a worker pool into the database; run again to resume',
@@ -45,6 +57,10 @@ const run: CommandModule<object, RunArgs> = {
       .option('workers', { type: 'number', describe: 'worker threads (default: the spec\'s, else one per core; one with tensorflow)' })
       .option('backend', { choices: BACKEND_REQUESTS, describe: 'TF.js backend, overriding the spec\'s train.backend' })
       .option('force', { type: 'boolean', default: false, describe: 'the spec changed: start a new sweep <name>-2 instead of refusing' })
+      .option('retry', {
+        type: 'string',
+        describe: `put failed runs back to pending first: every failed run (--retry), or those of some kinds (--retry ${FAILURE_KINDS.slice(0, 2).join(',')}; kinds: ${FAILURE_KINDS.join(', ')})`,
+      })
       .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout, then a summary line' })
       .option('data-dir', dataDirOption)
       .option('download', downloadOption),
@@ -52,6 +68,7 @@ const run: CommandModule<object, RunArgs> = {
     if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) {
       throw new NetspaceError(messages.option.wholeNumber('--workers', 1, args.workers));
     }
+    const retry = args.retry === undefined ? undefined : parseRetry(args.retry);
     const [{ createProgressReporter }, { runSweep }] = await Promise.all([import('../progress.ts'), import('../../sweep/sweep.ts')]);
     const progress = createProgressReporter(args.json ? { mode: 'json', stream: process.stdout } : {});
     let summary;
@@ -63,6 +80,7 @@ const run: CommandModule<object, RunArgs> = {
         handleSignals: true,
         progress,
         ...poolFromContext(args),
+        ...(retry === undefined ? {} : { retry }),
         ...(args.workers !== undefined ? { workers: args.workers } : {}),
         ...(args.backend !== undefined ? { backend: args.backend } : {}),
         ...(args.dataDir !== undefined ? { dataDir: args.dataDir } : {}),
@@ -74,7 +92,8 @@ const run: CommandModule<object, RunArgs> = {
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
     } else if (summary.trained === 0 && !summary.interrupted && c.pending === 0) {
-      process.stdout.write(`sweep ${summary.sweep}: nothing to train, all ${c.total} runs finished (${c.done} done, ${c.failed} failed, ${c.diverged} diverged) in ${summary.db}\n`);
+      const again = c.failed > 0 ? '; --retry trains the failed ones again' : '';
+      process.stdout.write(`sweep ${summary.sweep}: nothing to train, all ${c.total} runs finished (${c.done} done, ${c.failed} failed, ${c.diverged} diverged) in ${summary.db}${again}\n`);
     } else {
       process.stdout.write(
         `sweep ${summary.sweep}: ${c.done} done, ${c.failed} failed, ${c.diverged} diverged, ${c.pending} pending of ${c.total}; ` +

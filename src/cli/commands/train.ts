@@ -5,7 +5,7 @@ import { messages } from '../../messages.ts';
 import { percent } from '../../core/format.ts';
 import type { EpochRecord, RunRecord, TrainSettings } from '../../core/types.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
-import { dataDirOption, dbOption, downloadOption, poolFromContext } from '../options.ts';
+import { dataDirOption, datasetOption, dbOption, downloadOption, poolFromContext } from '../options.ts';
 import { recipeFromArgs, recipeOptions, type RecipeArgs } from '../recipe-options.ts';
 
 export interface TrainArgs extends RecipeArgs {
@@ -17,6 +17,7 @@ export interface TrainArgs extends RecipeArgs {
   trainSize?: number;
   valSize?: number;
   microBatch?: number;
+  dataset: string;
   seed: number;
   backend: BackendRequest;
   db: string;
@@ -38,6 +39,7 @@ export function trainOptions(y: Argv, defaults: { model: string; epochs: number;
     .option('train-size', { type: 'number', describe: 'training images, stratified by class (default: all 60,000)' })
     .option('val-size', { type: 'number', describe: 'validation images from the test split, stratified (default: all 10,000)' })
     .option('micro-batch', { type: 'number', describe: 'images per forward/backward pass when a batch does not fit the wasm heap' })
+    .option('dataset', datasetOption)
     .option('seed', { type: 'number', default: 0, describe: 'seeds the weights, the subsets and the shuffles' })
     .option('backend', { choices: BACKEND_REQUESTS, default: 'auto' as BackendRequest, describe: 'TF.js backend' })
     .option('db', dbOption)
@@ -53,8 +55,15 @@ async function settingsFrom(args: TrainArgs): Promise<TrainSettings> {
   }
   const { parseTrainSettings, TRAIN_DEFAULTS } = await import('../../train/settings.ts');
   const input = {
-    epochs: args.epochs, resolution: args.resolution, batchSize: args.batch, lr: args.lr, trainSize: args.trainSize, valSize: args.valSize,
-    microBatch: args.microBatch, recipe: await recipeFromArgs(args),
+    epochs: args.epochs,
+    resolution: args.resolution,
+    batchSize: args.batch,
+    lr: args.lr,
+    trainSize: args.trainSize,
+    valSize: args.valSize,
+    microBatch: args.microBatch,
+    dataset: args.dataset,
+    recipe: await recipeFromArgs(args),
   };
   return parseTrainSettings(input, TRAIN_DEFAULTS, { kind: 'options' });
 }
@@ -84,12 +93,15 @@ function describeRun(run: RunRecord, sweep: string): string {
 /** Trains per `args` and prints; shared by `train` and `baseline`. */
 export async function runTrainCommand(args: TrainArgs): Promise<void> {
   const settings = await settingsFrom(args);
-  const [{ resolveModelConfig }, { trainSingle }, { createProgressReporter }] = await Promise.all([
+  const [{ PRESETS, resolveModelConfig }, { trainSingle }, { createProgressReporter }, { configForDataset }, { DATASETS, DEFAULT_DATASET }] = await Promise.all([
     import('../../space/presets.ts'),
     import('../../sweep/single.ts'),
     import('../progress.ts'),
+    import('../../sweep/spec.ts'),
+    import('../../data/datasets.ts'),
   ]);
-  const config = resolveModelConfig(args.model);
+  const dataset = DATASETS[(settings.dataset ?? DEFAULT_DATASET) as keyof typeof DATASETS];
+  const config = configForDataset(resolveModelConfig(args.model), dataset, PRESETS[args.model.toLowerCase()] !== undefined, args.model);
   const modelName = args.model.replace(/^.*\//, '').replace(/\.json$/i, '');
   const inner = createProgressReporter(args.json ? { mode: 'silent' } : {});
   const progress = args.json

@@ -55,7 +55,7 @@ describe('cli train with a recipe', () => {
     await new Promise((resolve) => child.on('close', resolve));
     const killed = storedRun(db)!;
     assert.ok(killed.epochs.length >= 1 && killed.epochs.length < 4, `killed after ${killed.epochs.length} epochs`);
-    assert.equal(killed.status, 'running');
+    assert.equal(killed.status, 'pending', 'stored as running, read as pending: its process is gone');
 
     const resumed = spawnSync(process.execPath, args(db), { encoding: 'utf8' });
     assert.equal(resumed.status, 0, resumed.stderr);
