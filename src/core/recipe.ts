@@ -112,6 +112,23 @@ export function recipeOf(settings: { recipe?: Recipe | undefined }): Recipe {
   return settings.recipe ?? DEFAULT_RECIPE;
 }
 
+/**
+ * Whether each schedule is drawn over the run's whole length (`train.epochs`), so that epoch k's rate depends on how
+ * long the run is: the cosine does (its half period is the run); constant, step and exponential rates, and the
+ * warm-up, depend on the epoch alone.
+ */
+export const SPANS_RUN: Readonly<Record<ScheduleKind, boolean>> = Object.freeze({ constant: false, cosine: true, step: false, exponential: false });
+
+/**
+ * Whether epoch k of a run trained with `recipe` differs from epoch k of a longer run with the same recipe. Then a
+ * finished run cannot be continued to more epochs as if it had been planned longer (sweep/grow.ts); a schedule
+ * (ASHA, the fidelity check) that pauses or stops runs early still gives every run the schedule over its full
+ * `train.epochs`, so a paused run continues where it stood (pycls's cosine is over the run's max epochs too).
+ */
+export function scheduleSpansRun(recipe: Recipe): boolean {
+  return SPANS_RUN[recipe.schedule.kind];
+}
+
 /** A recipe in a few words for notes and tables, e.g. "SGD momentum 0.9 Nesterov, wd 5e-5, cosine, warm-up 1 ep". */
 export function describeRecipe(recipe: Recipe): string {
   const o = recipe.optimizer;

@@ -92,6 +92,24 @@ describe('train/recipe', () => {
     });
   });
 
+  it('refuses a flip on the digit datasets, in options and in a spec, before anything is stored; crops stay allowed', () => {
+    const flip = { augmentation: { horizontalFlip: true } };
+    for (const [dataset, title] of [['mnist', 'MNIST'], ['kmnist', 'Kuzushiji-MNIST']]) {
+      assert.throws(() => parseTrainSettings({ dataset, recipe: flip }, TRAIN_DEFAULTS, { kind: 'options' }), {
+        name: 'NetspaceError',
+        message: `--recipe flips images horizontally, which is refused for ${title}: a mirror image there can change its class; leave horizontalFlip out of the recipe`,
+      });
+      assert.equal(parseTrainSettings({ dataset, recipe: { augmentation: { randomCrop: 2 } } }, TRAIN_DEFAULTS, { kind: 'options' }).dataset, dataset);
+    }
+    const base = { name: 'digits', dataset: 'mnist', spaces: [{ space: 'AnyNetX_A', n: 3 }] };
+    assert.throws(() => parseSweepSpec({ ...base, train: { recipe: flip } }, 'digits.yaml'), {
+      message: /^digits\.yaml: train\.recipe flips images horizontally, which is refused for MNIST/,
+    });
+    assert.equal(parseSweepSpec({ ...base, train: { recipe: 'pycls' } }, 'digits.yaml').train.recipe?.augmentation.horizontalFlip, false, 'the pycls preset does not flip');
+    assert.equal(parseTrainSettings({ recipe: flip }, TRAIN_DEFAULTS, { kind: 'options' }).recipe?.augmentation.horizontalFlip, true, 'Fashion-MNIST flips');
+    assert.equal(parseTrainSettings({ dataset: 'cifar10', recipe: flip }, TRAIN_DEFAULTS, { kind: 'options' }).recipe?.augmentation.horizontalFlip, true);
+  });
+
   it('is part of a sweep spec: a spec with the default recipe keeps the identity it had without one', () => {
     const base = { name: 'demo', spaces: [{ space: 'AnyNetX_A', n: 3 }], train: { epochs: 2 } };
     const plain = parseSweepSpec(base, 'demo.yaml');
