@@ -126,8 +126,11 @@ const status: CommandModule<object, StatusArgs> = {
       else process.stdout.write(`${sweeps.map((s) => `${s.name}  ${s.runs} runs  created ${s.createdAt}`).join('\n')}\n`);
       return;
     }
+    const { scheduleStatus, formatScheduleStatus } = await import('../schedule-status.ts');
     const result = sweepStatus(args.db, args.name, { top: args.top });
-    process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${formatStatus(result)}\n`);
+    const schedule = scheduleStatus(args.db, args.name);
+    if (args.json) process.stdout.write(`${JSON.stringify({ ...result, schedule })}\n`);
+    else process.stdout.write(`${[formatStatus(result), ...(schedule === null ? [] : [formatScheduleStatus(schedule)])].join('\n')}\n`);
   },
 };
 
