@@ -166,6 +166,28 @@ const settings = {
     `must be one of ${names.join(', ')}, got ${show(value)}${typeof value === 'string' ? didYouMean(value, names) : ''}`,
   moreThanSplit: (size: number, dataset: string, split: string, limit: number) =>
     `is ${count(size)}, but ${dataset} has ${count(limit)} ${split} images`,
+  flipForDataset: (dataset: string) =>
+    `flips images horizontally, which is refused for ${dataset}: a mirror image there can change its class; leave horizontalFlip out of the recipe`,
+} as const;
+
+/** Training recipes (optimizer, schedule, augmentation), in a spec's `train.recipe`, a recipe file or options (src/train/recipe.ts). */
+const recipe = {
+  numberIn: (value: unknown, low: number, high: number, lowOpen: boolean, highOpen: boolean) =>
+    `must be a number in ${lowOpen ? '(' : '['}${low}, ${high}${highOpen ? ')' : ']'}, got ${show(value)}`,
+  pair: (value: unknown) => `must be a pair [low, high] with low <= high, got ${show(value)}`,
+  notKindOrObject: (value: unknown, kinds: readonly string[]) =>
+    `must be one of ${kinds.join(', ')} or an object with a "kind" and its fields, got ${show(value)}`,
+  notPreset: (value: unknown, presets: readonly string[]) =>
+    `must be a recipe (an object) or a preset (${presets.join(', ')}), got ${show(value)}${oneOfHint(value, presets)}`,
+  nesterovWithoutMomentum: () => 'needs momentum > 0 (Nesterov momentum without momentum is plain SGD; PyTorch refuses it too)',
+  stepsOrEvery: () => 'takes exactly one of "steps" (a list of epochs) or "every" (epochs between steps)',
+  stepList: (value: unknown) => `must be a non-empty list of increasing epochs, got ${show(value)}`,
+  cropAndResizedCrop: () => 'takes randomCrop or randomResizedCrop, not both',
+  /** A command-line flag of one optimizer or schedule kind given with another. */
+  flagForKind: (flag: string, part: string, kinds: readonly string[], actual: string) =>
+    `${flag} goes with --${part} ${kinds.join(' or ')}; the recipe's ${part} is ${actual}`,
+  flipChangesClass: (dataset: string) =>
+    `horizontalFlip is refused for ${dataset}: a mirror image there can change its class; leave it out of the recipe`,
 } as const;
 
 const cannotRead = (path: string, reason: string): string => `${path}: cannot be read (${reason})`;
@@ -565,4 +587,5 @@ export const messages = freezeSections({
   /** Options as the command line (or a library caller passing them on) names them, and what the CLI itself checks. */
   option,
   settings,
+  recipe,
 } as const);

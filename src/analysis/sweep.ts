@@ -1,6 +1,7 @@
 // analyzeSweep: a stored sweep in, every number the report shows out (typed, JSON-able, no I/O, no randomness
 // beyond the seeded bootstraps).
 import { percent } from '../core/format.ts';
+import { describeRecipe } from '../core/recipe.ts';
 import { countStatuses, type RunRecord, type StatusCounts, type SweepRecord, type TrainSettings } from '../core/types.ts';
 export type { StatusCounts } from '../core/types.ts';
 import { NetspaceError } from '../errors.ts';
@@ -271,9 +272,14 @@ function curveOf(run: Scored): CurveSeries {
 }
 
 
-/** A run's training recipe in a few words, e.g. "3 epochs at 28x28 on 6000 images, batch 128, lr 0.05". */
+/**
+ * How a run was trained in a few words, e.g. "3 epochs at 28x28 on 6000 images, batch 128, lr 0.05", then its recipe
+ * when it has one (core/recipe.ts; none is the chapter's plain SGD), so that sweeps trained with different recipes
+ * are told apart.
+ */
 function describeSettings(s: TrainSettings): string {
-  return `${s.epochs} epochs at ${s.resolution}x${s.resolution} on ${s.trainSize ?? 'all 60000'} images, batch ${s.batchSize}, lr ${s.lr}`;
+  const recipe = s.recipe === undefined ? '' : `, ${describeRecipe(s.recipe)}`;
+  return `${s.epochs} epochs at ${s.resolution}x${s.resolution} on ${s.trainSize ?? 'all 60000'} images, batch ${s.batchSize}, lr ${s.lr}${recipe}`;
 }
 
 /** The runs of a sweep as the analyses see them: all of them, the scored ones, and the scored ones by space. */

@@ -1,5 +1,6 @@
 // Contracts every layer may import: what a run is, how it is trained, what training gives back and what the store
-// holds. The bottom of the tree (see docs/architecture.md): it imports nothing.
+// holds. The bottom of the tree (see docs/architecture.md): it imports nothing but the recipe types beside it.
+import type { Recipe } from './recipe.ts';
 
 /** One stage of an AnyNet: `depth` residual bottleneck blocks of the same width (d2l chapter, paper section 3.1). */
 export interface StageConfig {
@@ -55,7 +56,7 @@ export interface TrainSettings {
   resolution: number;
   /** Images per SGD step. */
   batchSize: number;
-  /** Plain SGD learning rate (no momentum, no weight decay). */
+  /** Base learning rate: the recipe's schedule and warm-up scale it per step (constant in the chapter's recipe). */
   lr: number;
   /** Training images used, stratified by class; null means all 60,000. */
   trainSize: number | null;
@@ -66,6 +67,11 @@ export interface TrainSettings {
    * or null runs the whole batch. The update is the batch's; batch norm normalises each slice on its own.
    */
   microBatch?: number | null;
+  /**
+   * Optimizer, schedule, weight decay, label smoothing and augmentation (core/recipe.ts); absent means the d2l
+   * chapter's recipe (DEFAULT_RECIPE), so settings stored before recipes existed keep their meaning and identity.
+   */
+  recipe?: Recipe;
   /**
    * The dataset trained on and validated on (data/datasets.ts names); absent means Fashion-MNIST, so that settings
    * stored before datasets could be chosen keep their meaning.

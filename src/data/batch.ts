@@ -133,12 +133,33 @@ export function fillBatch(split: Split, indices: Uint32Array, resolution: number
   return { x, y, size };
 }
 
+/** A rectangle of an image, in its pixels: rows [top, top + height), columns [left, left + width). */
+export interface Box {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+}
+
+/**
+ * Writes the `box` of image `index` of `split`, normalised and resized to resolution x resolution with the same
+ * torch-exact bilinear taps as fillBatch (torchvision's resized_crop: crop, then resize), at x[dst, dst + R * R * C).
+ */
+export function resizeBoxInto(split: Split, index: number, box: Box, resolution: number, x: Float32Array, dst: number): void {
+  const { rows, cols, channels } = split;
+  const plan = resizePlan(box.height, box.width, channels, resolution);
+  const src = (index * rows * cols + box.top * cols + box.left) * channels;
+  resizeInto(split.images, src, box.height, cols, channels, pixelTable(channels, split.normalization), plan, x, dst, resolution);
+}
+
 function view<T extends Float32Array | Int32Array>(buffer: T, length: number, name: string): T {
   if (buffer.length < length) throw new RangeError(`fillBatch: ${name} holds ${buffer.length} values, the batch needs ${length}`);
   return (buffer.length === length ? buffer : buffer.subarray(0, length)) as T;
 }
 
 /**
+ * Resizes `rows` source rows (each `cols` pixels apart) starting at images[src] with `plan` (whose column taps may
+ * cover fewer than `cols` columns: a box of a wider image).
  * Width first, then height, channel by channel: h0 * (w0 * a + w1 * b) + h1 * (w0 * c + w1 * d) in double, rounded
  * once on the store. This agrees with torch to within one float32 step (torch rounds its partial sums differently);
  * separable passes cost rows * R + R * R blends per image and channel instead of 3 * R * R.

@@ -2,7 +2,9 @@
 //
 //   DATASETS[name] (plain data) -> locateDataset -> (downloadDataset) -> loadDataset: Dataset on SharedArrayBuffers
 //     -> stratifiedSubset (train/val indices) -> epochOrder (per-epoch shuffle) -> fillBatch (NHWC floats, normalised, resized)
-export { fillBatch, type Batch } from './batch.ts';
+//     -> fillAugmentedBatch (the recipe's crops and flips, per run and epoch)
+export { augmentationRng, augments, checkAugmentation, fillAugmentedBatch, resizedCropBox } from './augment.ts';
+export { fillBatch, type Batch, type Box } from './batch.ts';
 export { readCifarBatch, type CifarBatch, type RecordLayout } from './cifar.ts';
 export { checkDataset, formatDataCheck, type DataCheck, type FileCheck, type FolderCheck } from './check.ts';
 export {

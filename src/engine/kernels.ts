@@ -1,4 +1,4 @@
-// netspace's own TF.js kernels for wasm and cpu (grouped conv, training batch norm, ReLU gradient, SGD: one call each).
+// netspace's own TF.js kernels for wasm and cpu (grouped conv, training batch norm, ReLU gradient, optimizers), one call each.
 import * as tf from '@tensorflow/tfjs-core';
 import { OP_KERNELS, opKernelsActive } from '../model/ops.ts';
 import { arenaFor, type Arena } from './arena.ts';
@@ -20,9 +20,23 @@ export const RELU_GRAD = 'NetspaceReluGrad';
  */
 export const SGD_UPDATE = 'NetspaceSgdUpdate';
 
+/**
+ * torch.optim.SGD (dampening 0) over many variables in one call: inputs v_i, g_i and, with momentum, b_i (the
+ * buffers); attrs learningRate, momentum, nesterov, decays (weight decay per variable); outputs v_i' and, with
+ * momentum, b_i', interleaved (v0', b0', v1', b1', ...). See optimizer.ts.
+ */
+export const SGD_STEP = 'NetspaceSgdStep';
+
+/**
+ * torch.optim.Adam / AdamW over many variables in one call: inputs v_i, g_i, m_i, s_i (the moments); attrs stepSize,
+ * bc2Sqrt, eps, beta1, beta2, l2 and keep (per variable); outputs v_i', m_i', s_i' interleaved. See optimizer.ts.
+ */
+export const ADAM_STEP = 'NetspaceAdamStep';
+
 /** Every kernel name above, for checks that a backend has them all. */
 export const ENGINE_KERNELS = [
   GROUPED_CONV, GROUPED_CONV_BACKPROP_INPUT, GROUPED_CONV_BACKPROP_FILTER, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, RELU_GRAD, SGD_UPDATE,
+  SGD_STEP, ADAM_STEP,
 ] as const;
 
 /** Backends whose kernels we register: both run the same WebAssembly SIMD code. */
@@ -169,6 +183,60 @@ function sgdUpdate(a: Arena, inputs: tf.NamedTensorInfoMap, learningRate: number
   return a.finish(outputs);
 }
 
+/** Attributes of SGD_STEP. */
+export interface SgdStepAttrs {
+  learningRate: number;
+  momentum: number;
+  nesterov: boolean;
+  /** Weight decay of each variable, in input order. */
+  decays: number[];
+}
+
+function sgdStep(a: Arena, inputs: tf.NamedTensorInfoMap, at: SgdStepAttrs): tf.TensorInfo[] {
+  a.begin();
+  const outputs = [];
+  const hasBuffer = at.momentum !== 0;
+  for (let i = 0; inputs[`v${i}`] !== undefined; i++) {
+    const v = inputs[`v${i}`]!;
+    const out = a.output(v.shape);
+    const outB = hasBuffer ? a.output(v.shape) : null;
+    const b = hasBuffer ? a.input(inputs[`b${i}`]!) : 0;
+    a.simd.sgdStep(
+      a.input(v), a.input(inputs[`g${i}`]!), b, out.address, outB?.address ?? 0, product(v.shape),
+      at.learningRate, at.decays[i]!, at.momentum, hasBuffer ? 1 : 0, at.nesterov ? 1 : 0,
+    );
+    outputs.push(out, ...(outB === null ? [] : [outB]));
+  }
+  return a.finish(outputs);
+}
+
+/** Attributes of ADAM_STEP: the step's scalars, worked out in double as torch does (optimizer.ts). */
+export interface AdamStepAttrs {
+  stepSize: number;
+  bc2Sqrt: number;
+  eps: number;
+  beta1: number;
+  beta2: number;
+  /** Per variable: the L2 factor added to the gradient (Adam) and the decoupled factor on the weights (AdamW). */
+  l2: number[];
+  keep: number[];
+}
+
+function adamStep(a: Arena, inputs: tf.NamedTensorInfoMap, at: AdamStepAttrs): tf.TensorInfo[] {
+  a.begin();
+  const outputs = [];
+  for (let i = 0; inputs[`v${i}`] !== undefined; i++) {
+    const v = inputs[`v${i}`]!;
+    const [out, outM, outS] = [a.output(v.shape), a.output(v.shape), a.output(v.shape)];
+    a.simd.adamStep(
+      a.input(v), a.input(inputs[`g${i}`]!), a.input(inputs[`m${i}`]!), a.input(inputs[`s${i}`]!), out.address, outM.address, outS.address,
+      product(v.shape), at.stepSize, at.bc2Sqrt, at.eps, at.beta1, 1 - at.beta1, at.beta2, 1 - at.beta2, at.l2[i]!, at.keep[i]!,
+    );
+    outputs.push(out, outM, outS);
+  }
+  return a.finish(outputs);
+}
+
 type Impl = (a: Arena, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => tf.TensorInfo | tf.TensorInfo[];
 
 const convAttrs = (attrs: tf.NamedAttrMap): GroupedConvAttrs => attrs as unknown as GroupedConvAttrs;
@@ -184,6 +252,8 @@ const IMPLS: Record<(typeof ENGINE_KERNELS)[number], Impl> = {
     batchNormBackward(a, inputs as Record<'dy' | 'x' | 'gamma' | 'mean' | 'variance', tf.TensorInfo>, attrs.epsilon as number),
   [RELU_GRAD]: (a, { dy, x }) => reluGrad(a, dy!, x!),
   [SGD_UPDATE]: (a, inputs, attrs) => sgdUpdate(a, inputs, attrs.learningRate as number),
+  [SGD_STEP]: (a, inputs, attrs) => sgdStep(a, inputs, attrs as unknown as SgdStepAttrs),
+  [ADAM_STEP]: (a, inputs, attrs) => adamStep(a, inputs, attrs as unknown as AdamStepAttrs),
 };
 
 type Conv2DGradientAttrs = tf.Conv2DBackpropFilterAttrs & tf.Conv2DBackpropInputAttrs;

@@ -858,3 +858,90 @@ export function sgdUpdate(v: usize, g: usize, out: usize, n: i32, lr: f32): void
     store<f32>(out + o, load<f32>(v + o) - lr * load<f32>(g + o));
   }
 }
+
+/**
+ * torch.optim.SGD's update with dampening 0 over n floats (torch/optim/sgd.py _single_tensor_sgd): d = g + wd * v;
+ * with a momentum buffer b (hasBuffer): b' = mu * b + d and step = nesterov ? d + mu * b' : b'; without: step = d.
+ * out = v - lr * step, outBuf = b'. A zero buffer at the first step gives torch's b = clone(d) exactly.
+ */
+export function sgdStep(
+  v: usize, g: usize, b: usize, out: usize, outB: usize, n: i32, lr: f32, wd: f32, mu: f32, hasBuffer: bool, nesterov: bool,
+): void {
+  const rate = f32x4.splat(lr), decay = f32x4.splat(wd), m = f32x4.splat(mu);
+  let i = 0;
+  if (!hasBuffer) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const p = v128.load(v + o);
+      const d = f32x4.add(v128.load(g + o), f32x4.mul(decay, p));
+      v128.store(out + o, f32x4.sub(p, f32x4.mul(rate, d)));
+    }
+  } else if (!nesterov) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const p = v128.load(v + o);
+      const d = f32x4.add(v128.load(g + o), f32x4.mul(decay, p));
+      const nb = f32x4.add(f32x4.mul(v128.load(b + o), m), d);
+      v128.store(outB + o, nb);
+      v128.store(out + o, f32x4.sub(p, f32x4.mul(rate, nb)));
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const p = v128.load(v + o);
+      const d = f32x4.add(v128.load(g + o), f32x4.mul(decay, p));
+      const nb = f32x4.add(f32x4.mul(v128.load(b + o), m), d);
+      v128.store(outB + o, nb);
+      v128.store(out + o, f32x4.sub(p, f32x4.mul(rate, f32x4.add(d, f32x4.mul(m, nb)))));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const p = load<f32>(v + o);
+    const d = load<f32>(g + o) + wd * p;
+    let step = d;
+    if (hasBuffer) {
+      const nb = load<f32>(b + o) * mu + d;
+      store<f32>(outB + o, nb);
+      step = nesterov ? d + mu * nb : nb;
+    }
+    store<f32>(out + o, p - lr * step);
+  }
+}
+
+/**
+ * torch.optim.Adam / AdamW's update over n floats, in torch's order of operations (torch/optim/adam.py and adamw.py,
+ * _single_tensor_*): p = v * keep (AdamW: keep = 1 - lr * wd; Adam: 1); d = g + l2 * v (Adam: l2 = wd; AdamW: 0);
+ * m' = m * beta1 + (1 - beta1) * d; s' = s * beta2 + (1 - beta2) * d * d; out = p - (stepSize * m') /
+ * (sqrt(s') / bc2Sqrt + eps), with stepSize = lr / (1 - beta1^t) and bc2Sqrt = sqrt(1 - beta2^t) from the caller.
+ */
+export function adamStep(
+  v: usize, g: usize, m: usize, s: usize, out: usize, outM: usize, outS: usize, n: i32,
+  stepSize: f32, bc2Sqrt: f32, eps: f32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, l2: f32, keep: f32,
+): void {
+  const vStep = f32x4.splat(stepSize), vBc2 = f32x4.splat(bc2Sqrt), vEps = f32x4.splat(eps);
+  const vB1 = f32x4.splat(beta1), vC1 = f32x4.splat(oneMinusBeta1), vB2 = f32x4.splat(beta2), vC2 = f32x4.splat(oneMinusBeta2);
+  const vL2 = f32x4.splat(l2), vKeep = f32x4.splat(keep);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const x = v128.load(v + o);
+    const d = f32x4.add(v128.load(g + o), f32x4.mul(vL2, x));
+    const nm = f32x4.add(f32x4.mul(v128.load(m + o), vB1), f32x4.mul(vC1, d));
+    const ns = f32x4.add(f32x4.mul(v128.load(s + o), vB2), f32x4.mul(f32x4.mul(vC2, d), d));
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(ns), vBc2), vEps);
+    v128.store(outM + o, nm);
+    v128.store(outS + o, ns);
+    v128.store(out + o, f32x4.sub(f32x4.mul(x, vKeep), f32x4.div(f32x4.mul(vStep, nm), denom)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const x = load<f32>(v + o);
+    const d = load<f32>(g + o) + l2 * x;
+    const nm = load<f32>(m + o) * beta1 + oneMinusBeta1 * d;
+    const ns = load<f32>(s + o) * beta2 + oneMinusBeta2 * d * d;
+    store<f32>(outM + o, nm);
+    store<f32>(outS + o, ns);
+    store<f32>(out + o, x * keep - (stepSize * nm) / (sqrt<f32>(ns) / bc2Sqrt + eps));
+  }
+}

@@ -24,6 +24,11 @@ export interface SimdExports {
   columnSums(x: number, rows: number, c: number, out: number, scratch: number): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
   sgdUpdate(v: number, g: number, out: number, n: number, lr: number): void;
+  sgdStep(v: number, g: number, b: number, out: number, outB: number, n: number, lr: number, wd: number, mu: number, hasBuffer: number, nesterov: number): void;
+  adamStep(
+    v: number, g: number, m: number, s: number, out: number, outM: number, outS: number, n: number,
+    stepSize: number, bc2Sqrt: number, eps: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, l2: number, keep: number,
+  ): void;
 }
 
 /** The parts of the WebAssembly JS API used here (tsconfig's lib, ES2022 without DOM, declares none of it). */

@@ -1,8 +1,8 @@
 // netspace's kernels on the tensorflow backend: each one a few TensorFlow ops run through tfjs-node's binding.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, convGeometry, ENGINE_KERNELS, GROUPED_CONV, GROUPED_CONV_BACKPROP_FILTER,
-  GROUPED_CONV_BACKPROP_INPUT, registerEngineGradients, RELU_GRAD, SGD_UPDATE, type GroupedConvAttrs,
+  ADAM_STEP, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, convGeometry, ENGINE_KERNELS, GROUPED_CONV, GROUPED_CONV_BACKPROP_FILTER,
+  GROUPED_CONV_BACKPROP_INPUT, registerEngineGradients, RELU_GRAD, SGD_STEP, SGD_UPDATE, type GroupedConvAttrs,
 } from './kernels.ts';
 
 /** What the binding of @tensorflow/tfjs-node(-gpu) 4.22 returns for an op's output (tfjs_binding.d.ts). */
@@ -372,7 +372,12 @@ type Impl = (o: Ops, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => t
 const conv = (attrs: tf.NamedAttrMap): GroupedConvAttrs => attrs as unknown as GroupedConvAttrs;
 type BatchNormInputs = Record<'dy' | 'x' | 'gamma' | 'mean' | 'variance', tf.TensorInfo>;
 
-const IMPLS: Record<(typeof ENGINE_KERNELS)[number], Impl> = {
+/**
+ * The recipe's fused optimizer steps (SGD_STEP, ADAM_STEP) are not among them: on tensorflow the optimizer runs its
+ * standard TF.js ops, each a native op (engine/optimizer.ts takes a fused kernel only where one is registered).
+ */
+type TensorflowKernel = Exclude<(typeof ENGINE_KERNELS)[number], typeof SGD_STEP | typeof ADAM_STEP>;
+const IMPLS: Record<TensorflowKernel, Impl> = {
   [GROUPED_CONV]: (o, { x, filter }, attrs) => convForward(o, x!, filter!, conv(attrs)),
   [GROUPED_CONV_BACKPROP_INPUT]: (o, { dy, filter }, attrs) => convBackpropInput(o, dy!, filter!, attrs.inputShape as number[], conv(attrs)),
   [GROUPED_CONV_BACKPROP_FILTER]: (o, { x, dy }, attrs) => convBackpropFilter(o, x!, dy!, attrs.filterShape as number[], conv(attrs)),
@@ -450,8 +455,8 @@ export function registerTensorflowKernels(): void {
   registered = true;
   registerEngineGradients();
   const singles = new Set<string>([GROUPED_CONV, GROUPED_CONV_BACKPROP_INPUT, GROUPED_CONV_BACKPROP_FILTER, RELU_GRAD]);
-  for (const name of ENGINE_KERNELS) {
-    tf.registerKernel({ kernelName: name, backendName: 'tensorflow', kernelFunc: kernel(IMPLS[name], name, singles.has(name)) });
+  for (const [name, impl] of Object.entries(IMPLS)) {
+    tf.registerKernel({ kernelName: name, backendName: 'tensorflow', kernelFunc: kernel(impl, name, singles.has(name)) });
   }
   const replace = (name: string, kernelFunc: tf.KernelFunc) => {
     if (tf.getKernel(name, 'tensorflow') !== undefined) tf.unregisterKernel(name, 'tensorflow');

@@ -1,6 +1,7 @@
 // A changed sweep spec, classified: the same sweep grown (more runs, a new space, a wider band, more epochs), which
 // keeps every finished run, or another sweep (a change of what a run means), which is refused or forked.
 import { canonicalJson } from '../core/json.ts';
+import { recipeOf, scheduleSpansRun, type Recipe } from '../core/recipe.ts';
 
 /** How a spec stored with a sweep relates to the spec it is run with now. */
 export type SpecChange =
@@ -26,9 +27,11 @@ function holds(wide: Range, narrow: Range): boolean {
 /**
  * Compares two sweep identities (sweep/spec.ts sweepIdentity, as stored and as given now). Growing: an entry's `n`
  * raised (the sampler draws the same first n configs whatever n is), a new entry, a complexity band that holds the
- * old one, more epochs when no schedule decides them (a run continues from its final checkpoint: with the chapter's
- * constant learning rate, epoch k of a longer run is epoch k of a shorter one). Anything else changes what a run
- * means: the seed, the data, the training settings, a space's definition, a narrower band, fewer runs or epochs.
+ * old one, more epochs when no fidelity schedule decides them and the recipe's learning rate at epoch k does not
+ * depend on the run's length (a run continues from its final checkpoint, weights and optimizer state: with a constant,
+ * step or exponential rate, epoch k of a longer run is epoch k of a shorter one; with a cosine over the run it is not,
+ * so more epochs there is a change). Anything else changes what a run means: the seed, the data, the training
+ * settings, a space's definition, a narrower band, fewer runs or epochs.
  */
 export function classifyChange(before: unknown, after: unknown): SpecChange {
   if (same(before, after)) return { kind: 'same' };
@@ -45,12 +48,13 @@ export function classifyChange(before: unknown, after: unknown): SpecChange {
   const at = (a.train ?? {}) as Json;
   for (const key of new Set([...Object.keys(bt), ...Object.keys(at)])) {
     if (same(bt[key], at[key])) continue;
-    const grows = key === 'epochs' && typeof bt.epochs === 'number' && typeof at.epochs === 'number' && at.epochs > bt.epochs && a.fidelity === undefined;
-    if (grows) {
+    const longer = key === 'epochs' && typeof bt.epochs === 'number' && typeof at.epochs === 'number' && at.epochs > bt.epochs && a.fidelity === undefined;
+    const spans = longer && scheduleSpansRun(recipeOf(at as { recipe?: Recipe }));
+    if (longer && !spans) {
       epochs = at.epochs as number;
       additions.push(`train.epochs ${bt.epochs as number} -> ${epochs} (finished runs continue from their last epoch)`);
     } else {
-      reasons.push(`train.${key}: ${shown(bt[key])} -> ${shown(at[key])}`);
+      reasons.push(`train.${key}: ${shown(bt[key])} -> ${shown(at[key])}${spans ? ' (the recipe\'s cosine schedule spans the run, so a longer run is no shorter one continued)' : ''}`);
     }
   }
   const bc = (b.complexity ?? {}) as Record<string, Range>;

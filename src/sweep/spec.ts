@@ -77,7 +77,7 @@ export const SWEEP_TRAIN_DEFAULTS: Readonly<TrainSettings> = TRAIN_DEFAULTS;
 export const TOP_KEYS = ['kind', 'name', 'description', 'seed', 'dataset', 'spaces', 'complexity', 'train', 'fidelity', 'workers'] as const;
 export const SPACE_ENTRY_KEYS = ['space', 'model', 'name', 'n'] as const;
 export const COMPLEXITY_KEYS = ['flops', 'params', 'acts'] as const;
-export const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'backend'] as const;
+export const TRAIN_KEYS = ['epochs', 'resolution', 'batchSize', 'lr', 'trainSize', 'valSize', 'microBatch', 'recipe', 'backend'] as const;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 
 function integer(source: string, path: string, value: unknown, min: number, max: number): number {

@@ -1,9 +1,11 @@
 // The one parser of training settings: a sweep spec's `train` section, `netspace train`/`baseline` options and any
 // future entry go through it, so the same value gets the same bounds and the same message everywhere.
+import type { Recipe } from '../core/recipe.ts';
 import type { TrainSettings } from '../core/types.ts';
-import { DATASET_NAMES, DEFAULT_DATASET } from '../data/datasets.ts';
+import { DATASET_NAMES, DATASETS, DEFAULT_DATASET, type DatasetName } from '../data/datasets.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
+import { isDefaultRecipe, parseRecipe } from './recipe.ts';
 
 /**
  * Where settings come from, which decides how a setting is named in messages: a spec file's `train` section
@@ -28,8 +30,11 @@ export const TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
 interface SettingRule {
   flag: string;
   specPath?: string;
-  /** The checked value, or the problem (a phrase after the setting's name). */
-  parse(value: unknown): { value: unknown } | { problem: string };
+  /**
+   * The checked value, or the problem (a phrase after the setting's name). `name` is the setting's full name in
+   * messages, for settings with parts of their own that throw naming the part (the recipe).
+   */
+  parse(value: unknown, name: string): { value: unknown } | { problem: string };
 }
 
 const whole = (min: number, max: number) => (value: unknown) =>
@@ -54,6 +59,7 @@ export const SETTING_RULES: Readonly<Record<keyof TrainSettings, SettingRule>> =
   trainSize: { flag: 'train-size', parse: sizeOrAll(10, 10_000_000) },
   valSize: { flag: 'val-size', parse: sizeOrAll(10, 10_000_000) },
   microBatch: { flag: 'micro-batch', parse: (value: unknown) => (value === null ? { value } : whole(1, 65_536)(value)) },
+  recipe: { flag: 'recipe', parse: (value: unknown, name: string) => ({ value: parseRecipe(value, name) }) },
   dataset: {
     flag: 'dataset',
     specPath: 'dataset',
@@ -69,10 +75,15 @@ export function settingName(key: keyof TrainSettings, origin: SettingsOrigin): s
   return origin.kind === 'spec' ? (SETTING_RULES[key].specPath ?? `train.${key}`) : `--${SETTING_RULES[key].flag}`;
 }
 
+/** The setting as a message starts with it: `FILE: train.lr` for a spec, `--lr` for options. */
+function fullName(key: keyof TrainSettings, origin: SettingsOrigin): string {
+  const name = settingName(key, origin);
+  return origin.kind === 'spec' ? `${origin.source}: ${name}` : name;
+}
+
 /** Throws the NetspaceError for `problem` with setting `key` as `origin` names it. */
 export function settingError(key: keyof TrainSettings, origin: SettingsOrigin, problem: string): never {
-  const name = settingName(key, origin);
-  throw new NetspaceError(origin.kind === 'spec' ? `${origin.source}: ${name} ${problem}` : `${name} ${problem}`);
+  throw new NetspaceError(`${fullName(key, origin)} ${problem}`);
 }
 
 /**
@@ -86,16 +97,23 @@ export function parseTrainSettings(input: SettingsInput, defaults: Readonly<Trai
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(SETTING_RULES) as (keyof TrainSettings)[]) {
     if (!(key in merged)) continue;
-    const parsed = SETTING_RULES[key].parse(merged[key]);
+    const parsed = SETTING_RULES[key].parse(merged[key], fullName(key, origin));
     if ('problem' in parsed) settingError(key, origin, parsed.problem);
     out[key] = parsed.value;
   }
   // Kept only when they say something, so that settings stored without them keep their identity.
   if (out.microBatch === null) delete out.microBatch;
+  // The chapter's recipe is stored as no recipe, so that settings keep the identity they had before recipes.
+  if (out.recipe !== undefined && isDefaultRecipe(out.recipe as Recipe)) delete out.recipe;
   if (out.dataset === DEFAULT_DATASET) delete out.dataset;
   const settings = out as unknown as TrainSettings;
   if (settings.microBatch != null && settings.microBatch > settings.batchSize) {
     settingError('microBatch', origin, messages.settings.microBatchAboveBatch(settings.microBatch, settings.batchSize));
+  }
+  // A flip is refused where a mirror image can change the class (digits), before any run is stored.
+  const dataset = DATASETS[(settings.dataset ?? DEFAULT_DATASET) as DatasetName];
+  if (settings.recipe?.augmentation.horizontalFlip === true && !dataset.flipKeepsClass) {
+    settingError('recipe', origin, messages.settings.flipForDataset(dataset.title));
   }
   return settings;
 }

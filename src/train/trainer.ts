@@ -1,14 +1,28 @@
 // The trainer: one AnyNet config + a dataset + settings -> per-epoch metrics and a status, as the chapter trains.
 import * as tf from '@tensorflow/tfjs-core';
-import { epochOrder, fillBatch, stratifiedSubset, type Dataset, type Split } from '../data/index.ts';
+import { recipeOf } from '../core/recipe.ts';
+import {
+  augmentationRng,
+  augments,
+  checkAugmentation,
+  epochOrder,
+  fillAugmentedBatch,
+  fillBatch,
+  stratifiedSubset,
+  type Dataset,
+  type Split,
+} from '../data/index.ts';
 import { describeRuntime, initBackend } from '../engine/backend.ts';
-import { sgd } from '../engine/sgd.ts';
+import { createOptimizer, type RecipeOptimizer } from '../engine/optimizer.ts';
 import { trainStep } from '../engine/train-step.ts';
 import { buildAnyNet, type AnyNetModel } from '../model/anynet.ts';
 import type { EpochRecord, FailureKind, TrainResult } from '../core/types.ts';
 import { isNetspaceError, NetspaceError } from '../errors.ts';
 import { HeapFullError, wasmHeapNearlyFull } from '../engine/heap.ts';
 import { messages } from '../messages.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
+import { learningRateAt } from './lr-schedule.ts';
+import { takesWeightDecay } from './recipe.ts';
 import type { TrainHooks, TrainRequest } from './types.ts';
 
 /** Images per forward pass during validation (no gradients, so larger than a training batch). */
@@ -60,9 +74,11 @@ function evaluate(model: AnyNetModel, split: Split, indices: Uint32Array, resolu
 }
 
 /**
- * Trains `request.config` with plain SGD on cross-entropy, epoch by epoch, validating on the test split after each
- * epoch as the d2l trainer does. Training problems end in a result (failed or diverged), never an exception; a run
- * with `request.resume` continues after its last stored epoch from the stored checkpoint.
+ * Trains `request.config` on cross-entropy with the settings' recipe (optimizer, learning rate per step, label
+ * smoothing, augmentation; the chapter's plain SGD when it has none), epoch by epoch, validating on the test split
+ * after each epoch as the d2l trainer does. Training problems end in a result (failed or diverged), never an
+ * exception; a run with `request.resume` continues after its last stored epoch from the stored checkpoint (weights
+ * and optimizer state), exactly as if it had not stopped.
  */
 export async function trainModel(request: TrainRequest, data: Dataset, hooks: TrainHooks = {}): Promise<TrainResult> {
   const started = performance.now();
@@ -83,8 +99,10 @@ export async function trainModel(request: TrainRequest, data: Dataset, hooks: Tr
   });
 
   let model: AnyNetModel | null = null;
-  let optimizer: tf.Optimizer | null = null;
+  let optimizer: RecipeOptimizer | null = null;
   try {
+    const recipe = recipeOf(settings);
+    checkAugmentation(recipe.augmentation, data.spec);
     const classes = data.spec.classNames.length;
     if (request.config.inputChannels !== data.train.channels || request.config.numClasses !== classes) {
       throw new NetspaceError(
@@ -92,24 +110,34 @@ export async function trainModel(request: TrainRequest, data: Dataset, hooks: Tr
       );
     }
     model = buildAnyNet(request.config, { seed });
+    const params = model.trainable.map(({ name, variable }) => ({ variable, decay: takesWeightDecay(name, recipe) }));
+    optimizer = createOptimizer(recipe, params, settings.lr);
     if (request.resume) {
-      const c = request.resume.checkpoint;
-      model.loadWeights(new Float32Array(c.buffer, c.byteOffset, c.byteLength / 4));
+      const values = [...model.trainable, ...model.state].reduce((n, v) => n + v.variable.size, 0);
+      const saved = decodeCheckpoint(request.resume.checkpoint, values);
+      model.loadWeights(saved.weights);
+      if (saved.optimizer !== null) optimizer.loadState(saved.optimizer);
     }
-    optimizer = sgd(settings.lr);
     const trainIdx = stratifiedSubset(data.train.labels, settings.trainSize, seed);
     const valIdx = stratifiedSubset(data.test.labels, settings.valSize, seed + 1);
     const { resolution, batchSize } = settings;
     const batches = Math.ceil(trainIdx.length / batchSize);
     const channels = data.train.channels;
     const buffers = { x: new Float32Array(batchSize * resolution * resolution * channels), y: new Int32Array(batchSize) };
+    const augmented = augments(recipe.augmentation);
 
     for (let epoch = epochs.length + 1; epoch <= settings.epochs; epoch++) {
       const epochStart = performance.now();
       const order = epochOrder(trainIdx, seed, epoch);
+      const rng = augmentationRng(seed, epoch);
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {
-        const batch = fillBatch(data.train, order.subarray(b * batchSize, (b + 1) * batchSize), resolution, buffers);
+        const indices = order.subarray(b * batchSize, (b + 1) * batchSize);
+        const batch = augmented
+          ? fillAugmentedBatch(data.train, indices, resolution, recipe.augmentation, rng, buffers)
+          : fillBatch(data.train, indices, resolution, buffers);
+        const step = (epoch - 1) * batches + b;
+        optimizer.learningRate = learningRateAt(settings.lr, recipe, { step, stepsPerEpoch: batches, epochs: settings.epochs });
         const numClasses = model.config.numClasses;
         const [x, y] = tf.tidy(() => [
           tf.tensor4d(batch.x, [batch.size, resolution, resolution, channels]),
@@ -117,7 +145,7 @@ export async function trainModel(request: TrainRequest, data: Dataset, hooks: Tr
         ]);
         let value: number;
         try {
-          value = trainStep(model, optimizer, x, y, { microBatch: settings.microBatch ?? null });
+          value = trainStep(model, optimizer, x, y, { microBatch: settings.microBatch ?? null, labelSmoothing: recipe.labelSmoothing });
         } finally {
           x.dispose();
           y.dispose();
@@ -140,8 +168,8 @@ export async function trainModel(request: TrainRequest, data: Dataset, hooks: Tr
         imagesPerSecond: trainIdx.length / trainSeconds,
       };
       epochs.push(record);
-      const weights = model.saveWeights();
-      const decision = (await hooks.onEpoch?.(record, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength))) ?? 'continue';
+      const checkpoint = encodeCheckpoint(model.saveWeights(), optimizer.saveState());
+      const decision = (await hooks.onEpoch?.(record, checkpoint)) ?? 'continue';
       if (decision !== 'continue' && epoch < settings.epochs) return result(decision === 'pause' ? 'paused' : 'stopped');
       await breathe();
     }

@@ -4,8 +4,10 @@ import { edf } from '../../src/analysis/edf.ts';
 import { ksTwoSample } from '../../src/analysis/ks.ts';
 import { blockWidths, widthFit } from '../../src/analysis/parameters.ts';
 import { analyzeSweep, autoBins, parseAnalysisOptions } from '../../src/analysis/sweep.ts';
+import type { Recipe } from '../../src/core/recipe.ts';
 import type { RunRecord, SweepRecord } from '../../src/core/types.ts';
 import { flatParameters } from '../../src/space/domains.ts';
+import { RECIPE_PRESETS } from '../../src/train/recipe.ts';
 import { makeSweep } from '../report/sweep-fixture.ts';
 
 const FAST = { bandResamples: 200, goodRangeResamples: 300 };
@@ -175,5 +177,15 @@ describe('analysis/sweep', () => {
     assert.throws(() => parseAnalysisOptions({ topp: 1 }), /analysis options: topp is not a known option \(expected one of: top, /);
     assert.throws(() => parseAnalysisOptions(7), /analysis options: must be an object of options, got 7/);
     assert.throws(() => analyzeSweep(sweepOf([]), { seed: -1 }), /seed must be a non-negative integer, got -1/);
+  });
+
+  it('notes that runs were trained with different recipes, naming each', () => {
+    const pycls = { ...run(1, 'A', 'done', 0.2).settings, recipe: structuredClone(RECIPE_PRESETS.pycls) as Recipe };
+    const a = analyzeSweep(sweepOf([run(1, 'A', 'done', 0.2), run(2, 'B', 'done', 0.3, { settings: pycls })]), FAST);
+    const note = a.notes.find((n) => /trained 2 different ways/.test(n));
+    assert.ok(note !== undefined, a.notes.join('\n'));
+    assert.match(note, /\(2 epochs at 28x28 on 100 images, batch 32, lr 0\.1; 2 epochs at 28x28 on 100 images, batch 32, lr 0\.1, SGD momentum 0\.9 Nesterov, wd 0\.00005, cosine lr\)/);
+    const same = analyzeSweep(sweepOf([run(1, 'A', 'done', 0.2, { settings: pycls }), run(2, 'B', 'done', 0.3, { settings: pycls })]), FAST);
+    assert.ok(!same.notes.some((n) => /different ways/.test(n)));
   });
 });

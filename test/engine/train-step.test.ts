@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.ts';
-import { trainStep } from '../../src/engine/train-step.ts';
+import { smoothedCrossEntropy, trainStep } from '../../src/engine/train-step.ts';
 import { buildAnyNet, type AnyNetModel } from '../../src/model/anynet.ts';
 import { REGNET32 } from '../../src/space/presets.ts';
 import { NetspaceError } from '../../src/errors.ts';
@@ -132,5 +132,26 @@ describe('engine/train-step', () => {
     model.dispose();
     optimizer.dispose();
     tf.dispose([x, y]);
+  });
+
+  it("smooths labels as torch's cross_entropy(label_smoothing) does: loss and gradient (test/fixtures/torch-label-smoothing.py)", async () => {
+    // torch 1.13: mean loss and d loss / d logits for targets [1, 2].
+    const torch: Record<string, { loss: number; grad: number[] }> = {
+      '0': { loss: 0.35308974981307983, grad: [0.1121039092540741, -0.19526997208595276, 0.06799445301294327, 0.015171615406870842, 0.020158186554908752, 0.020158186554908752, -0.09511199593544006, 0.054795634001493454] },
+      '0.1': { loss: 0.5218397378921509, grad: [0.09960389882326126, -0.15776997804641724, 0.05549444630742073, 0.002671613357961178, 0.007658184971660376, 0.007658184971660376, -0.057611994445323944, 0.042295631021261215] },
+      '0.3': { loss: 0.8593397736549377, grad: [0.07460390031337738, -0.082769975066185, 0.03049444779753685, -0.022328386083245277, -0.017341816797852516, -0.017341816797852516, 0.01738799177110195, 0.017295628786087036] },
+    };
+    for (const backend of ['wasm', 'cpu'] as const) {
+      await tf.setBackend(backend);
+      for (const [eps, want] of Object.entries(torch)) {
+        const logits = tf.variable(tf.tensor2d([[1, 2, 0.5, -1], [0, 0, 3, 1]]));
+        const labels = tf.tidy(() => tf.oneHot(tf.tensor1d([1, 2], 'int32'), 4) as tf.Tensor2D);
+        const { value, grads } = tf.variableGrads(() => smoothedCrossEntropy(labels, logits as tf.Tensor as tf.Tensor2D, Number(eps)), [logits]);
+        const grad = grads[logits.name]!;
+        assert.ok(Math.abs(value.dataSync()[0]! - want.loss) < 1e-6, `${backend} eps ${eps}: loss ${value.dataSync()[0]} vs torch ${want.loss}`);
+        Array.from(grad.dataSync()).forEach((g, i) => assert.ok(Math.abs(g - want.grad[i]!) < 1e-6, `${backend} eps ${eps}: grad[${i}] ${g} vs torch ${want.grad[i]}`));
+        tf.dispose([logits, labels, value, grad]);
+      }
+    }
   });
 });

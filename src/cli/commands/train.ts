@@ -6,8 +6,9 @@ import { percent } from '../../core/format.ts';
 import type { EpochRecord, RunRecord, TrainSettings } from '../../core/types.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
 import { dataDirOption, datasetOption, dbOption, downloadOption, poolFromContext } from '../options.ts';
+import { recipeFromArgs, recipeOptions, type RecipeArgs } from '../recipe-options.ts';
 
-export interface TrainArgs {
+export interface TrainArgs extends RecipeArgs {
   model: string;
   epochs: number;
   resolution: number;
@@ -29,12 +30,12 @@ export interface TrainArgs {
 
 /** The options `train` takes, with `defaults` (the chapter's recipe for `baseline`, quick ones for `train`). */
 export function trainOptions(y: Argv, defaults: { model: string; epochs: number; resolution: number }): Argv<TrainArgs> {
-  return y
+  return recipeOptions(y)
     .option('model', { type: 'string', default: defaults.model, describe: 'regnet32, or an AnyNet config JSON file' })
     .option('epochs', { type: 'number', default: defaults.epochs, describe: 'passes over the training images' })
     .option('resolution', { type: 'number', default: defaults.resolution, describe: 'input side in pixels (28: no resize)' })
     .option('batch', { type: 'number', default: 128, describe: 'images per SGD step' })
-    .option('lr', { type: 'number', default: 0.05, describe: 'SGD learning rate (no momentum, no weight decay)' })
+    .option('lr', { type: 'number', default: 0.05, describe: 'base learning rate (the recipe\'s schedule scales it per step)' })
     .option('train-size', { type: 'number', describe: 'training images, stratified by class (default: all 60,000)' })
     .option('val-size', { type: 'number', describe: 'validation images from the test split, stratified (default: all 10,000)' })
     .option('micro-batch', { type: 'number', describe: 'images per forward/backward pass when a batch does not fit the wasm heap' })
@@ -62,6 +63,7 @@ async function settingsFrom(args: TrainArgs): Promise<TrainSettings> {
     valSize: args.valSize,
     microBatch: args.microBatch,
     dataset: args.dataset,
+    recipe: await recipeFromArgs(args),
   };
   return parseTrainSettings(input, TRAIN_DEFAULTS, { kind: 'options' });
 }

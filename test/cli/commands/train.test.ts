@@ -1,37 +1,21 @@
 // `netspace train` as a user runs it: a real database, a kill -9 in the middle and a resume, a failed run, bad input.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openStore } from '../../../src/store/store.ts';
 import { tensorflowMissing } from '../../engine/backends.ts';
 
 /** What --backend auto (the default) trains on: tensorflow where it loads, else wasm. */
 const AUTO = (await tensorflowMissing()) === null ? 'tensorflow' : 'wasm';
+import { storedRun, tinyModel } from '../netspace.ts';
 
 const BIN = new URL('../../../bin/netspace.js', import.meta.url).pathname;
 /** The CLI with the fault-planting worker (test/fixtures/netspace-with-faults.ts). */
 const WITH_FAULTS = ['--import', 'tsx', new URL('../../fixtures/netspace-with-faults.ts', import.meta.url).pathname];
 const netspace = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-
-function tinyModel(dir: string): string {
-  const file = join(dir, 'tiny.json');
-  writeFileSync(file, JSON.stringify({ stemWidth: 8, stages: [{ depth: 1, width: 16, groupWidth: 8 }] }));
-  return file;
-}
-
-function storedRun(db: string) {
-  const store = openStore(db, { readonly: true });
-  try {
-    const [sweep] = store.listSweeps();
-    return sweep === undefined ? undefined : store.readSweep(sweep.name).runs[0];
-  } finally {
-    store.close();
-  }
-}
 
 describe('cli/commands/train', () => {
   it('trains, stores every epoch, and prints the epoch table; a second call reads it back', () => {
