@@ -1,6 +1,7 @@
 // The JSON Schema of sweep specs, space specs and model configs, built from the parsers' own key lists and kinds,
 // for editors' completion of the YAML (docs/spec.schema.json; docs/specs.md says what each key means).
 import { DATASET_NAMES } from '../data/datasets.ts';
+import { RECIPE_KEYS, RECIPE_PRESETS } from '../train/recipe.ts';
 import { BACKEND_REQUESTS } from '../engine/options.ts';
 import { CONFIG_KEYS, STAGE_KEYS } from '../space/config.ts';
 import { DISTRIBUTIONS, RANGE_DISTRIBUTIONS } from '../space/distributions.ts';
@@ -92,6 +93,10 @@ export function specSchema(): Schema {
     trainSize: size,
     valSize: size,
     microBatch: { anyOf: [whole(1, 65_536), { type: 'null' }] },
+    recipe: {
+      description: 'a preset name or a recipe (README, Training recipes); the parser checks its fields',
+      anyOf: [{ enum: Object.keys(RECIPE_PRESETS) }, object(RECIPE_KEYS, Object.fromEntries(RECIPE_KEYS.map((k) => [k, {}])))],
+    },
     backend: { enum: [...BACKEND_REQUESTS] },
   });
   const band: Schema = { type: 'array', prefixItems: [{ anyOf: [COUNT, { type: 'null' }] }, { anyOf: [COUNT, { type: 'null' }] }], minItems: 2, maxItems: 2 };

@@ -35,7 +35,7 @@ const PYCLS_RECIPE: Readonly<Recipe> = Object.freeze<Recipe>({
 /** Recipes by name: `recipe: pycls` in a spec, `--recipe pycls` on the command line. */
 export const RECIPE_PRESETS: Readonly<Record<string, Readonly<Recipe>>> = Object.freeze({ chapter: DEFAULT_RECIPE, pycls: PYCLS_RECIPE });
 
-const RECIPE_KEYS = ['optimizer', 'weightDecay', 'excludeBnAndBias', 'schedule', 'warmup', 'labelSmoothing', 'augmentation'] as const;
+export const RECIPE_KEYS = ['optimizer', 'weightDecay', 'excludeBnAndBias', 'schedule', 'warmup', 'labelSmoothing', 'augmentation'] as const;
 const OPTIMIZER_KINDS = ['sgd', 'adam', 'adamw'] as const;
 const SCHEDULE_KINDS: readonly ScheduleKind[] = ['constant', 'cosine', 'step', 'exponential'];
 const AUGMENTATION_KEYS = ['randomCrop', 'horizontalFlip', 'randomResizedCrop'] as const;
