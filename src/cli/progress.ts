@@ -142,7 +142,6 @@ class PlainReporter implements ProgressReporter {
         this.#sweep = true;
         Object.assign(t, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
         this.#write(`sweep ${e.sweep}: ${e.total} runs, ${t.finished} finished before, ${e.workers} workers (${e.backend})`);
-        if (e.note !== undefined) this.#write(`note: ${e.note}`);
         break;
       case 'run-start':
         this.#clocks.start(e.worker, this.#now(), e.resumedAt / Math.max(1, e.epochs));
@@ -265,7 +264,6 @@ class BarReporter implements ProgressReporter {
         Object.assign(t, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
         // One run (netspace train) needs no "1/1 runs" bar over its worker's.
         if (e.total > 1) this.#overall = this.#multi.create(e.total, t.finished, { slot: 'sweep', text: this.#overallText() });
-        if (e.note !== undefined) this.#log(`note: ${e.note}`);
         break;
       case 'run-start': {
         this.#clocks.start(e.worker, this.#now(), e.resumedAt / Math.max(1, e.epochs));

@@ -20,8 +20,6 @@ export type ProgressEvent =
       diverged: number;
       workers: number;
       backend: string;
-      /** Why the sweep runs differently from what was asked (e.g. fewer workers), when it does. */
-      note?: string;
     }
   | { type: 'run-start'; worker: number; runId: number; label: string; epochs: number; resumedAt: number }
   | {

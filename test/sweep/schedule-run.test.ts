@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { parseSweepSpec } from '../../src/sweep/spec.ts';
 import { runSweep } from '../../src/sweep/sweep.ts';
 import { BIN, netspace } from '../cli/netspace.ts';
+import { storedEpochs } from './mid-sweep.ts';
 
 /** Two one-stage spaces of eight possible configs each; a second or two per run. */
 function specValue(name: string, fidelity: Record<string, unknown>, n = 4): Record<string, unknown> {
@@ -65,19 +66,6 @@ function decisionsOf(db: string): string[] {
     return rows.map((r) => `${r.config_key} ${r.decision}`);
   } finally {
     raw.close();
-  }
-}
-
-function storedEpochs(db: string): number {
-  try {
-    const raw = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      return (raw.prepare('SELECT COUNT(*) AS n FROM epochs').get() as { n: number }).n;
-    } finally {
-      raw.close();
-    }
-  } catch {
-    return 0;
   }
 }
 
