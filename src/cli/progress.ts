@@ -251,6 +251,9 @@ class BarReporter implements ProgressReporter {
         hideCursor: true,
         clearOnComplete: false,
         autopadding: true,
+        // Lines logged above the bars push them down a row each; cli-progress redraws only the bars whose text
+        // changed, so an unchanged bar would be left out at its new row and its old row would keep a stale bar.
+        forceRedraw: true,
         fps: 5,
       },
       cliProgress.Presets.shades_classic,
