@@ -1,4 +1,5 @@
 // The one catalogue of user-facing error messages: every NetspaceError netspace throws is worded here, nowhere else.
+import { dirname } from 'node:path';
 import { count, share } from './core/format.ts';
 import { NetspaceError } from './errors.ts';
 
@@ -44,7 +45,8 @@ export function specError(source: string, path: string, problem: string): never 
 }
 
 const hex32 = (value: number): string => `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+/** "1 run", "2 runs": a count with its noun. */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 const oneOfHint = (value: unknown, options: readonly string[]): string => (typeof value === 'string' ? didYouMean(value, options) : '');
 
 
@@ -142,6 +144,8 @@ const option = {
   nonNegativeInteger: (option: string, value: unknown) => `${option} ${spec.nonNegativeInteger(value)}`,
   positiveNumber: (option: string, value: unknown) => `${option} ${spec.positiveNumber(value)}`,
   wholeNumber: (option: string, min: number, value: unknown) => `${option} must be a whole number >= ${min}, got ${show(value)}`,
+  notANumber: (option: string, raw: string | undefined) =>
+    `${option} must be a number, got ${raw === undefined ? 'something else' : show(raw)}`,
   integerIn: (option: string, value: unknown, min: number, max: number) =>
     `${option} must be an integer in [${min}, ${count(max)}], got ${show(value)}`,
   cannotWrite: (option: string, path: string, reason: string) => `${option} ${show(path)} cannot be written: ${reason}`,
@@ -168,6 +172,8 @@ const settings = {
     `is ${count(size)}, but ${dataset} has ${count(limit)} ${split} images`,
   flipForDataset: (dataset: string) =>
     `flips images horizontally, which is refused for ${dataset}: a mirror image there can change its class; leave horizontalFlip out of the recipe`,
+  flipOption: (dataset: string) =>
+    `--flip (or horizontalFlip in a --recipe file) is refused for ${dataset}: a mirror image there can change its class`,
 } as const;
 
 /** Training recipes (optimizer, schedule, augmentation), in a spec's `train.recipe`, a recipe file or options (src/train/recipe.ts). */
@@ -384,7 +390,10 @@ export const messages = freezeSections({
 
   /** The SQLite database, its sweeps and runs, and exports (src/store). */
   store: {
-    missingFile: (path: string) => `database ${path} does not exist (a sweep creates it: netspace sweep run <spec> --db ${path})`,
+    missingFile: (path: string, folderExists: boolean) =>
+      folderExists
+        ? `database ${path} does not exist (a sweep creates it: netspace sweep run <spec> --db ${path})`
+        : `database ${path} does not exist, nor does its folder ${dirname(path)}`,
     noFolder: (path: string, dir: string) => `cannot create database ${path}: folder ${dir} does not exist`,
     cannotOpen: (path: string, reason: string) => `cannot open database ${path}: ${reason}`,
     notDatabase,

@@ -4,6 +4,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { purposeRng, type RandomGenerator } from '../core/random.ts';
 import type { RunRecord, SweepRecord } from '../core/types.ts';
+import { datasetSpec, DEFAULT_DATASET } from '../data/datasets.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
 import { holmAdjust } from './holm.ts';
@@ -128,6 +129,13 @@ export interface Verdict {
   pairs: PairVerdict[];
   /** Runs still to finish (pending, running, paused): a verdict on an unfinished sweep may change. */
   unfinished: number;
+  /** Runs a fidelity schedule stopped before the full budget: left out, their errors are from shorter training. */
+  stopped: number;
+  /**
+   * The chance-level error (1 - 1/classes) when every finished run is near it (accuracy under 1.5x chance): the
+   * models learnt next to nothing, so the comparison says nothing about the spaces. Null otherwise.
+   */
+  chanceError: number | null;
   /** The correction for multiple comparisons applied to the KS p-values. */
   correction: 'holm';
   options: Required<VerdictOptions>;
@@ -314,7 +322,19 @@ export function sweepVerdict(sweep: Pick<SweepRecord, 'runs'>, options: VerdictO
     .map((g) => ({ space: g.space, n: g.errors.length, minError: Math.min(...g.errors), medianError: median(g.errors), meanError: mean(g.errors), bestRunId: g.best }))
     .sort((x, y) => x.medianError - y.medianError || x.meanError - y.meanError);
   const pairs = comparePairs(groups, opts);
-  return { kind: verdictKind(groups.length, pairs, opts.alpha), spaces, pairs, unfinished, correction: 'holm', options: opts };
+  const stopped = sweep.runs.filter((r) => r.status === 'stopped').length;
+  return { kind: verdictKind(groups.length, pairs, opts.alpha), spaces, pairs, unfinished, stopped, chanceError: chanceError(sweep.runs), correction: 'holm', options: opts };
+}
+
+/** 1 - 1/classes when every scored run's accuracy is under 1.5x chance's (1/classes); null otherwise or with none. */
+function chanceError(runs: readonly RunRecord[]): number | null {
+  const scored = runs.flatMap((run) => {
+    const error = scoredError(run);
+    return error === null ? [] : [{ error, classes: datasetSpec(run.settings?.dataset ?? DEFAULT_DATASET).classNames.length }];
+  });
+  if (scored.length === 0 || scored.some((r) => 1 - r.error >= 1.5 / r.classes)) return null;
+  const classes = new Set(scored.map((r) => r.classes));
+  return classes.size === 1 ? 1 - 1 / scored[0]!.classes : null;
 }
 
 function verdictKind(spaceCount: number, pairs: readonly PairVerdict[], alpha: number): VerdictKind {

@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
-import { EXIT_CODES, isNetspaceError } from '../errors.ts';
+import { EXIT_CODES, isNetspaceError, NetspaceError } from '../errors.ts';
+import { messages } from '../messages.ts';
 
 const commandDir = fileURLToPath(new URL('./commands/', import.meta.url));
 /** Whether this is the build in dist/ (see scripts/build.mjs) or the sources run through tsx. */
@@ -33,12 +34,27 @@ export interface CliContext {
   poolWorker?: string;
 }
 
+/**
+ * Refuses an option yargs read as a number when its text is not one (yargs gives NaN, which the commands' own checks
+ * would show as "got NaN"): the message names the option as typed and the text given.
+ */
+function refuseNotANumber(argv: readonly string[], args: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(args)) {
+    if (typeof value !== 'number' || !Number.isNaN(value) || /[A-Z]/.test(key)) continue;
+    const flag = key.length === 1 ? `-${key}` : `--${key}`;
+    const at = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    const raw = at < 0 ? undefined : argv[at]!.includes('=') ? argv[at]!.slice(flag.length + 1) : argv[at + 1];
+    throw new NetspaceError(messages.option.notANumber(at < 0 ? key : flag, raw));
+  }
+}
+
 /** Parses `argv` (without node and the script) and runs the command; exits the process on errors. */
 export async function main(argv: string[], context: CliContext = {}): Promise<void> {
   const cli = yargs(argv)
     .scriptName('netspace')
     .version(`${version} (${compiled ? 'built, dist/' : 'from source, through tsx'})`)
     .command(await loadCommands())
+    .middleware((args) => refuseNotANumber(argv, args), true)
     .demandCommand(1, 'Name a command: netspace --help lists them.')
     .strict()
     .recommendCommands()

@@ -1,6 +1,7 @@
 // Progress of training runs on the terminal: bars on a terminal, plain lines in a log, JSON lines with --json.
 import cliProgress from 'cli-progress';
 import { percent } from '../core/format.ts';
+import { plural } from '../messages.ts';
 import { SILENT_PROGRESS, type EndStatus, type ProgressEvent, type ProgressReporter } from '../sweep/progress.ts';
 
 export type ProgressMode = 'bars' | 'plain' | 'json' | 'silent';
@@ -43,7 +44,8 @@ class SweepTally {
   failed = 0;
   diverged = 0;
   stopped = 0;
-  paused = 0;
+  /** Runs paused by their schedule and not started again since (a promoted run leaves the count). */
+  readonly #paused = new Set<number>();
   /** Runs finished by this process (the rate counts these only: earlier ones took unknown time). */
   finishedHere = 0;
   started: number;
@@ -69,9 +71,22 @@ class SweepTally {
     return this.finishedHere === 0 || rate === 0 ? Number.NaN : ((this.total - this.finished) / rate) * 3600;
   }
 
-  end(status: EndStatus): void {
-    this[status] += 1;
-    if (status !== 'paused') this.finishedHere += 1;
+  get paused(): number {
+    return this.#paused.size;
+  }
+
+  /** A run starts: a paused run that starts again was promoted, and is no longer paused. */
+  start(runId: number): void {
+    this.#paused.delete(runId);
+  }
+
+  end(status: EndStatus, runId: number): void {
+    if (status === 'paused') {
+      this.#paused.add(runId);
+      return;
+    }
+    this[status as Exclude<EndStatus, 'paused'>] += 1;
+    this.finishedHere += 1;
   }
 
   line(now: number): string {
@@ -141,9 +156,10 @@ class PlainReporter implements ProgressReporter {
       case 'sweep-start':
         this.#sweep = true;
         Object.assign(t, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
-        this.#write(`sweep ${e.sweep}: ${e.total} runs, ${t.finished} finished before, ${e.workers} workers (${e.backend})`);
+        this.#write(`sweep ${e.sweep}: ${plural(e.total, 'run')}, ${t.finished} finished before, ${plural(e.workers, 'worker')}, backend ${e.backend}`);
         break;
       case 'run-start':
+        t.start(e.runId);
         this.#clocks.start(e.worker, this.#now(), e.resumedAt / Math.max(1, e.epochs));
         this.#lastBatchLine.set(e.worker, this.#now());
         this.#write(`[w${e.worker}] run ${e.runId} ${e.label}${e.resumedAt > 0 ? ` (resumed after epoch ${e.resumedAt})` : ''}`);
@@ -164,7 +180,7 @@ class PlainReporter implements ProgressReporter {
         break;
       }
       case 'run-end':
-        t.end(e.status);
+        t.end(e.status, e.runId);
         this.#write(`[w${e.worker}] run ${e.runId} ${endText(e)}`);
         if (this.#sweep) this.#write(`sweep ${t.sweep}: ${t.line(this.#now())}`);
         break;
@@ -207,10 +223,12 @@ class JsonReporter implements ProgressReporter {
       const last = this.#lastBatch.get(e.worker);
       if (last !== undefined && now - last < this.#interval && e.batch !== e.batches) return;
       this.#lastBatch.set(e.worker, now);
+    } else if (e.type === 'run-start') {
+      this.#tally.start(e.runId);
     } else if (e.type === 'sweep-start') {
       Object.assign(this.#tally, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
     } else if (e.type === 'run-end' || e.type === 'sweep-end') {
-      if (e.type === 'run-end') this.#tally.end(e.status);
+      if (e.type === 'run-end') this.#tally.end(e.status, e.runId);
       const t = this.#tally;
       Object.assign(extra, { finished: t.finished, total: t.total, modelsPerHour: t.rate(now), etaSeconds: t.eta(now) });
     }
@@ -269,6 +287,7 @@ class BarReporter implements ProgressReporter {
         if (e.total > 1) this.#overall = this.#multi.create(e.total, t.finished, { slot: 'sweep', text: this.#overallText() });
         break;
       case 'run-start': {
+        t.start(e.runId);
         this.#clocks.start(e.worker, this.#now(), e.resumedAt / Math.max(1, e.epochs));
         const bar = this.#workerBar(e.worker);
         bar.setTotal(1);
@@ -284,7 +303,7 @@ class BarReporter implements ProgressReporter {
         this.#log(`w${e.worker} run ${e.runId} epoch ${e.record.epoch}/${e.epochs}: val error ${percent(1 - e.record.valAccuracy)}`);
         break;
       case 'run-end':
-        t.end(e.status);
+        t.end(e.status, e.runId);
         this.#log(`w${e.worker} run ${e.runId} ${e.label} ${endText(e)}`);
         this.#workerBar(e.worker).update(0, { slot: `w${e.worker}`, text: 'idle' });
         this.#overall?.update(t.finished, { slot: 'sweep', text: this.#overallText() });

@@ -29,6 +29,6 @@ export {
 export type { Split } from './decode.ts';
 export { downloadDataset, type DownloadOptions, type DownloadResult, type DownloadedFile } from './download.ts';
 export { readIdxImages, readIdxLabels, type IdxImages, type IdxLabels } from './idx.ts';
-export { loadDataset, type Dataset, type LoadOptions } from './load.ts';
+export { loadDataset, requireLocalDataset, type Dataset, type LoadOptions } from './load.ts';
 export { describeSource, locateDataset, type DataCandidate, type DataLocation, type DataSource, type LocateOptions } from './locate.ts';
 export { epochOrder, stratifiedSubset } from './sampling.ts';

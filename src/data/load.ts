@@ -41,6 +41,17 @@ const cache = new Map<string, Promise<Dataset>>();
  * the same dataset and folder returns the same object. Every failure is a NetspaceError naming the file and the
  * problem; when no data can be had, the message lists the ways to get it.
  */
+/**
+ * Throws the NetspaceError `loadDataset` would throw when `dataset`'s files are not found and downloads are off, without
+ * reading them: a check made before anything is stored for a run that could not train.
+ */
+export function requireLocalDataset(dataset: string | DatasetSpec, options: LocateOptions = {}): void {
+  const spec = datasetSpec(dataset);
+  const location = locateDataset(spec, options);
+  if (location.dir !== null) return;
+  throw new NetspaceError(messages.data.noData(location.candidates.map((c) => describeCandidate(spec, c)), null, dataSources(spec)));
+}
+
 export async function loadDataset(dataset: string | DatasetSpec, options: LoadOptions = {}): Promise<Dataset> {
   const spec = datasetSpec(dataset);
   const log = options.log ?? LOAD_DEFAULTS.log;

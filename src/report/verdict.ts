@@ -122,6 +122,15 @@ const SENTENCES: Record<Verdict['kind'], (v: Verdict) => string[]> = {
 export function verdictSentences(v: Verdict): string[] {
   const sentences = SENTENCES[v.kind](v);
   if (v.unfinished > 0 && v.kind !== 'no-runs') sentences[0] = `So far, with ${v.unfinished} run${v.unfinished === 1 ? '' : 's'} still to finish: ${sentences[0]!}`;
+  if (v.chanceError !== null) {
+    sentences.unshift(
+      `Every finished run is near chance (chance is ${percent(v.chanceError, 0)} error here): the models learnt next to nothing in this setting, ` +
+        'so what follows says nothing about the spaces; train longer, on more images, or with another learning rate.',
+    );
+  }
+  if (v.stopped > 0 && v.kind !== 'no-runs') {
+    sentences.push(`${v.stopped} run${v.stopped === 1 ? '' : 's'} stopped early by the fidelity schedule ${v.stopped === 1 ? 'is' : 'are'} left out: only runs trained to the full budget are compared.`);
+  }
   return sentences;
 }
 

@@ -1,6 +1,6 @@
 // Runs a sweep: plan the runs, store them, train the pending ones in the pool (train-runs.ts), commit every epoch as
 // it ends.
-import { DATASETS, DEFAULT_DATASET, loadDataset, type DatasetName, type DatasetSpec } from '../data/index.ts';
+import { DATASETS, DEFAULT_DATASET, loadDataset, requireLocalDataset, type DatasetName, type DatasetSpec } from '../data/index.ts';
 import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
@@ -77,7 +77,7 @@ export interface SweepSummary {
    * to pending to train more epochs. Null otherwise.
    */
   grown: { additions: string[]; reopened: number } | null;
-  /** Runs this process finished (done, failed or diverged). */
+  /** Runs this process finished for good (done, stopped, failed or diverged; a run paused by its schedule is not). */
   trained: number;
   counts: StatusCounts;
   workers: number;
@@ -126,6 +126,8 @@ export async function runSweep(spec: string | SweepSpec, options: RunSweepOption
     throw new NetspaceError(messages.option.wholeNumber('--workers', 1, options.workers));
   }
   const origin = options.origin ?? { kind: 'spec', source: typeof spec === 'string' ? spec : 'the sweep spec' };
+  // With downloads off, missing data is refused before the database is opened: nothing is stored for runs that cannot train.
+  if (options.download === false) requireLocalDataset(datasetOf(parsed), { dataDir: options.dataDir });
   return withPlannedSweep(parsed, { ...options, backend, origin }, (store, sweep) => trainPending(store, sweep, parsed, backend, { ...options, origin }));
 }
 

@@ -44,7 +44,7 @@ export interface TrainRunsOptions<R extends TrainableRun> {
 
 /** How the loop ended. */
 export interface TrainRunsOutcome {
-  /** Runs that ended here (any status), and runs released back to be trained again. */
+  /** Runs that ended here for good (done, stopped, failed, diverged; not paused), and runs released back to be trained again. */
   trained: number;
   released: number;
   /** The first error that stopped the loop (a thread that cannot train, a sink that cannot write), if one did. */
@@ -196,7 +196,8 @@ export async function trainRuns<R extends TrainableRun>(options: TrainRunsOption
     try {
       const result = await trainRun(ctx, slot, run);
       if (result === null) outcome.released += 1;
-      else outcome.trained += 1;
+      // A paused run is not finished: it counts once, when it ends for good.
+      else if (result.status !== 'paused') outcome.trained += 1;
     } catch (error) {
       // A sink that failed before the run started (its resume point, its mark): nothing of the run was lost.
       ctx.stop(error);

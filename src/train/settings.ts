@@ -113,6 +113,7 @@ export function parseTrainSettings(input: SettingsInput, defaults: Readonly<Trai
   // A flip is refused where a mirror image can change the class (digits), before any run is stored.
   const dataset = DATASETS[(settings.dataset ?? DEFAULT_DATASET) as DatasetName];
   if (settings.recipe?.augmentation.horizontalFlip === true && !dataset.flipKeepsClass) {
+    if (origin.kind === 'options') throw new NetspaceError(messages.settings.flipOption(dataset.title));
     settingError('recipe', origin, messages.settings.flipForDataset(dataset.title));
   }
   return settings;

@@ -76,6 +76,24 @@ describe('analysis/verdict', () => {
     assert.equal(sweepVerdict({ runs: [] }).kind, 'no-runs');
   });
 
+  it('counts the runs a fidelity schedule stopped, and leaves their errors out', () => {
+    const runs = [...runsOf({ A: [0.2, 0.3], B: [0.25, 0.35] }), ...runsOf({ A: [0.6, 0.7] }, 'stopped').map((r, i) => ({ ...r, id: 20 + i }))];
+    const v = sweepVerdict({ runs });
+    assert.equal(v.stopped, 2);
+    assert.deepEqual(v.spaces.map((s) => s.n), [2, 2]);
+    assert.equal(sweepVerdict({ runs: runsOf({ A: [0.2], B: [0.3] }) }).stopped, 0);
+  });
+
+  it('says when every finished run is near chance (accuracy under 1.5x 1/classes), and not when one learnt', () => {
+    const fashion = (runs: RunRecord[]) => runs.map((r) => ({ ...r, settings: {} }) as unknown as RunRecord);
+    const atChance = fashion(runsOf({ A: [0.9, 0.88, 0.9], B: [0.87, 0.9, 0.89] }));
+    assert.ok(Math.abs(sweepVerdict({ runs: atChance }).chanceError! - 0.9) < 1e-12);
+    // One run at 84% error has 16% accuracy, 1.6x chance's 10%: it learnt something.
+    const oneLearnt = fashion(runsOf({ A: [0.9, 0.88, 0.84], B: [0.87, 0.9, 0.89] }));
+    assert.equal(sweepVerdict({ runs: oneLearnt }).chanceError, null);
+    assert.equal(sweepVerdict({ runs: [] }).chanceError, null);
+  });
+
   it('is seeded: the same runs and seed give the same verdict, another seed other intervals', () => {
     const runs = runsOf({ A: [0.2, 0.24, 0.21, 0.3, 0.26, 0.22], B: [0.19, 0.23, 0.2, 0.28, 0.25, 0.27] });
     assert.deepEqual(sweepVerdict({ runs }, { seed: 3 }), sweepVerdict({ runs }, { seed: 3 }));

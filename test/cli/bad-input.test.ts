@@ -286,11 +286,47 @@ describe('bad input, property-based (fast-check)', () => {
         const argv = ['train', '--db', db, '--no-download', '--data-dir', join(dir, 'empty-data'), '--epochs', '1', '--batch', '32', '--micro-batch', '32', '--train-size', '64', '--val-size', '32', '--backend', 'cpu', `--${flag}`, value];
         const result = await runInProcess(argv);
         assertRefused(result, `train --${flag} ${JSON.stringify(value)}`, TRAIN_FLAGS[flag]!.names);
+        // A value that is not a number is quoted as typed, not as the NaN it parses to.
+        if (value !== 'NaN') assert.doesNotMatch(result.stderr, /got NaN/, `train --${flag} ${JSON.stringify(value)}`);
         assert.equal(digest(db), before, `train --${flag} ${JSON.stringify(value)} changed the database`);
         assert.ok(!existsSync(`${db}-wal`) || readFileSync(`${db}-wal`).length === 0, 'a write-ahead log was left');
       }),
       runs(30),
     );
+  });
+
+  it('names a numeric option as typed, with the text given (--workers zero, --resolution=abc, -n -3), and a missing database folder', async () => {
+    const cases: [string[], string][] = [
+      [['sweep', 'run', 'experiments/quickstart.yaml', '--db', join(dir, 'never.db'), '--workers', 'zero'], "netspace: --workers must be a number, got \"zero\""],
+      [['train', '--model', 'regnet32', '--db', join(dir, 'never.db'), '--resolution=abc'], "netspace: --resolution must be a number, got \"abc\""],
+      [['sample', 'AnyNetX_A', '-n', 'x'], "netspace: -n must be a number, got \"x\""],
+      [['sample', 'AnyNetX_A', '-n', '-3'], 'netspace: -n must be an integer in [1, 100,000,000], got -3'],
+      [['sample', 'AnyNetX_A', '-n', '2', '--max-attempts', '0'], 'netspace: --max-attempts must be a whole number >= 1, got 0'],
+      // No hint to create it where no sweep could: the folder is missing too.
+      [['sweep', 'status', '--db', join(dir, 'nowhere', 'x.db')], `netspace: database ${join(dir, 'nowhere', 'x.db')} does not exist, nor does its folder ${join(dir, 'nowhere')}`],
+      [['sweep', 'status', '--db', join(dir, 'never.db')], `netspace: database ${join(dir, 'never.db')} does not exist (a sweep creates it: netspace sweep run <spec> --db ${join(dir, 'never.db')})`],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await runInProcess(argv);
+      assertRefused(result, argv.join(' '), /./);
+      assert.equal(result.stderr.trim(), message, argv.join(' '));
+      assert.ok(!existsSync(join(dir, 'never.db')), `${argv.join(' ')} created a database`);
+    }
+  });
+
+  it('refuses missing data with downloads off before it opens the database: no sweep or run is stored', async () => {
+    for (const argv of [
+      ['train', '--model', 'regnet32', '--no-download', '--data-dir', join(dir, 'empty-data')],
+      ['sweep', 'run', 'experiments/quickstart.yaml', '--no-download', '--data-dir', join(dir, 'empty-data')],
+    ]) {
+      const result = await runInProcess([...argv, '--db', join(dir, 'never.db')]);
+      assertRefused(result, argv.join(' '), /Fashion-MNIST not found \(looked in: .*empty-data \(--data-dir\).*downloading is off/);
+      assert.ok(!existsSync(join(dir, 'never.db')), `${argv.join(' ')} created a database`);
+    }
+    // In an existing database, nothing is added.
+    const before = digest(db);
+    assertRefused(await runInProcess(['train', '--model', 'regnet32', '--db', db, '--no-download', '--data-dir', join(dir, 'empty-data')]), 'train into kept.db', /not found/);
+    assert.equal(digest(db), before);
   });
 
   it('sample, complexity and summary options: any value ends in a result or a message, never an internal error', async () => {

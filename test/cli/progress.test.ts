@@ -74,7 +74,7 @@ describe('cli/progress', () => {
   it('writes plain lines: runs, epochs, ends with reasons, and the sweep totals with models/hour and ETA', () => {
     const lines = play('plain').trim().split('\n');
     assert.deepEqual(lines, [
-      'sweep s: 4 runs, 1 finished before, 2 workers (wasm)',
+      'sweep s: 4 runs, 1 finished before, 2 workers, backend wasm',
       '[w1] run 2 A (1.0M flops, 20.0k params)',
       '[w2] run 3 B (2.0M flops, 30.0k params) (resumed after epoch 1)',
       '[w1] run 2 epoch 1/2: train loss 1.5000, val loss 1.2500, val error 37.50%, 500 img/s',
@@ -101,6 +101,29 @@ describe('cli/progress', () => {
     const progress = createProgressReporter({ mode: 'json', stream: out });
     progress.emit({ type: 'epoch', worker: 1, runId: 1, epochs: 1, record: { ...epochRecord(1), trainLoss: Number.NaN } });
     assert.equal((JSON.parse(out.text()) as { record: { trainLoss: unknown } }).record.trainLoss, null);
+  });
+
+  it('counts a paused run as paused until its schedule promotes it, and once when it ends', () => {
+    const out = sink(false);
+    const progress = createProgressReporter({ mode: 'plain', stream: out, now: () => 0 });
+    const end = (runId: number, status: 'paused' | 'done' | 'stopped') =>
+      progress.emit({ type: 'run-end', worker: 1, runId, label: 'A', status, finalError: status === 'paused' ? null : 0.25, errorText: null, seconds: 1 });
+    const start = (runId: number) => progress.emit({ type: 'run-start', worker: 1, runId, label: 'A', epochs: 4, resumedAt: 0 });
+    progress.emit({ type: 'sweep-start', sweep: 's', total: 2, done: 0, failed: 0, diverged: 0, workers: 1, backend: 'wasm' });
+    start(1);
+    end(1, 'paused');
+    start(2);
+    end(2, 'stopped');
+    start(1);
+    end(1, 'done');
+    progress.emit({ type: 'sweep-end', sweep: 's', interrupted: false, released: 0 });
+    const lines = out.text().trim().split('\n').filter((l) => l.startsWith('sweep s:'));
+    assert.deepEqual(lines.slice(1).map((l) => l.split(' | ').slice(0, 4).join(' | ')), [
+      'sweep s: 0/2 runs | done 0 | failed 0 | paused 1',
+      'sweep s: 1/2 runs | done 0 | failed 0 | stopped 1',
+      'sweep s: 2/2 runs | done 1 | failed 0 | stopped 1',
+    ]);
+    assert.match(out.text(), /sweep s finished: 2\/2 runs \| done 1 \| failed 0 \| stopped 1 \| /);
   });
 
   it('draws an overall bar and a bar per worker on a terminal, finished runs printed above them', () => {

@@ -3,6 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderReport, reportJson } from '../../src/report/report.ts';
+import { sweepVerdict } from '../../src/analysis/verdict.ts';
+import type { RunRecord } from '../../src/core/types.ts';
 import { thinWarning, verdictSentences } from '../../src/report/verdict.ts';
 import { makeSweep } from './sweep-fixture.ts';
 
@@ -45,6 +47,19 @@ describe('report/verdict', () => {
     const page = text(report.html);
     assert.ok(page.includes('Too few runs to tell the spaces apart'));
     assert.match(page, /These EDFs are drawn from 3 runs per space in AnyNetX_A 3, AnyNetX_E 3, RegNetX 3: too few to read much into; 10 per space is the least this report trusts\./);
+  });
+
+  it('opens with a warning when every run is at chance, and says which stopped runs it leaves out', () => {
+    let id = 0;
+    const run = (space: string, finalError: number, status: RunRecord['status'] = 'done') => ({ id: ++id, space, status, finalError, settings: {} }) as unknown as RunRecord;
+    const chance = [0.9, 0.88, 0.9].flatMap((e) => [run('A', e), run('B', e - 0.01)]);
+    const sentences = verdictSentences(sweepVerdict({ runs: [...chance, ...[0.89, 0.9, 0.9, 0.91].map((e) => run('A', e, 'stopped'))] }));
+    assert.match(sentences[0]!, /^Every finished run is near chance \(chance is 90% error here\): the models learnt next to nothing in this setting, so what follows says nothing about the spaces/);
+    assert.match(sentences[1]!, /^Too few runs to tell the spaces apart/);
+    assert.equal(sentences.at(-1), '4 runs stopped early by the fidelity schedule are left out: only runs trained to the full budget are compared.');
+    const learnt = verdictSentences(sweepVerdict({ runs: [0.3, 0.35, 0.32].flatMap((e) => [run('A', e), run('B', e + 0.01)]) }));
+    assert.match(learnt[0]!, /^Too few runs/);
+    assert.ok(learnt.every((t) => !/chance|stopped early/.test(t)));
   });
 
   it('calls the verdict of an unfinished sweep a verdict so far', async () => {

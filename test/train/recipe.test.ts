@@ -97,7 +97,7 @@ describe('train/recipe', () => {
     for (const [dataset, title] of [['mnist', 'MNIST'], ['kmnist', 'Kuzushiji-MNIST']]) {
       assert.throws(() => parseTrainSettings({ dataset, recipe: flip }, TRAIN_DEFAULTS, { kind: 'options' }), {
         name: 'NetspaceError',
-        message: `--recipe flips images horizontally, which is refused for ${title}: a mirror image there can change its class; leave horizontalFlip out of the recipe`,
+        message: `--flip (or horizontalFlip in a --recipe file) is refused for ${title}: a mirror image there can change its class`,
       });
       assert.equal(parseTrainSettings({ dataset, recipe: { augmentation: { randomCrop: 2 } } }, TRAIN_DEFAULTS, { kind: 'options' }).dataset, dataset);
     }

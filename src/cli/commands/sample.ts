@@ -2,6 +2,8 @@
 import type { CommandModule } from 'yargs';
 import type { Adjustment } from '../../space/adjustments.ts';
 import type { SampledConfig } from '../../space/sampler.ts';
+import { NetspaceError } from '../../errors.ts';
+import { messages } from '../../messages.ts';
 
 interface Args {
   space: string;
@@ -52,6 +54,11 @@ const command: CommandModule<object, Args> = {
       import('../../space/sampler.ts'),
       import('../../space/adjustments.ts'),
     ]);
+    // The library names its options (n, seed, maxAttempts); here they are flags.
+    if (!Number.isInteger(args.n) || args.n < 1 || args.n > 100_000_000) throw new NetspaceError(messages.option.integerIn('-n', args.n, 1, 100_000_000));
+    if (args['max-attempts'] !== undefined && (!Number.isInteger(args['max-attempts']) || args['max-attempts'] < 1)) {
+      throw new NetspaceError(messages.option.wholeNumber('--max-attempts', 1, args['max-attempts']));
+    }
     const samples = sampleSpace(args.space, {
       n: args.n,
       seed: args.seed,

@@ -2,9 +2,9 @@
 // ../sweep-cluster.ts), see where it is, write its runs out.
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { FAILURE_KINDS, type FailureKind } from '../../core/types.ts';
+import { FAILURE_KINDS, type FailureKind, type StatusCounts } from '../../core/types.ts';
 import { NetspaceError } from '../../errors.ts';
-import { messages } from '../../messages.ts';
+import { messages, plural } from '../../messages.ts';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../engine/options.ts';
 import type { ExportFormat } from '../../store/export.ts';
 import { dataDirOption, dbOption, downloadOption, poolFromContext } from '../options.ts';
@@ -41,6 +41,11 @@ interface ExportArgs {
 }
 
 /** `--retry` alone (or `--retry failed`) means every failed run; else a comma-separated list of FailureKinds. */
+/** "3 stopped, 1 paused, " for a sweep under a fidelity schedule; nothing when it has none of either. */
+function scheduled(c: StatusCounts): string {
+  return `${c.stopped > 0 ? `${c.stopped} stopped, ` : ''}${c.paused > 0 ? `${c.paused} paused, ` : ''}`;
+}
+
 function parseRetry(text: string): FailureKind[] | 'failed' {
   if (text === '' || text === 'failed') return 'failed';
   const kinds = text.split(',').map((k) => k.trim());
@@ -115,8 +120,8 @@ const run: CommandModule<object, RunArgs> = {
       process.stdout.write(`sweep ${summary.sweep}: nothing to train, all ${c.total} runs finished (${c.done} done, ${c.failed} failed, ${c.diverged} diverged) in ${summary.db}${again}\n`);
     } else {
       process.stdout.write(
-        `sweep ${summary.sweep}: ${c.done} done, ${c.failed} failed, ${c.diverged} diverged, ${c.pending} pending of ${c.total}; ` +
-          `trained ${summary.trained} here with ${summary.workers} workers (${summary.modelsPerHour.toFixed(1)} models/h); db ${summary.db}\n`,
+        `sweep ${summary.sweep}: ${c.done} done, ${c.failed} failed, ${c.diverged} diverged, ${scheduled(c)}${c.pending} pending of ${c.total}; ` +
+          `trained ${summary.trained} here with ${plural(summary.workers, 'worker')} (${summary.modelsPerHour.toFixed(1)} models/h); db ${summary.db}\n`,
       );
     }
     if (!args.json) process.stdout.write(`${verdict.sentences.join('\n')}\n`);
