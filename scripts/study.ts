@@ -1,0 +1,203 @@
+// The A-to-E study's published numbers (experiments/anynet-a-to-e.yaml, README "The A-to-E study"): one chain from
+// the study's database to the README, so that the text cannot drift from the data.
+//
+//   database (docs/study/anynet-a-to-e.db)
+//     -> `netspace report --json` (analyzeSweep + reportJson, the same code) -> studyNumbers()
+//     -> docs/study/numbers.json (the small committed fixture) -> studyTables() -> the README between the markers
+//
+// test/docs/study.test.ts checks both arrows: numbers.json is what studyNumbers() derives from the committed database,
+// and the README's tables are what studyTables() renders from numbers.json.
+//
+// Run:
+//   npx tsx scripts/study.ts snapshot <live.db>   copy a running study's database to docs/study/anynet-a-to-e.db, without
+//                                                 the checkpoints of finished runs (a pending run keeps its own, to resume)
+//   npx tsx scripts/study.ts publish              the report (HTML and SVGs) under docs/study/report/, numbers.json, and
+//                                                 the README's tables
+//   npx tsx scripts/study.ts resume <live.db>     copy the committed database to <live.db> (when it is missing) to resume
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { parseAnalysisOptions, analyzeSweep } from '../src/analysis/sweep.ts';
+import type { RunRecord, SweepRecord } from '../src/core/types.ts';
+import { loadSweep } from '../src/report/load.ts';
+import { reportJson, writeReport, type ReportJson } from '../src/report/report.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+export const STUDY = {
+  sweep: 'anynet-a-to-e',
+  spec: 'experiments/anynet-a-to-e.yaml',
+  db: join(ROOT, 'docs/study/anynet-a-to-e.db'),
+  numbers: join(ROOT, 'docs/study/numbers.json'),
+  report: join(ROOT, 'docs/study/report/anynet-a-to-e.html'),
+  readme: join(ROOT, 'README.md'),
+} as const;
+
+/** The paper's order of the spaces (A -> E, then RegNetX), for tables. */
+const PAPER_ORDER = ['AnyNetX_A', 'AnyNetX_B', 'AnyNetX_C', 'AnyNetX_D', 'AnyNetX_E', 'RegNetX'];
+
+/** Four significant decimals: enough for errors in points to two places, and stable across platforms. */
+const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+/** What the README quotes, derived from `report --json` and the runs; every number rounded as stored here. */
+export interface StudyNumbers {
+  sweep: string;
+  counts: { total: number; done: number; pending: number; failed: number; diverged: number };
+  /** Spaces in the paper's order. */
+  spaces: { space: string; n: number; medianError: number; meanError: number; minError: number; bestRunId: number }[];
+  verdict: { kind: string; alpha: number; correction: string; sentences: string[] };
+  /** Every pair of spaces: KS statistic, raw and Holm-adjusted p-values, median difference a - b with its interval. */
+  pairs: { a: string; b: string; statistic: number; pValue: number; adjusted: number; differ: boolean; difference: number; low: number; high: number; level: number }[];
+  /** Per space, the three parameters with the largest fANOVA importance (share of the error's variance). */
+  importances: { space: string; runs: number; top: { name: string; importance: number }[] }[];
+  /** Training cost: each run trains on one worker (one core of two); models per hour with both cores busy. */
+  cost: { backends: string[]; engines: string[]; coreHours: number; modelsPerHour: number; workers: number };
+  /** Size of the database file the numbers come from, bytes. */
+  dbBytes: number;
+}
+
+/** The numbers the README quotes, from what `netspace report --json` writes for the sweep and its runs. */
+export function studyNumbers(report: ReportJson, runs: readonly RunRecord[], dbBytes: number, workers = 2): StudyNumbers {
+  const v = report.verdict;
+  const byPaper = (a: string, b: string) => PAPER_ORDER.indexOf(a) - PAPER_ORDER.indexOf(b);
+  const done = runs.filter((r) => r.status === 'done');
+  const coreSeconds = done.reduce((s, r) => s + (r.seconds ?? 0), 0);
+  return {
+    sweep: report.sweep.name,
+    counts: { total: report.counts.total, done: report.counts.done, pending: report.counts.pending + report.counts.running, failed: report.counts.failed, diverged: report.counts.diverged },
+    spaces: [...v.spaces]
+      .sort((a, b) => byPaper(a.space, b.space))
+      .map((s) => ({ space: s.space, n: s.n, medianError: r4(s.medianError), meanError: r4(s.meanError), minError: r4(s.minError), bestRunId: s.bestRunId })),
+    verdict: { kind: v.kind, alpha: v.options.alpha, correction: v.correction, sentences: v.sentences },
+    pairs: v.pairs.map((p) => ({
+      a: p.a,
+      b: p.b,
+      statistic: r4(p.statistic),
+      pValue: r4(p.pValue),
+      adjusted: r4(p.adjusted),
+      differ: p.differ,
+      difference: r4(p.medianDifference.value),
+      low: r4(p.medianDifference.low),
+      high: r4(p.medianDifference.high),
+      level: p.medianDifference.level,
+    })),
+    importances: report.designChoices.spaces
+      .filter((s) => s.importance !== null)
+      .sort((a, b) => byPaper(a.space, b.space))
+      .map((s) => ({
+        space: s.space,
+        runs: s.importance!.n,
+        top: [...s.importance!.parameters]
+          .sort((a, b) => b.importance - a.importance)
+          .slice(0, 3)
+          .map((p) => ({ name: p.name, importance: r4(p.importance) })),
+      })),
+    cost: {
+      backends: [...new Set(done.map((r) => r.backend ?? 'unknown'))].sort(),
+      engines: [...new Set(done.map((r) => r.engine ?? 'unknown'))].sort(),
+      coreHours: r4(coreSeconds / 3600),
+      modelsPerHour: coreSeconds > 0 ? Math.round((done.length / coreSeconds) * 3600 * workers * 10) / 10 : 0,
+      workers,
+    },
+    dbBytes,
+  };
+}
+
+/** The numbers of the study's database at `db`, as `netspace report --json` (default options) would give them. */
+export function deriveStudyNumbers(db: string): StudyNumbers {
+  const sweep: SweepRecord = loadSweep(db, STUDY.sweep);
+  const report = reportJson(analyzeSweep(sweep, parseAnalysisOptions({}, 'study')));
+  return studyNumbers(report, sweep.runs, statSync(db).size);
+}
+
+const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+const pts = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`;
+const pValue = (p: number): string => (p >= 0.9999 ? '1' : p < 0.001 ? '< 0.001' : p.toFixed(3));
+
+/** The README's tables (markdown), rendered from the numbers alone. */
+export function studyTables(n: StudyNumbers): string {
+  const lines: string[] = [];
+  const progress = n.counts.pending > 0 ? `, ${n.counts.pending} still to train` : '';
+  lines.push(`${n.counts.done} of ${n.counts.total} runs done${progress}; ${n.counts.failed} failed, ${n.counts.diverged} diverged.`, '');
+  lines.push('| space | runs | median error | mean error | best error (run) |', '|---|---|---|---|---|');
+  for (const s of n.spaces) lines.push(`| ${s.space} | ${s.n} | ${pct(s.medianError)} | ${pct(s.meanError)} | ${pct(s.minError)} (#${s.bestRunId}) |`);
+  lines.push('', `Verdict (${n.verdict.kind}): ${n.verdict.sentences[0]}`, '');
+  const level = n.pairs[0] === undefined ? 0.95 : n.pairs[0].level;
+  lines.push(
+    `| pair (a vs b) | KS D | p | Holm-adjusted p | median error a − b, points (${Math.round(level * 100)}% bootstrap interval) | differ at ${Math.round(n.verdict.alpha * 100)}%? |`,
+    '|---|---|---|---|---|---|',
+  );
+  for (const p of n.pairs) {
+    lines.push(`| ${p.a} vs ${p.b} | ${p.statistic.toFixed(2)} | ${pValue(p.pValue)} | ${pValue(p.adjusted)} | ${pts(p.difference)} (${pts(p.low)} to ${pts(p.high)}) | ${p.differ ? '**yes**' : 'no'} |`);
+  }
+  lines.push('', '| space | runs | most important parameters (fANOVA share of the error variance) |', '|---|---|---|');
+  for (const s of n.importances) lines.push(`| ${s.space} | ${s.runs} | ${s.top.map((t) => `${t.name} ${pct(t.importance, 0)}`).join(', ')} |`);
+  const c = n.cost;
+  lines.push(
+    '',
+    `Cost: ${c.coreHours.toFixed(2)} core-hours of training for ${n.counts.done} runs (each run on one worker, one core), ` +
+      `${c.modelsPerHour.toFixed(1)} models per hour with ${c.workers} workers on ${c.workers} cores; backend ${c.backends.join(', ')} (${c.engines.join('; ')}).`,
+    '',
+    `The database these numbers come from, docs/study/anynet-a-to-e.db: ${(n.dbBytes / 1e6).toFixed(2)} MB.`,
+  );
+  return lines.join('\n');
+}
+
+const BEGIN = '<!-- study:tables (scripts/study.ts publish writes this part; test/docs/study.test.ts checks it) -->';
+const END = '<!-- /study:tables -->';
+
+/** The README's text between the study markers, or null when the markers are missing. */
+export function readmeTables(readme: string): string | null {
+  const start = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  return start < 0 || end < start ? null : readme.slice(start + BEGIN.length, end).trim();
+}
+
+function replaceTables(readme: string, tables: string): string {
+  const start = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} ... ${END} markers`);
+  return `${readme.slice(0, start + BEGIN.length)}\n${tables}\n${readme.slice(end)}`;
+}
+
+/** A copy of `live` at `out` without the checkpoints of finished runs (kept: a pending run's, to resume from). */
+function snapshot(live: string, out: string): void {
+  rmSync(out, { force: true });
+  const source = new Database(live, { readonly: true, fileMustExist: true });
+  try {
+    // The online backup reads a consistent state while the sweep goes on writing.
+    source.exec(`VACUUM INTO '${out.replace(/'/g, "''")}'`);
+  } finally {
+    source.close();
+  }
+  const copy = new Database(out);
+  try {
+    copy.exec("DELETE FROM checkpoints WHERE run_id IN (SELECT id FROM runs WHERE status NOT IN ('pending', 'running'))");
+    copy.exec('VACUUM');
+  } finally {
+    copy.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, path] = argv;
+  if (command === 'snapshot' && path !== undefined) {
+    snapshot(path, STUDY.db);
+    console.log(`wrote ${STUDY.db} (${(statSync(STUDY.db).size / 1e6).toFixed(2)} MB)`);
+  } else if (command === 'resume' && path !== undefined) {
+    if (existsSync(path)) throw new Error(`${path} exists: resume it as it is`);
+    copyFileSync(STUDY.db, path);
+    console.log(`copied ${STUDY.db} to ${path}; resume with: node bin/netspace.js sweep run ${STUDY.spec} --db ${path}`);
+  } else if (command === 'publish') {
+    const sweep = loadSweep(STUDY.db, STUDY.sweep);
+    const written = await writeReport(sweep, STUDY.report, { now: new Date(statSync(STUDY.db).mtime) });
+    const numbers = studyNumbers(written.data, sweep.runs, statSync(STUDY.db).size);
+    writeFileSync(STUDY.numbers, `${JSON.stringify(numbers, null, 2)}\n`);
+    writeFileSync(STUDY.readme, replaceTables(readFileSync(STUDY.readme, 'utf8'), studyTables(numbers)));
+    console.log(`wrote ${written.html} (${written.charts.length} charts), ${STUDY.numbers} and the README's tables`);
+  } else {
+    console.error('usage: npx tsx scripts/study.ts snapshot <live.db> | resume <live.db> | publish');
+    process.exitCode = 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));
