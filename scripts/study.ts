@@ -172,6 +172,10 @@ function snapshot(live: string, out: string): void {
   const copy = new Database(out);
   try {
     copy.exec("DELETE FROM checkpoints WHERE run_id IN (SELECT id FROM runs WHERE status NOT IN ('pending', 'running'))");
+    // Nobody holds the copy: the running process (and its host) is the live database's, and a copy that named it
+    // would be refused by the next `sweep run` as a sweep another process is running. Its runs in flight are pending.
+    copy.exec('UPDATE sweeps SET owner_pid = NULL, owner_host = NULL, owner_token = NULL, owner_since = NULL');
+    copy.exec("UPDATE runs SET status = 'pending' WHERE status = 'running'");
     copy.exec('VACUUM');
   } finally {
     copy.close();

@@ -272,6 +272,9 @@ class BarReporter implements ProgressReporter {
         // Lines logged above the bars push them down a row each; cli-progress redraws only the bars whose text
         // changed, so an unchanged bar would be left out at its new row and its old row would keep a stale bar.
         forceRedraw: true,
+        // Autowrap stays on, so a logged line longer than the terminal wraps whole (cli-progress's default turns it
+        // off, and the last column then takes every character past it); bars are cut to the width instead.
+        linewrap: true,
         fps: 5,
       },
       cliProgress.Presets.shades_classic,
@@ -323,9 +326,13 @@ class BarReporter implements ProgressReporter {
     this.#multi.stop();
   }
 
-  /** A line above the bars. cli-progress clears only the first line of a batch of logged lines: clear each. */
+  /**
+   * A line above the bars. cli-progress clears only the row of the first line of a batch of logged lines; each line
+   * here clears the screen below the cursor first (the bars, redrawn after the batch), so that neither a second line
+   * nor the rows a long line wraps into keep part of an old bar.
+   */
   #log(line: string): void {
-    this.#multi.log(`\x1b[2K${line}\n`);
+    this.#multi.log(`\x1b[J${line}\n`);
   }
 
   #overallText(): string {

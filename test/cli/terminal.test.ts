@@ -9,7 +9,6 @@ import { describe, it } from 'node:test';
 import xterm from '@xterm/headless';
 import { BIN } from './netspace.ts';
 
-const COLUMNS = 110;
 const ROWS = 30;
 
 /** What the terminal showed: the visible rows and every row written (scrollback included), right-trimmed. */
@@ -21,20 +20,23 @@ interface Screen {
 function read(term: xterm.Terminal): Screen {
   const buffer = term.buffer.active;
   const line = (i: number) => buffer.getLine(i)?.translateToString(true) ?? '';
-  return {
-    rows: Array.from({ length: term.rows }, (_, i) => line(buffer.viewportY + i)),
-    all: Array.from({ length: buffer.length }, (_, i) => line(i)),
-  };
+  // A line the terminal wrapped is one line written: its rows after the first are joined to it.
+  const all: string[] = [];
+  for (let i = 0; i < buffer.length; i++) {
+    if (buffer.getLine(i)?.isWrapped === true && all.length > 0) all[all.length - 1] += line(i);
+    else all.push(line(i));
+  }
+  return { rows: Array.from({ length: term.rows }, (_, i) => line(buffer.viewportY + i)), all };
 }
 
 /** The bar rows on a screen: a slot name ("sweep", "w1", ...) then the bar's shade characters. */
 const barSlots = (rows: string[]) => rows.filter((r) => /^(sweep|w\d+) [░█]/.test(r)).map((r) => r.split(' ')[0]);
 
 /**
- * Runs `netspace sweep run` on a pseudo-terminal of COLUMNS x ROWS and returns the bytes it wrote. `script` keeps the
+ * Runs `netspace sweep run` on a pseudo-terminal `columns` wide and ROWS high and returns the bytes it wrote. `script` keeps the
  * session in a file; its first line and its "Script done" line are its own.
  */
-function runOnTerminal(dir: string): { code: number | null; output: string } {
+function runOnTerminal(dir: string, columns: number): { code: number | null; output: string } {
   const spec = join(dir, 'tty.yaml');
   writeFileSync(
     spec,
@@ -49,7 +51,7 @@ function runOnTerminal(dir: string): { code: number | null; output: string } {
     ].join('\n'),
   );
   const log = join(dir, 'session.raw');
-  const command = `stty cols ${COLUMNS} rows ${ROWS}; exec '${process.execPath}' '${BIN}' sweep run '${spec}' --db '${join(dir, 'runs.db')}'`;
+  const command = `stty cols ${columns} rows ${ROWS}; exec '${process.execPath}' '${BIN}' sweep run '${spec}' --db '${join(dir, 'runs.db')}'`;
   const result = spawnSync('script', ['--quiet', '--flush', '--return', '--command', command, '--log-out', log], {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
@@ -60,15 +62,17 @@ function runOnTerminal(dir: string): { code: number | null; output: string } {
 }
 
 describe('cli/progress on a terminal', () => {
-  it('keeps one sweep bar and one bar per worker on screen after every frame, with each epoch line logged once above them', async () => {
+  // 110 columns hold every line; at 60 the bars are cut to the width and the longer logged lines wrap.
+  for (const columns of [110, 60]) {
+  it(`keeps one sweep bar and one bar per worker on screen after every frame, each line logged once and whole (${columns} columns)`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netspace-tty-'));
-    const { code, output } = runOnTerminal(dir);
+    const { code, output } = runOnTerminal(dir, columns);
     assert.equal(code, 0, output);
     // Every redraw starts by moving the cursor up to the first bar: the screen before that is one whole frame.
     const frames = output.split(/(?=\x1b\[\d+A)/);
     assert.ok(frames.length >= 5, `the sweep drew ${frames.length} frames`);
 
-    const term = new xterm.Terminal({ cols: COLUMNS, rows: ROWS, scrollback: 10_000, allowProposedApi: true });
+    const term = new xterm.Terminal({ cols: columns, rows: ROWS, scrollback: 10_000, allowProposedApi: true });
     const faults: string[] = [];
     let framesWithWorkers = 0;
     for (const [i, frame] of frames.entries()) {
@@ -100,6 +104,9 @@ describe('cli/progress on a terminal', () => {
       ['run 1 epoch 1/2', 'run 1 epoch 2/2', 'run 2 epoch 1/2', 'run 2 epoch 2/2', 'run 3 epoch 1/2', 'run 3 epoch 2/2'],
       'each epoch line is on the terminal once',
     );
-    assert.equal(written.filter((r) => /run \d AnyNetX_A .*done, error/.test(r)).length, 3, 'each run end is logged once');
+    const runEnds = written.filter((r) => /^w\d run \d AnyNetX_A /.test(r));
+    assert.equal(runEnds.length, 3, 'each run end is logged once');
+    for (const line of runEnds) assert.match(line, /^w\d run \d AnyNetX_A \([\d.]+k flops, [\d.]+k params\) done, error \d+\.\d\d% in \d+s$/, 'whole');
   });
+  }
 });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { deriveStudyNumbers, readmeTables, STUDY, studyTables, type StudyNumbers } from '../../scripts/study.ts';
 
 const numbers = JSON.parse(readFileSync(STUDY.numbers, 'utf8')) as StudyNumbers;
@@ -18,6 +19,18 @@ describe('docs/study', () => {
   it('the committed numbers are what the committed database gives through report --json', () => {
     assert.ok(existsSync(STUDY.db), `${STUDY.db} is committed`);
     assert.deepEqual(deriveStudyNumbers(STUDY.db), numbers);
+  });
+
+  it('the committed database can be resumed anywhere: no process holds it and no run is left running', () => {
+    const db = new Database(STUDY.db, { readonly: true });
+    try {
+      assert.deepEqual(db.prepare('SELECT owner_pid, owner_host FROM sweeps').all(), [{ owner_pid: null, owner_host: null }]);
+      assert.deepEqual(db.prepare("SELECT count(*) AS n FROM runs WHERE status = 'running'").get(), { n: 0 });
+      // Finished runs carry no checkpoint (that keeps the file small); pending ones may, to resume from.
+      assert.deepEqual(db.prepare("SELECT count(*) AS n FROM checkpoints JOIN runs ON runs.id = run_id WHERE status != 'pending'").get(), { n: 0 });
+    } finally {
+      db.close();
+    }
   });
 
   it('the published report is of the same runs', () => {
