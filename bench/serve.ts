@@ -22,6 +22,7 @@ import type { ProgressEvent } from '../src/sweep/progress.ts';
 import { parseSweepSpec } from '../src/sweep/spec.ts';
 import { buildDist, importBuilt } from './lib/build.ts';
 import type { Polled } from './lib/clients.ts';
+import { ratioOfMeans } from './lib/ratio.ts';
 
 const TARGET = 0.95;
 
@@ -234,7 +235,8 @@ try {
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const of = (kind: Window['kind']): Window[] => windows.filter((w) => w.kind === kind);
-const ratio = mean(of('loaded').map((w) => w.imagesPerSecond)) / mean(of('quiet').map((w) => w.imagesPerSecond));
+const interval = ratioOfMeans(of('loaded').map((w) => w.imagesPerSecond), of('quiet').map((w) => w.imagesPerSecond));
+const ratio = interval.ratio;
 const failed = [...of('loaded').map((w) => w.requests!), ...(capacity === null ? [] : [capacity])].reduce((n, r) => n + r.failed, 0);
 const answered = of('loaded').reduce((n, w) => n + w.requests!.requests - w.requests!.failed, 0);
 /** Mean cores the server and the clients used in the loaded windows: together, what the sweep lost at most to them. */
@@ -249,6 +251,7 @@ console.log(
     clientsDownloadEverything: BODIES,
     windowSeconds: WINDOW_S,
     ratio,
+    ratioInterval: [interval.low, interval.high],
     serverCores,
     clientCores,
     failed,
@@ -259,7 +262,8 @@ console.log(
   }),
 );
 console.log(
-  `sweep throughput with ${CLIENTS} polling clients / without: ${ratio.toFixed(3)} (target >= ${TARGET}); ${answered} requests answered during the loaded windows, ${failed} failed; ` +
+  `sweep throughput with ${CLIENTS} polling clients / without: ${ratio.toFixed(3)} (95% bootstrap interval over the windows ${interval.low.toFixed(3)} to ${interval.high.toFixed(3)}; target >= ${TARGET}); ` +
+    `${answered} requests answered during the loaded windows, ${failed} failed; ` +
     `server ${(100 * serverCores).toFixed(1)}% and clients ${(100 * clientCores).toFixed(1)}% of a core`,
 );
 process.exitCode = failed === 0 && ratio >= TARGET ? 0 : 1;

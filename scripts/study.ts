@@ -14,6 +14,7 @@
 //   npx tsx scripts/study.ts publish              the report (HTML and SVGs) under docs/study/report/, numbers.json, and
 //                                                 the README's tables
 //   npx tsx scripts/study.ts resume <live.db>     copy the committed database to <live.db> (when it is missing) to resume
+//   npx tsx scripts/study.ts tables <db>          the README's tables from any database of the study (yours, to compare)
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -53,6 +54,8 @@ export interface StudyNumbers {
   cost: { backends: string[]; engines: string[]; coreHours: number; modelsPerHour: number; workers: number };
   /** Size of the database file the numbers come from, bytes. */
   dbBytes: number;
+  /** When the last finished run ended (ISO 8601): the study as of then. */
+  lastFinished: string | null;
 }
 
 /** The numbers the README quotes, from what `netspace report --json` writes for the sweep and its runs. */
@@ -99,6 +102,7 @@ export function studyNumbers(report: ReportJson, runs: readonly RunRecord[], dbB
       workers,
     },
     dbBytes,
+    lastFinished: done.reduce<string | null>((last, r) => (r.finishedAt !== null && (last === null || r.finishedAt > last) ? r.finishedAt : last), null),
   };
 }
 
@@ -109,6 +113,8 @@ export function deriveStudyNumbers(db: string): StudyNumbers {
   return studyNumbers(report, sweep.runs, statSync(db).size);
 }
 
+/** Runs per space under which the report warns that a section is thin (its fewRuns), said here too. */
+const FEW_RUNS = 10;
 const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
 const pts = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`;
 const pValue = (p: number): string => (p >= 0.9999 ? '1' : p < 0.001 ? '< 0.001' : p.toFixed(3));
@@ -117,7 +123,8 @@ const pValue = (p: number): string => (p >= 0.9999 ? '1' : p < 0.001 ? '< 0.001'
 export function studyTables(n: StudyNumbers): string {
   const lines: string[] = [];
   const progress = n.counts.pending > 0 ? `, ${n.counts.pending} still to train` : '';
-  lines.push(`${n.counts.done} of ${n.counts.total} runs done${progress}; ${n.counts.failed} failed, ${n.counts.diverged} diverged.`, '');
+  const asOf = n.lastFinished === null ? '' : ` (as of ${n.lastFinished.slice(0, 16).replace('T', ' ')} UTC)`;
+  lines.push(`${n.counts.done} of ${n.counts.total} runs done${progress}${asOf}; ${n.counts.failed} failed, ${n.counts.diverged} diverged.`, '');
   lines.push('| space | runs | median error | mean error | best error (run) |', '|---|---|---|---|---|');
   for (const s of n.spaces) lines.push(`| ${s.space} | ${s.n} | ${pct(s.medianError)} | ${pct(s.meanError)} | ${pct(s.minError)} (#${s.bestRunId}) |`);
   lines.push('', `Verdict (${n.verdict.kind}): ${n.verdict.sentences[0]}`, '');
@@ -131,6 +138,8 @@ export function studyTables(n: StudyNumbers): string {
   }
   lines.push('', '| space | runs | most important parameters (fANOVA share of the error variance) |', '|---|---|---|');
   for (const s of n.importances) lines.push(`| ${s.space} | ${s.runs} | ${s.top.map((t) => `${t.name} ${pct(t.importance, 0)}`).join(', ')} |`);
+  const fewest = Math.min(...n.importances.map((s) => s.runs));
+  if (fewest < FEW_RUNS) lines.push('', `Importances from fewer than ${FEW_RUNS} runs per space (here as few as ${fewest}) are rough: a forest fitted to so few errors moves with each new run.`);
   const c = n.cost;
   lines.push(
     '',
@@ -191,6 +200,9 @@ async function main(argv: string[]): Promise<void> {
     if (existsSync(path)) throw new Error(`${path} exists: resume it as it is`);
     copyFileSync(STUDY.db, path);
     console.log(`copied ${STUDY.db} to ${path}; resume with: node bin/netspace.js sweep run ${STUDY.spec} --db ${path}`);
+  } else if (command === 'tables' && path !== undefined) {
+    // Your own study database, for comparing with the README's tables.
+    console.log(studyTables(deriveStudyNumbers(path)));
   } else if (command === 'publish') {
     const sweep = loadSweep(STUDY.db, STUDY.sweep);
     const written = await writeReport(sweep, STUDY.report, { now: new Date(statSync(STUDY.db).mtime) });
@@ -199,7 +211,7 @@ async function main(argv: string[]): Promise<void> {
     writeFileSync(STUDY.readme, replaceTables(readFileSync(STUDY.readme, 'utf8'), studyTables(numbers)));
     console.log(`wrote ${written.html} (${written.charts.length} charts), ${STUDY.numbers} and the README's tables`);
   } else {
-    console.error('usage: npx tsx scripts/study.ts snapshot <live.db> | resume <live.db> | publish');
+    console.error('usage (from the repository root): npx tsx scripts/study.ts snapshot <live.db> | resume <live.db> | tables <db> | publish');
     process.exitCode = 1;
   }
 }

@@ -144,6 +144,7 @@ const option = {
   nonNegativeInteger: (option: string, value: unknown) => `${option} ${spec.nonNegativeInteger(value)}`,
   positiveNumber: (option: string, value: unknown) => `${option} ${spec.positiveNumber(value)}`,
   wholeNumber: (option: string, min: number, value: unknown) => `${option} must be a whole number >= ${min}, got ${show(value)}`,
+  wholeNumberOrAuto: (option: string, min: number, value: unknown) => `${option} must be a whole number >= ${min} or auto, got ${show(value)}`,
   notANumber: (option: string, raw: string | undefined) =>
     `${option} must be a number, got ${raw === undefined ? 'something else' : show(raw)}`,
   integerIn: (option: string, value: unknown, min: number, max: number) =>

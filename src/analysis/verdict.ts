@@ -118,7 +118,8 @@ export interface PairVerdict {
  * been; too few runs (`too-few`) for any test to reach alpha after the correction; one space (`one-space`) or none
  * with finished runs (`no-runs`) leave nothing to compare.
  */
-export type VerdictKind = 'differ' | 'no-difference' | 'too-few' | 'one-space' | 'no-runs';
+/** What can be said: 'at-chance' when every finished run is near chance, whatever the tests give (see chanceError). */
+export type VerdictKind = 'differ' | 'no-difference' | 'too-few' | 'at-chance' | 'one-space' | 'no-runs';
 
 /** The verdict of a sweep: the numbers the report's opening sentences and `sweep run`'s last lines quote. */
 export interface Verdict {
@@ -323,7 +324,9 @@ export function sweepVerdict(sweep: Pick<SweepRecord, 'runs'>, options: VerdictO
     .sort((x, y) => x.medianError - y.medianError || x.meanError - y.meanError);
   const pairs = comparePairs(groups, opts);
   const stopped = sweep.runs.filter((r) => r.status === 'stopped').length;
-  return { kind: verdictKind(groups.length, pairs, opts.alpha), spaces, pairs, unfinished, stopped, chanceError: chanceError(sweep.runs), correction: 'holm', options: opts };
+  const chance = chanceError(sweep.runs);
+  const kind = chance !== null && groups.length > 1 ? 'at-chance' : verdictKind(groups.length, pairs, opts.alpha);
+  return { kind, spaces, pairs, unfinished, stopped, chanceError: chance, correction: 'holm', options: opts };
 }
 
 /** 1 - 1/classes when every scored run's accuracy is under 1.5x chance's (1/classes); null otherwise or with none. */

@@ -94,7 +94,8 @@ const SENTENCES: Record<Verdict['kind'], (v: Verdict) => string[]> = {
     ];
   },
   'no-difference': (v) => {
-    const closest = [...v.pairs].sort((x, y) => x.adjusted - y.adjusted)[0]!;
+    // Holm caps adjusted p-values at 1: among pairs tied there, the smallest raw p-value is the closest call.
+    const closest = [...v.pairs].sort((x, y) => x.adjusted - y.adjusted || x.pValue - y.pValue)[0]!;
     const open = largestOpen(v);
     return [
       `The evidence does not show a difference between any two spaces: no two-sample KS test reaches the ${level(v.options.alpha)} level after Holm's correction over ${v.pairs.length} pairs ` +
@@ -103,6 +104,10 @@ const SENTENCES: Record<Verdict['kind'], (v: Verdict) => string[]> = {
       ...(open === null ? [] : [powerSentence(open)]),
     ];
   },
+  'at-chance': (v) => [
+    `Every finished run is near chance (chance is ${percent(v.chanceError ?? Number.NaN, 0)} error here; median errors ${v.spaces.map((s) => `${s.space} ${percent(s.medianError, 1)}`).join(', ')}): ` +
+      'the models learnt next to nothing in this setting, so these runs say nothing about the spaces; train longer, on more images, or with another learning rate.',
+  ],
   'too-few': (v) => {
     const smallest = Math.min(...v.pairs.map((p) => p.smallestPValue));
     const open = largestOpen(v);
@@ -122,12 +127,6 @@ const SENTENCES: Record<Verdict['kind'], (v: Verdict) => string[]> = {
 export function verdictSentences(v: Verdict): string[] {
   const sentences = SENTENCES[v.kind](v);
   if (v.unfinished > 0 && v.kind !== 'no-runs') sentences[0] = `So far, with ${v.unfinished} run${v.unfinished === 1 ? '' : 's'} still to finish: ${sentences[0]!}`;
-  if (v.chanceError !== null) {
-    sentences.unshift(
-      `Every finished run is near chance (chance is ${percent(v.chanceError, 0)} error here): the models learnt next to nothing in this setting, ` +
-        'so what follows says nothing about the spaces; train longer, on more images, or with another learning rate.',
-    );
-  }
   if (v.stopped > 0 && v.kind !== 'no-runs') {
     sentences.push(`${v.stopped} run${v.stopped === 1 ? '' : 's'} stopped early by the fidelity schedule ${v.stopped === 1 ? 'is' : 'are'} left out: only runs trained to the full budget are compared.`);
   }

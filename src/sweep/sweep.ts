@@ -27,8 +27,8 @@ import { trainRuns } from './train-runs.ts';
 export interface RunSweepOptions {
   /** SQLite file; created with its folder's permission when missing. */
   db: string;
-  /** Threads, overriding the spec's `workers`. */
-  workers?: number;
+  /** Threads, or 'auto' (the backend's default), overriding the spec's `workers`. */
+  workers?: number | 'auto';
   /** Backend, overriding the spec's `train.backend`. */
   backend?: BackendRequest;
   /**
@@ -122,7 +122,7 @@ function signalAbort(controller: AbortController): () => void {
 export async function runSweep(spec: string | SweepSpec, options: RunSweepOptions): Promise<SweepSummary> {
   const parsed = typeof spec === 'string' ? loadSweepSpec(spec) : spec;
   const backend = options.backend ?? parsed.backend;
-  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
+  if (options.workers !== undefined && options.workers !== 'auto' && (!Number.isInteger(options.workers) || options.workers < 1)) {
     throw new NetspaceError(messages.option.wholeNumber('--workers', 1, options.workers));
   }
   const origin = options.origin ?? { kind: 'spec', source: typeof spec === 'string' ? spec : 'the sweep spec' };
@@ -199,8 +199,9 @@ export interface OpenedSweep {
  * Threads for this sweep: the option, else the spec's, else one per core (on every backend, tensorflow included:
  * see defaultWorkers), never more than there are runs.
  */
-function chooseWorkers(spec: SweepSpec, backend: BackendRequest, asked: number | undefined, runs: number): number {
-  const wanted = asked ?? (spec.workers === 'auto' ? defaultWorkers(backend) : spec.workers);
+function chooseWorkers(spec: SweepSpec, backend: BackendRequest, asked: number | 'auto' | undefined, runs: number): number {
+  const choice = asked ?? spec.workers;
+  const wanted = choice === 'auto' ? defaultWorkers(backend) : choice;
   return Math.max(1, Math.min(wanted, runs));
 }
 

@@ -297,10 +297,10 @@ describe('bad input, property-based (fast-check)', () => {
 
   it('names a numeric option as typed, with the text given (--workers zero, --resolution=abc, -n -3), and a missing database folder', async () => {
     const cases: [string[], string][] = [
-      [['sweep', 'run', 'experiments/quickstart.yaml', '--db', join(dir, 'never.db'), '--workers', 'zero'], "netspace: --workers must be a number, got \"zero\""],
+      [['sweep', 'run', 'experiments/quickstart.yaml', '--db', join(dir, 'never.db'), '--workers', 'zero'], 'netspace: --workers must be a whole number >= 1 or auto, got "zero"'],
       [['train', '--model', 'regnet32', '--db', join(dir, 'never.db'), '--resolution=abc'], "netspace: --resolution must be a number, got \"abc\""],
       [['sample', 'AnyNetX_A', '-n', 'x'], "netspace: -n must be a number, got \"x\""],
-      [['sample', 'AnyNetX_A', '-n', '-3'], 'netspace: -n must be an integer in [1, 100,000,000], got -3'],
+      [['sample', 'AnyNetX_A', '-n', '-3'], 'netspace: -n must be a whole number from 1 to 100,000,000, got -3'],
       [['sample', 'AnyNetX_A', '-n', '2', '--max-attempts', '0'], 'netspace: --max-attempts must be a whole number >= 1, got 0'],
       // No hint to create it where no sweep could: the folder is missing too.
       [['sweep', 'status', '--db', join(dir, 'nowhere', 'x.db')], `netspace: database ${join(dir, 'nowhere', 'x.db')} does not exist, nor does its folder ${join(dir, 'nowhere')}`],

@@ -110,7 +110,7 @@ describe('cli sweep', () => {
   it('refuses bad input with a message naming it, exit code 1 or 2, and no stack trace', async () => {
     const badSpec = join(dir, 'bad.yaml');
     writeFileSync(badSpec, 'name: bad\nspaces: [{space: AnyNetX_A, n: 2}]\ntrain: {epochs: -1}\n');
-    const [missing, bad, workers, noDb, noFormat, backend, retry] = await Promise.all([
+    const [missing, bad, workers, noDb, noFormat, backend, retry, autoWorkers] = await Promise.all([
       netspace('sweep', 'run', join(dir, 'nope.yaml'), '--db', join(dir, 'x.db')),
       netspace('sweep', 'run', badSpec, '--db', join(dir, 'x.db')),
       netspace('sweep', 'run', badSpec, '--workers', '0'),
@@ -118,7 +118,10 @@ describe('cli sweep', () => {
       netspace('sweep', 'export', 'any', '--csv', '--json', '--db', join(dir, 'absent.db')),
       netspace('sweep', 'run', badSpec, '--backend', 'gpu'),
       netspace('sweep', 'run', badSpec, '--retry', 'out-of-memory,crash'),
+      netspace('sweep', 'run', badSpec, '--workers', 'auto'),
     ]);
+    // --workers auto is taken, as the spec's `workers: auto` is: the refusal is the spec's.
+    assert.match(autoWorkers.stderr, /^netspace: .*bad\.yaml: train\.epochs must be a whole number/);
     assert.equal(retry.code, 1);
     assert.match(retry.stderr, /^netspace: --retry "crash" is not a kind of failure; give failed \(every failed run\) or some of: out-of-memory, diverged, worker-crash, backend-load, user-setting, internal\n$/);
     assert.equal(missing.code, 1);
@@ -128,7 +131,7 @@ describe('cli sweep', () => {
     assert.match(bad.stderr, /^netspace: .*bad\.yaml: train\.epochs must be a whole number from 1 to 10,000, got -1\n$/);
     assertNoStack(bad.stderr);
     assert.equal(workers.code, 1);
-    assert.match(workers.stderr, /^netspace: --workers must be a whole number >= 1, got 0/);
+    assert.match(workers.stderr, /^netspace: --workers must be a whole number >= 1 or auto, got 0/);
     assert.equal(noDb.code, 1);
     assert.match(noDb.stderr, /^netspace: database .*absent\.db does not exist/);
     assertNoStack(noDb.stderr);

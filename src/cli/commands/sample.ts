@@ -55,7 +55,7 @@ const command: CommandModule<object, Args> = {
       import('../../space/adjustments.ts'),
     ]);
     // The library names its options (n, seed, maxAttempts); here they are flags.
-    if (!Number.isInteger(args.n) || args.n < 1 || args.n > 100_000_000) throw new NetspaceError(messages.option.integerIn('-n', args.n, 1, 100_000_000));
+    if (!Number.isInteger(args.n) || args.n < 1 || args.n > 100_000_000) throw new NetspaceError(`-n ${messages.settings.wholeNumberIn(args.n, 1, 100_000_000)}`);
     if (args['max-attempts'] !== undefined && (!Number.isInteger(args['max-attempts']) || args['max-attempts'] < 1)) {
       throw new NetspaceError(messages.option.wholeNumber('--max-attempts', 1, args['max-attempts']));
     }

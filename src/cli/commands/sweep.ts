@@ -13,7 +13,7 @@ import { clusterStatusPart, collectCommand, gpusOption, refuseWhileArrayQueued, 
 interface RunArgs {
   spec: string;
   db: string;
-  workers?: number;
+  workers?: string;
   backend?: BackendRequest;
   force: boolean;
   retry?: string;
@@ -46,6 +46,14 @@ function scheduled(c: StatusCounts): string {
   return `${c.stopped > 0 ? `${c.stopped} stopped, ` : ''}${c.paused > 0 ? `${c.paused} paused, ` : ''}`;
 }
 
+/** --workers: a whole number >= 1, or auto (one per core, as the spec's `workers: auto`); undefined when not given. */
+function parseWorkers(text: string | undefined): number | 'auto' | undefined {
+  if (text === undefined || text === 'auto') return text;
+  const n = text.trim() === '' ? Number.NaN : Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new NetspaceError(messages.option.wholeNumberOrAuto('--workers', 1, Number.isNaN(n) ? text : n));
+  return n;
+}
+
 function parseRetry(text: string): FailureKind[] | 'failed' {
   if (text === '' || text === 'failed') return 'failed';
   const kinds = text.split(',').map((k) => k.trim());
@@ -73,7 +81,7 @@ const run: CommandModule<object, RunArgs> = {
     y
       .positional('spec', { type: 'string', demandOption: true, describe: 'sweep spec, e.g. experiments/quickstart.yaml' })
       .option('db', dbOption)
-      .option('workers', { type: 'number', describe: 'worker threads (default: the spec\'s, else one per core)' })
+      .option('workers', { type: 'string', describe: 'worker threads, or auto (one per core) [default: the spec\'s workers]' })
       .option('backend', { choices: BACKEND_REQUESTS, describe: 'TF.js backend, overriding the spec\'s train.backend' })
       .option('force', { type: 'boolean', default: false, describe: 'the spec changed: start a new sweep <name>-2 instead of refusing' })
       .option('retry', {
@@ -86,9 +94,7 @@ const run: CommandModule<object, RunArgs> = {
       .option('gpus', gpusOption),
   handler: async (args) => {
     if (args.gpus !== undefined) return runOnGpusCommand({ ...args, gpus: args.gpus });
-    if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) {
-      throw new NetspaceError(messages.option.wholeNumber('--workers', 1, args.workers));
-    }
+    const workers = parseWorkers(args.workers);
     const retry = args.retry === undefined ? undefined : parseRetry(args.retry);
     const [{ createProgressReporter }, { runSweep }] = await Promise.all([import('../progress.ts'), import('../../sweep/sweep.ts')]);
     const beforeClaim = await refuseWhileArrayQueued(args.db);
@@ -104,7 +110,7 @@ const run: CommandModule<object, RunArgs> = {
         progress,
         ...poolFromContext(args),
         ...(retry === undefined ? {} : { retry }),
-        ...(args.workers !== undefined ? { workers: args.workers } : {}),
+        ...(workers !== undefined ? { workers } : {}),
         ...(args.backend !== undefined ? { backend: args.backend } : {}),
         ...(args.dataDir !== undefined ? { dataDir: args.dataDir } : {}),
       });
