@@ -18,7 +18,10 @@
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { parseAnalysisOptions, analyzeSweep } from '../src/analysis/sweep.ts';
+import { ANALYSIS_DEFAULTS, analyzeSweep, parseAnalysisOptions } from '../src/analysis/sweep.ts';
+import { mean } from '../src/analysis/stats.ts';
+import { isNetspaceError } from '../src/errors.ts';
+import { fidelityReport } from '../src/report/fidelity.ts';
 import type { RunRecord, SweepRecord } from '../src/core/types.ts';
 import { loadSweep } from '../src/report/load.ts';
 import { reportJson, writeReport, type ReportJson } from '../src/report/report.ts';
@@ -27,6 +30,9 @@ const ROOT = new URL('..', import.meta.url).pathname;
 export const STUDY = {
   sweep: 'anynet-a-to-e',
   spec: 'experiments/anynet-a-to-e.yaml',
+  /** The seed noise and the fidelity check in the study's setting, kept in the same database. */
+  seedsSweep: 'anynet-a-to-e-seeds',
+  fidelitySweep: 'anynet-a-to-e-fidelity',
   db: join(ROOT, 'docs/study/anynet-a-to-e.db'),
   numbers: join(ROOT, 'docs/study/numbers.json'),
   report: join(ROOT, 'docs/study/report/anynet-a-to-e.html'),
@@ -56,10 +62,26 @@ export interface StudyNumbers {
   dbBytes: number;
   /** When the last finished run ended (ISO 8601): the study as of then. */
   lastFinished: string | null;
+  /** Each fixed model trained with several seeds in the study's setting: the spread of its final errors. Null until run. */
+  seedNoise: { runs: number; models: { model: string; n: number; meanError: number; sd: number; minError: number; maxError: number }[] } | null;
+  /** The fidelity check (5 against 15 epochs): rank correlation per space and the trust verdict. Null until run. */
+  fidelity: {
+    low: number;
+    full: number;
+    trust: string;
+    sentence: string;
+    spaces: { space: string; pairs: number; spearman: number | null; low: number | null; high: number | null }[];
+  } | null;
 }
 
 /** The numbers the README quotes, from what `netspace report --json` writes for the sweep and its runs. */
-export function studyNumbers(report: ReportJson, runs: readonly RunRecord[], dbBytes: number, workers = 2): StudyNumbers {
+export function studyNumbers(
+  report: ReportJson,
+  runs: readonly RunRecord[],
+  dbBytes: number,
+  extra: Pick<StudyNumbers, 'seedNoise' | 'fidelity'> = { seedNoise: null, fidelity: null },
+  workers = 2,
+): StudyNumbers {
   const v = report.verdict;
   const byPaper = (a: string, b: string) => PAPER_ORDER.indexOf(a) - PAPER_ORDER.indexOf(b);
   const done = runs.filter((r) => r.status === 'done');
@@ -103,6 +125,48 @@ export function studyNumbers(report: ReportJson, runs: readonly RunRecord[], dbB
     },
     dbBytes,
     lastFinished: done.reduce<string | null>((last, r) => (r.finishedAt !== null && (last === null || r.finishedAt > last) ? r.finishedAt : last), null),
+    ...extra,
+  };
+}
+
+/** The sweep `name` of `db`, or null when the database has no such sweep (yet). */
+function sweepOrNull(db: string, name: string): SweepRecord | null {
+  try {
+    return loadSweep(db, name);
+  } catch (error) {
+    if (isNetspaceError(error)) return null;
+    throw error;
+  }
+}
+
+/** Sample standard deviation (n - 1). */
+const sd = (xs: readonly number[]): number => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+/** The seed-noise sweep's spread per model, from its done runs. */
+export function seedNoiseOf(sweep: SweepRecord | null): StudyNumbers['seedNoise'] {
+  if (sweep === null) return null;
+  const done = sweep.runs.filter((r) => r.status === 'done' && r.finalError !== null);
+  const models = [...new Set(done.map((r) => r.space))].map((model) => {
+    const errors = done.filter((r) => r.space === model).map((r) => r.finalError!);
+    return { model, n: errors.length, meanError: r4(mean(errors)), sd: r4(sd(errors)), minError: r4(Math.min(...errors)), maxError: r4(Math.max(...errors)) };
+  });
+  return { runs: done.length, models };
+}
+
+/** The fidelity check's numbers, with the report's own seed and bootstrap settings. */
+export function fidelityOf(sweep: SweepRecord | null): StudyNumbers['fidelity'] {
+  const check = sweep === null ? null : fidelityReport(sweep, { seed: ANALYSIS_DEFAULTS.seed, resamples: ANALYSIS_DEFAULTS.bandResamples, level: ANALYSIS_DEFAULTS.bandLevel })?.analysis.check;
+  if (check === null || check === undefined) return null;
+  return {
+    low: check.low,
+    full: check.full,
+    trust: check.trust,
+    sentence: check.sentence,
+    spaces: check.spaces.map((s) => {
+      const rho = s.correlation?.spearman;
+      const round = (x: number | null | undefined): number | null => (x === null || x === undefined ? null : r4(x));
+      return { space: s.space, pairs: s.pairs, spearman: round(rho?.value), low: round(rho?.low), high: round(rho?.high) };
+    }),
   };
 }
 
@@ -110,7 +174,7 @@ export function studyNumbers(report: ReportJson, runs: readonly RunRecord[], dbB
 export function deriveStudyNumbers(db: string): StudyNumbers {
   const sweep: SweepRecord = loadSweep(db, STUDY.sweep);
   const report = reportJson(analyzeSweep(sweep, parseAnalysisOptions({}, 'study')));
-  return studyNumbers(report, sweep.runs, statSync(db).size);
+  return studyNumbers(report, sweep.runs, statSync(db).size, { seedNoise: seedNoiseOf(sweepOrNull(db, STUDY.seedsSweep)), fidelity: fidelityOf(sweepOrNull(db, STUDY.fidelitySweep)) });
 }
 
 /** Runs per space under which the report warns that a section is thin (its fewRuns), said here too. */
@@ -140,13 +204,28 @@ export function studyTables(n: StudyNumbers): string {
   for (const s of n.importances) lines.push(`| ${s.space} | ${s.runs} | ${s.top.map((t) => `${t.name} ${pct(t.importance, 0)}`).join(', ')} |`);
   const fewest = Math.min(...n.importances.map((s) => s.runs));
   if (fewest < FEW_RUNS) lines.push('', `Importances from fewer than ${FEW_RUNS} runs per space (here as few as ${fewest}) are rough: a forest fitted to so few errors moves with each new run.`);
+  lines.push('');
+  if (n.seedNoise === null) lines.push('Seed noise in this setting: not yet run (experiments/anynet-a-to-e-seeds.yaml).');
+  else {
+    lines.push(`Seed noise in this setting (${n.seedNoise.runs} runs of experiments/anynet-a-to-e-seeds.yaml):`, '');
+    lines.push('| model | seeds | mean error | sd, points | range |', '|---|---|---|---|---|');
+    for (const m of n.seedNoise.models) lines.push(`| ${m.model} | ${m.n} | ${pct(m.meanError)} | ${(m.sd * 100).toFixed(2)} | ${pct(m.minError)} to ${pct(m.maxError)} |`);
+  }
+  lines.push('');
+  if (n.fidelity === null) lines.push('Fidelity check of the 5-epoch budget: not yet run (experiments/anynet-a-to-e-fidelity.yaml).');
+  else {
+    const f = n.fidelity;
+    lines.push(`Fidelity check, ${f.low} against ${f.full} epochs (${f.trust}): ${f.sentence}`, '');
+    lines.push(`| space | runs at both | Spearman rho (95% interval) |`, '|---|---|---|');
+    for (const s of f.spaces) lines.push(`| ${s.space} | ${s.pairs} | ${s.spearman === null ? '-' : `${s.spearman.toFixed(2)} (${s.low!.toFixed(2)} to ${s.high!.toFixed(2)})`} |`);
+  }
   const c = n.cost;
   lines.push(
     '',
     `Cost: ${c.coreHours.toFixed(2)} core-hours of training for ${n.counts.done} runs (each run on one worker, one core), ` +
       `${c.modelsPerHour.toFixed(1)} models per hour with ${c.workers} workers on ${c.workers} cores; backend ${c.backends.join(', ')} (${c.engines.join('; ')}).`,
     '',
-    `The database these numbers come from, docs/study/anynet-a-to-e.db: ${(n.dbBytes / 1e6).toFixed(2)} MB.`,
+    `The database these numbers come from: ${(n.dbBytes / 1e6).toFixed(2)} MB.`,
   );
   return lines.join('\n');
 }
@@ -206,7 +285,10 @@ async function main(argv: string[]): Promise<void> {
   } else if (command === 'publish') {
     const sweep = loadSweep(STUDY.db, STUDY.sweep);
     const written = await writeReport(sweep, STUDY.report, { now: new Date(statSync(STUDY.db).mtime) });
-    const numbers = studyNumbers(written.data, sweep.runs, statSync(STUDY.db).size);
+    const numbers = studyNumbers(written.data, sweep.runs, statSync(STUDY.db).size, {
+      seedNoise: seedNoiseOf(sweepOrNull(STUDY.db, STUDY.seedsSweep)),
+      fidelity: fidelityOf(sweepOrNull(STUDY.db, STUDY.fidelitySweep)),
+    });
     writeFileSync(STUDY.numbers, `${JSON.stringify(numbers, null, 2)}\n`);
     writeFileSync(STUDY.readme, replaceTables(readFileSync(STUDY.readme, 'utf8'), studyTables(numbers)));
     console.log(`wrote ${written.html} (${written.charts.length} charts), ${STUDY.numbers} and the README's tables`);
