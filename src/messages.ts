@@ -1,5 +1,4 @@
 // The one catalogue of user-facing error messages: every NetspaceError netspace throws is worded here, nowhere else.
-import { dirname } from 'node:path';
 import { count, share } from './core/format.ts';
 import { NetspaceError } from './errors.ts';
 
@@ -391,10 +390,11 @@ export const messages = freezeSections({
 
   /** The SQLite database, its sweeps and runs, and exports (src/store). */
   store: {
-    missingFile: (path: string, folderExists: boolean) =>
-      folderExists
+    /** `missingFolder`: the database's folder when that is missing too (no sweep could create the file there). */
+    missingFile: (path: string, missingFolder: string | null) =>
+      missingFolder === null
         ? `database ${path} does not exist (a sweep creates it: netspace sweep run <spec> --db ${path})`
-        : `database ${path} does not exist, nor does its folder ${dirname(path)}`,
+        : `database ${path} does not exist, nor does its folder ${missingFolder}`,
     noFolder: (path: string, dir: string) => `cannot create database ${path}: folder ${dir} does not exist`,
     cannotOpen: (path: string, reason: string) => `cannot open database ${path}: ${reason}`,
     notDatabase,

@@ -164,7 +164,7 @@ function identify(db: SqliteDatabase, path: string): { fresh: boolean } {
  * refusal is a NetspaceError with the exit code of its kind (EXIT_CODES).
  */
 export function openDatabase(path: string, readonly: boolean): SqliteDatabase {
-  if (readonly && !existsSync(path)) throw new NetspaceError(messages.store.missingFile(path, existsSync(dirname(path))));
+  if (readonly && !existsSync(path)) throw new NetspaceError(messages.store.missingFile(path, existsSync(dirname(path)) ? null : dirname(path)));
   if (!readonly) {
     const dir = dirname(path);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NetspaceError(messages.store.noFolder(path, dir));
