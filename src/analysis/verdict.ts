@@ -115,10 +115,10 @@ export interface PairVerdict {
 
 /**
  * What the evidence supports, in one word: some pairs `differ`; `no-difference` was found though one could have
- * been; too few runs (`too-few`) for any test to reach alpha after the correction; one space (`one-space`) or none
- * with finished runs (`no-runs`) leave nothing to compare.
+ * been; too few runs (`too-few`) for any test to reach alpha after the correction; every finished run near chance
+ * (`at-chance`, whatever the tests give: see chanceError); one space (`one-space`) or none with finished runs
+ * (`no-runs`) leave nothing to compare.
  */
-/** What can be said: 'at-chance' when every finished run is near chance, whatever the tests give (see chanceError). */
 export type VerdictKind = 'differ' | 'no-difference' | 'too-few' | 'at-chance' | 'one-space' | 'no-runs';
 
 /** The verdict of a sweep: the numbers the report's opening sentences and `sweep run`'s last lines quote. */
