@@ -9,7 +9,8 @@
 // and the README's tables are what studyTables() renders from numbers.json.
 //
 // Run:
-//   npx tsx scripts/study.ts snapshot <live.db>   copy a running study's database to docs/study/anynet-a-to-e.db, without
+//   npx tsx scripts/study.ts snapshot <live.db>   copy a running study's database to docs/study/anynet-a-to-e.db (a file
+//                                                 named *-seeds.db: to anynet-a-to-e-seeds.db), without
 //                                                 the checkpoints of finished runs (a pending run keeps its own, to resume)
 //   npx tsx scripts/study.ts publish              the report (HTML and SVGs) under docs/study/report/, numbers.json, and
 //                                                 the README's tables
@@ -34,6 +35,8 @@ export const STUDY = {
   seedsSweep: 'anynet-a-to-e-seeds',
   fidelitySweep: 'anynet-a-to-e-fidelity',
   db: join(ROOT, 'docs/study/anynet-a-to-e.db'),
+  /** The seed-noise sweep's own database, beside the study's (see seedsSweep). */
+  seedsDb: join(ROOT, 'docs/study/anynet-a-to-e-seeds.db'),
   numbers: join(ROOT, 'docs/study/numbers.json'),
   report: join(ROOT, 'docs/study/report/anynet-a-to-e.html'),
   readme: join(ROOT, 'README.md'),
@@ -62,7 +65,7 @@ export interface StudyNumbers {
   dbBytes: number;
   /** When the last finished run ended (ISO 8601): the study as of then. */
   lastFinished: string | null;
-  /** Each fixed model trained with several seeds in the study's setting: the spread of its final errors. Null until run. */
+  /** Each fixed model trained with several seeds in the study's setting: the spread of its final errors. Null until one is done. */
   seedNoise: { runs: number; models: { model: string; n: number; meanError: number; sd: number; minError: number; maxError: number }[] } | null;
   /** The fidelity check (5 against 15 epochs): rank correlation per space and the trust verdict. Null until run. */
   fidelity: {
@@ -146,6 +149,7 @@ const sd = (xs: readonly number[]): number => (xs.length < 2 ? 0 : Math.sqrt(xs.
 export function seedNoiseOf(sweep: SweepRecord | null): StudyNumbers['seedNoise'] {
   if (sweep === null) return null;
   const done = sweep.runs.filter((r) => r.status === 'done' && r.finalError !== null);
+  if (done.length === 0) return null;
   const models = [...new Set(done.map((r) => r.space))].map((model) => {
     const errors = done.filter((r) => r.space === model).map((r) => r.finalError!);
     return { model, n: errors.length, meanError: r4(mean(errors)), sd: r4(sd(errors)), minError: r4(Math.min(...errors)), maxError: r4(Math.max(...errors)) };
@@ -174,7 +178,13 @@ export function fidelityOf(sweep: SweepRecord | null): StudyNumbers['fidelity'] 
 export function deriveStudyNumbers(db: string): StudyNumbers {
   const sweep: SweepRecord = loadSweep(db, STUDY.sweep);
   const report = reportJson(analyzeSweep(sweep, parseAnalysisOptions({}, 'study')));
-  return studyNumbers(report, sweep.runs, statSync(db).size, { seedNoise: seedNoiseOf(sweepOrNull(db, STUDY.seedsSweep)), fidelity: fidelityOf(sweepOrNull(db, STUDY.fidelitySweep)) });
+  return studyNumbers(report, sweep.runs, statSync(db).size, { seedNoise: seedNoiseOf(seedsSweep(db)), fidelity: fidelityOf(sweepOrNull(db, STUDY.fidelitySweep)) });
+}
+
+/** The seed-noise sweep: in the study's database, else in its own file beside it (`<db stem>-seeds.db`). */
+function seedsSweep(db: string): SweepRecord | null {
+  const beside = db.replace(/\.db$/, '-seeds.db');
+  return sweepOrNull(db, STUDY.seedsSweep) ?? (beside !== db && existsSync(beside) ? sweepOrNull(beside, STUDY.seedsSweep) : null);
 }
 
 /** Runs per space under which the report warns that a section is thin (its fewRuns), said here too. */
@@ -273,8 +283,9 @@ function snapshot(live: string, out: string): void {
 async function main(argv: string[]): Promise<void> {
   const [command, path] = argv;
   if (command === 'snapshot' && path !== undefined) {
-    snapshot(path, STUDY.db);
-    console.log(`wrote ${STUDY.db} (${(statSync(STUDY.db).size / 1e6).toFixed(2)} MB)`);
+    const out = path.endsWith('-seeds.db') ? STUDY.seedsDb : STUDY.db;
+    snapshot(path, out);
+    console.log(`wrote ${out} (${(statSync(out).size / 1e6).toFixed(2)} MB)`);
   } else if (command === 'resume' && path !== undefined) {
     if (existsSync(path)) throw new Error(`${path} exists: resume it as it is`);
     copyFileSync(STUDY.db, path);
@@ -286,7 +297,7 @@ async function main(argv: string[]): Promise<void> {
     const sweep = loadSweep(STUDY.db, STUDY.sweep);
     const written = await writeReport(sweep, STUDY.report, { now: new Date(statSync(STUDY.db).mtime) });
     const numbers = studyNumbers(written.data, sweep.runs, statSync(STUDY.db).size, {
-      seedNoise: seedNoiseOf(sweepOrNull(STUDY.db, STUDY.seedsSweep)),
+      seedNoise: seedNoiseOf(seedsSweep(STUDY.db)),
       fidelity: fidelityOf(sweepOrNull(STUDY.db, STUDY.fidelitySweep)),
     });
     writeFileSync(STUDY.numbers, `${JSON.stringify(numbers, null, 2)}\n`);
