@@ -253,6 +253,9 @@ function rejectionSummary(tallies: Map<string, Tally>, attempts: number): string
   return messages.space.rejections(ranked.map(([label, t]) => messages.space.rejectedBy(label, t.rejected, t.reached, attempts)));
 }
 
+/** The most configs one call draws (`n`). */
+export const MAX_SAMPLES = 100_000_000;
+
 /**
  * Draws `n` distinct configs from `space` with the seeded generator: each attempt draws one candidate, rejects it
  * if it breaks a constraint of the space (RegNet stage count, non-decreasing parameters) or lies outside a
@@ -261,7 +264,7 @@ function rejectionSummary(tallies: Map<string, Tally>, attempts: number): string
  * the most attempts.
  */
 export function sampleConfigs(space: SpaceSpec, options: SampleOptions): SampledConfig[] {
-  const n = checkCount('n', options.n, 1, 100_000_000);
+  const n = checkCount('n', options.n, 1, MAX_SAMPLES);
   const seed = checkCount('seed', options.seed, 0, MAX_SEED);
   const maxAttempts = checkCount('maxAttempts', options.maxAttempts ?? Math.max(STALL_LIMIT, 1000 * n), 1, Number.MAX_SAFE_INTEGER);
   const stallLimit = options.maxAttempts ?? STALL_LIMIT;

@@ -49,13 +49,13 @@ const command: CommandModule<object, Args> = {
       .option('max-attempts', { type: 'number', describe: 'draws allowed before giving up (default max(1e6, 1000 n))' })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON array, one sampled config per line, each with the widths the compatibility rule changed (adjusted)' }),
   handler: async (args) => {
-    const [{ sampleSpace }, { parseComplexityRange }, { compatibilityAdjustments }] = await Promise.all([
+    const [{ sampleSpace }, { parseComplexityRange, MAX_SAMPLES }, { compatibilityAdjustments }] = await Promise.all([
       import('../../space/load.ts'),
       import('../../space/sampler.ts'),
       import('../../space/adjustments.ts'),
     ]);
     // The library names its options (n, seed, maxAttempts); here they are flags.
-    if (!Number.isInteger(args.n) || args.n < 1 || args.n > 100_000_000) throw new NetspaceError(`-n ${messages.settings.wholeNumberIn(args.n, 1, 100_000_000)}`);
+    if (!Number.isInteger(args.n) || args.n < 1 || args.n > MAX_SAMPLES) throw new NetspaceError(`-n ${messages.settings.wholeNumberIn(args.n, 1, MAX_SAMPLES)}`);
     if (args['max-attempts'] !== undefined && (!Number.isInteger(args['max-attempts']) || args['max-attempts'] < 1)) {
       throw new NetspaceError(messages.option.wholeNumber('--max-attempts', 1, args['max-attempts']));
     }
