@@ -25,6 +25,7 @@ import { isNetspaceError } from '../src/errors.ts';
 import { fidelityReport } from '../src/report/fidelity.ts';
 import type { RunRecord, SweepRecord } from '../src/core/types.ts';
 import { loadSweep } from '../src/report/load.ts';
+import { openStore } from '../src/store/store.ts';
 import { reportJson, writeReport, type ReportJson } from '../src/report/report.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -267,16 +268,33 @@ function snapshot(live: string, out: string): void {
   } finally {
     source.close();
   }
-  const copy = new Database(out);
+  // The published copy keeps a pending run's checkpoint (to resume from), not a finished run's: the store has no call
+  // for that, since a live sweep never drops a finished model.
+  const raw = new Database(out);
   try {
-    copy.exec("DELETE FROM checkpoints WHERE run_id IN (SELECT id FROM runs WHERE status NOT IN ('pending', 'running'))");
-    // Nobody holds the copy: the running process (and its host) is the live database's, and a copy that named it
-    // would be refused by the next `sweep run` as a sweep another process is running. Its runs in flight are pending.
-    copy.exec('UPDATE sweeps SET owner_pid = NULL, owner_host = NULL, owner_token = NULL, owner_since = NULL');
-    copy.exec("UPDATE runs SET status = 'pending' WHERE status = 'running'");
-    copy.exec('VACUUM');
+    raw.exec("DELETE FROM checkpoints WHERE run_id IN (SELECT id FROM runs WHERE status NOT IN ('pending', 'running'))");
   } finally {
-    copy.close();
+    raw.close();
+  }
+  // Nobody holds the copy: the running process (and its host) is the live database's, and a copy that named it
+  // would be refused by the next `sweep run` as a sweep another process is running. Its runs in flight are pending.
+  const store = openStore(out);
+  try {
+    for (const { id, name } of store.listSweeps()) {
+      const owner = store.sweepOwner(name);
+      if (owner !== null) store.releaseSweep(id, owner);
+      store.resetRunning(id);
+    }
+  } finally {
+    store.close();
+  }
+  // Back out of the store's WAL: a committed file is read as one file, without -wal and -shm beside it.
+  const vacuum = new Database(out);
+  try {
+    vacuum.pragma('journal_mode = DELETE');
+    vacuum.exec('VACUUM');
+  } finally {
+    vacuum.close();
   }
 }
 
