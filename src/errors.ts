@@ -26,6 +26,8 @@ export const EXIT_CODES = Object.freeze({
   ioError: 9,
   internal: 70,
   interrupted: 130,
+  /** The reader of the output went away (`netspace ... | head`): 128 + SIGPIPE, as a Unix tool killed by it. */
+  pipeClosed: 141,
 });
 
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];

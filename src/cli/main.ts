@@ -48,8 +48,22 @@ function refuseNotANumber(argv: readonly string[], args: Record<string, unknown>
   }
 }
 
+/**
+ * A reader that stops early (`netspace sample ... | head`) closes the pipe, and the next write fails with EPIPE: the
+ * rest of the output is unwanted, so the process ends quietly, with the exit code of a tool killed by SIGPIPE (Node
+ * ignores that signal, so it would otherwise print the error's stack). A sweep ended so resumes like one killed.
+ */
+function endOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT_CODES.pipeClosed);
+    reportFailure(error);
+  });
+}
+
 /** Parses `argv` (without node and the script) and runs the command; exits the process on errors. */
 export async function main(argv: string[], context: CliContext = {}): Promise<void> {
+  endOnClosedPipe(process.stdout);
+  endOnClosedPipe(process.stderr);
   const cli = yargs(argv)
     .scriptName('netspace')
     .version(`${version} (${compiled ? 'built, dist/' : 'from source, through tsx'})`)

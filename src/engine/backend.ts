@@ -22,7 +22,8 @@ let tensorflowFailure: string | null = null;
  * Loads @tensorflow/tfjs-node-gpu, which registers the 'tensorflow' backend with tfjs-core, and registers netspace's
  * kernels for it. In the main thread the environment libtensorflow reads at load comes first (native-env.ts); a
  * pool sets it for its workers before they start. The package loads in several threads of one process: its
- * binding keeps its state per thread.
+ * binding keeps its state per thread, but for one table of op attribute names, which `netspace backend install`
+ * builds under a lock (binding-lock.ts).
  */
 async function loadTensorflow(): Promise<boolean> {
   applyNativeEnvironment(1);

@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
+import { addonHasAttrLock, lockBindingSource } from './binding-lock.ts';
 import { NATIVE_PACKAGE, NATIVE_PACKAGE_VERSION } from './native-info.ts';
 import { WHEEL_LIBRARIES, Wheel } from './wheel.ts';
 
@@ -53,6 +54,10 @@ export interface NativeProbe {
   device: string | null;
   /** Why it did not load. */
   error: string | null;
+  /** The addon file the package loads, when it loaded. */
+  addon: string | null;
+  /** Whether that addon has netspace's lock on its attribute table (binding-lock.ts); null when it did not load. */
+  attrLock: boolean | null;
 }
 
 export interface InstallResult {
@@ -290,7 +295,8 @@ function replaceFile(from: string, to: string): void {
 function buildAddon(packageDir: string, entryDir: string, projectDir: string, rebuild: boolean, progress: (line: string) => void): boolean {
   const target = bindingPath(packageDir);
   const napi = /napi-v(\d+)/.exec(target)?.[1] ?? '8';
-  const cachedDir = join(entryDir, 'addons', `node-abi${process.versions.modules}-napi${napi}`);
+  // The tag names the patch (binding-lock.ts): an addon built before it is not taken from the cache.
+  const cachedDir = join(entryDir, 'addons', `node-abi${process.versions.modules}-napi${napi}-attrlock1`);
   const cached = join(cachedDir, 'tfjs_binding.node');
   mkdirSync(dirname(target), { recursive: true });
   const reused = !rebuild && existsSync(cached);
@@ -302,7 +308,12 @@ function buildAddon(packageDir: string, entryDir: string, projectDir: string, re
     checkTool('python3', ['--version'], 'python3 (node-gyp runs on it)');
     const nodeDir = findNodeDir();
     const nodeGyp = findNodeGyp(projectDir);
-    progress(`addon: building with node-gyp against the Node.js headers in ${nodeDir} (about a minute) ...`);
+    try {
+      lockBindingSource(packageDir);
+    } catch (error) {
+      throw new NetspaceError(messages.native.patchFailed(join(packageDir, 'binding'), (error as Error).message));
+    }
+    progress(`addon: building with node-gyp against the Node.js headers in ${nodeDir}, its attribute table under a lock (about a minute) ...`);
     const log = join(entryDir, 'build.log');
     const partial = `${cachedDir}.partial`;
     rmSync(partial, { recursive: true, force: true });
@@ -310,7 +321,8 @@ function buildAddon(packageDir: string, entryDir: string, projectDir: string, re
     const build = run(process.execPath, args, { cwd: packageDir, env: { ...process.env, npm_config_nodedir: nodeDir } });
     writeFileSync(log, `${args.join(' ')}\n${build.stdout}\n${build.stderr}`);
     rmSync(join(packageDir, 'build'), { recursive: true, force: true });
-    if (build.error !== undefined || build.status !== 0 || !existsSync(join(partial, 'tfjs_binding.node'))) {
+    const built = join(partial, 'tfjs_binding.node');
+    if (build.error !== undefined || build.status !== 0 || !existsSync(built) || !addonHasAttrLock(built)) {
       const text = `${build.stdout}\n${build.stderr}`;
       if (/No space left on device/.test(text)) throw new NetspaceError(messages.native.diskFull(packageDir, 50, 0));
       const errors = text.split('\n').filter((l) => /error|not found|No such file/i.test(l) && !/^gyp info/.test(l));
@@ -341,7 +353,7 @@ export function probeNative(env: NodeJS.ProcessEnv = process.env): NativeProbe {
     }
   }
   const reason = child.error?.message ?? (lastLines(child.stderr, 3) || `exit code ${child.status}`);
-  return { ok: false, tfVersion: null, device: null, error: reason };
+  return { ok: false, tfVersion: null, device: null, error: reason, addon: null, attrLock: null };
 }
 
 /** Installs the native backend (see the top of this file). Idempotent: each step reuses what is already there. */
@@ -409,7 +421,13 @@ export function backendStatus(): BackendStatus[] {
   const probe = probeNative();
   const builds = cachedBuilds();
   const tensorflow: BackendStatus = probe.ok
-    ? { backend: 'tensorflow', loads: true, version: `TensorFlow ${probe.tfVersion} (${NATIVE_PACKAGE}@${NATIVE_PACKAGE_VERSION})`, device: probe.device ?? 'CPU', note: null }
+    ? {
+        backend: 'tensorflow',
+        loads: true,
+        version: `TensorFlow ${probe.tfVersion} (${NATIVE_PACKAGE}@${NATIVE_PACKAGE_VERSION})`,
+        device: probe.device ?? 'CPU',
+        note: probe.attrLock === false ? messages.native.unlockedAddon(probe.addon ?? '?') : null,
+      }
     : {
         backend: 'tensorflow',
         loads: false,

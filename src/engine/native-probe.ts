@@ -1,12 +1,17 @@
 // What the tensorflow backend does in this process: loads as a training worker loads it, and trains one grouped conv.
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { addonFiles, addonHasAttrLock } from './binding-lock.ts';
 import { backendInfo, initBackend } from './backend.ts';
 import type { NativeProbe } from './native-install.ts';
 import { GROUPED_CONV } from './kernels.ts';
+import { NATIVE_PACKAGE } from './native-info.ts';
 
 /**
  * Loads the tensorflow backend with netspace's environment and kernels, runs a grouped convolution forward and
- * backward (the kernels the first training step needs), and reports libtensorflow's version and the device.
+ * backward (the kernels the first training step needs), and reports libtensorflow's version, the device, and whether
+ * the addon has netspace's lock on its attribute table (binding-lock.ts).
  */
 export async function probeHere(): Promise<NativeProbe> {
   try {
@@ -18,8 +23,9 @@ export async function probeHere(): Promise<NativeProbe> {
       tf.grads(f)([x, w]).forEach((g) => g.dataSync());
     });
     const { tfVersion, device } = backendInfo();
-    return { ok: true, tfVersion, device, error: null };
+    const addon = addonFiles(dirname(dirname(createRequire(import.meta.url).resolve(NATIVE_PACKAGE))))[0] ?? null;
+    return { ok: true, tfVersion, device, error: null, addon, attrLock: addon === null ? null : addonHasAttrLock(addon) };
   } catch (error) {
-    return { ok: false, tfVersion: null, device: null, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, tfVersion: null, device: null, error: error instanceof Error ? error.message : String(error), addon: null, attrLock: null };
   }
 }

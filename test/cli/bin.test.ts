@@ -1,11 +1,13 @@
 // Tests of bin/netspace.js: it runs the build in dist/ while that is newer than every source file, else the sources.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { netspace } from './netspace.ts';
+import { EXIT_CODES } from '../../src/errors.ts';
+import { BIN, netspace } from './netspace.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -56,5 +58,16 @@ describe('bin/netspace', () => {
     const summary = await netspace(['complexity', 'regnet32', '--json'], {}, bin);
     assert.equal(summary.code, 0, summary.stderr);
     assert.equal(JSON.parse(summary.stdout).params, 179_290);
+  });
+
+  it('ends quietly with 141 when the reader closes the pipe early (netspace ... | head), with no stack trace', async () => {
+    // 2,000 configs as JSON are about 0.5 MB, far more than a pipe holds: the writes after the close fail with EPIPE.
+    const child = spawn(process.execPath, [BIN, 'sample', 'AnyNetX_A', '-n', '2000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, EXIT_CODES.pipeClosed, stderr);
+    assert.equal(stderr, '');
   });
 });
