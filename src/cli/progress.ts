@@ -89,6 +89,13 @@ class SweepTally {
     this.finishedHere += 1;
   }
 
+  /** Counts `e` in: the sweep's totals at its start, a promoted run at its start, a run's status at its end. */
+  observe(e: ProgressEvent): void {
+    if (e.type === 'sweep-start') Object.assign(this, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
+    else if (e.type === 'run-start') this.start(e.runId);
+    else if (e.type === 'run-end') this.end(e.status, e.runId);
+  }
+
   line(now: number): string {
     const parts = [`${this.finished}/${this.total} runs`, `done ${this.done}`, `failed ${this.failed}`];
     if (this.diverged > 0) parts.push(`diverged ${this.diverged}`);
@@ -152,14 +159,13 @@ class PlainReporter implements ProgressReporter {
 
   emit(e: ProgressEvent): void {
     const t = this.#tally;
+    t.observe(e);
     switch (e.type) {
       case 'sweep-start':
         this.#sweep = true;
-        Object.assign(t, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
         this.#write(`sweep ${e.sweep}: ${plural(e.total, 'run')}, ${t.finished} finished before, ${plural(e.workers, 'worker')}, backend ${e.backend}`);
         break;
       case 'run-start':
-        t.start(e.runId);
         this.#clocks.start(e.worker, this.#now(), e.resumedAt / Math.max(1, e.epochs));
         this.#lastBatchLine.set(e.worker, this.#now());
         this.#write(`[w${e.worker}] run ${e.runId} ${e.label}${e.resumedAt > 0 ? ` (resumed after epoch ${e.resumedAt})` : ''}`);
@@ -180,7 +186,6 @@ class PlainReporter implements ProgressReporter {
         break;
       }
       case 'run-end':
-        t.end(e.status, e.runId);
         this.#write(`[w${e.worker}] run ${e.runId} ${endText(e)}`);
         if (this.#sweep) this.#write(`sweep ${t.sweep}: ${t.line(this.#now())}`);
         break;
@@ -223,12 +228,9 @@ class JsonReporter implements ProgressReporter {
       const last = this.#lastBatch.get(e.worker);
       if (last !== undefined && now - last < this.#interval && e.batch !== e.batches) return;
       this.#lastBatch.set(e.worker, now);
-    } else if (e.type === 'run-start') {
-      this.#tally.start(e.runId);
-    } else if (e.type === 'sweep-start') {
-      Object.assign(this.#tally, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
-    } else if (e.type === 'run-end' || e.type === 'sweep-end') {
-      if (e.type === 'run-end') this.#tally.end(e.status, e.runId);
+    }
+    this.#tally.observe(e);
+    if (e.type === 'run-end' || e.type === 'sweep-end') {
       const t = this.#tally;
       Object.assign(extra, { finished: t.finished, total: t.total, modelsPerHour: t.rate(now), etaSeconds: t.eta(now) });
     }
@@ -283,14 +285,13 @@ class BarReporter implements ProgressReporter {
 
   emit(e: ProgressEvent): void {
     const t = this.#tally;
+    t.observe(e);
     switch (e.type) {
       case 'sweep-start':
-        Object.assign(t, { sweep: e.sweep, total: e.total, done: e.done, failed: e.failed, diverged: e.diverged });
         // One run (netspace train) needs no "1/1 runs" bar over its worker's.
         if (e.total > 1) this.#overall = this.#multi.create(e.total, t.finished, { slot: 'sweep', text: this.#overallText() });
         break;
       case 'run-start': {
-        t.start(e.runId);
         this.#clocks.start(e.worker, this.#now(), e.resumedAt / Math.max(1, e.epochs));
         const bar = this.#workerBar(e.worker);
         bar.setTotal(1);
@@ -306,7 +307,6 @@ class BarReporter implements ProgressReporter {
         this.#log(`w${e.worker} run ${e.runId} epoch ${e.record.epoch}/${e.epochs}: val error ${percent(1 - e.record.valAccuracy)}`);
         break;
       case 'run-end':
-        t.end(e.status, e.runId);
         this.#log(`w${e.worker} run ${e.runId} ${e.label} ${endText(e)}`);
         this.#workerBar(e.worker).update(0, { slot: `w${e.worker}`, text: 'idle' });
         this.#overall?.update(t.finished, { slot: 'sweep', text: this.#overallText() });
