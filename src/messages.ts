@@ -527,8 +527,9 @@ export const messages = freezeSections({
       `cannot put the TensorFlow addon's attribute table under a lock in ${dir} (${reason}); netspace needs ` +
       '@tensorflow/tfjs-node-gpu 4.22.0 there: remove that folder and run netspace backend install again',
     unlockedAddon: (file: string) =>
-      `its addon ${file} was not built by netspace backend install: tfjs-node's op-attribute table is shared by worker ` +
-      'threads without a lock, and 2 or more workers can crash the process; run netspace backend install --rebuild, or train with --workers 1',
+      `the tensorflow addon ${file} lacks netspace's lock on tfjs-node's op-attribute table (a prebuilt addon, or one ` +
+      'built by an older netspace): 2 or more worker threads can crash the process at start; run netspace backend install ' +
+      'to replace it, or train with --workers 1',
     diskFull: (dir: string, neededMb: number, freeMb: number) =>
       `not enough disk space in ${dir}: the TensorFlow libraries need about ${neededMb} MB, ${freeMb} MB are free ` +
       '(set NETSPACE_CACHE to a folder on a larger disk)',

@@ -189,6 +189,9 @@ class PlainReporter implements ProgressReporter {
         this.#write(`[w${e.worker}] run ${e.runId} ${endText(e)}`);
         if (this.#sweep) this.#write(`sweep ${t.sweep}: ${t.line(this.#now())}`);
         break;
+      case 'notice':
+        this.#write(`note: ${e.text}`);
+        break;
       case 'sweep-end':
         this.#write(
           e.interrupted
@@ -310,6 +313,9 @@ class BarReporter implements ProgressReporter {
         this.#log(`w${e.worker} run ${e.runId} ${e.label} ${endText(e)}`);
         this.#workerBar(e.worker).update(0, { slot: `w${e.worker}`, text: 'idle' });
         this.#overall?.update(t.finished, { slot: 'sweep', text: this.#overallText() });
+        break;
+      case 'notice':
+        this.#log(`note: ${e.text}`);
         break;
       case 'sweep-end':
         this.#overall?.update(t.finished, { slot: 'sweep', text: this.#overallText() });

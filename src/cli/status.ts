@@ -2,6 +2,7 @@
 import { count, percent } from '../core/format.ts';
 import type { StatusCounts } from '../core/types.ts';
 import type { SweepStatus } from '../store/status.ts';
+import { plural } from '../messages.ts';
 
 /** "12 runs: 8 done, 1 failed, 0 diverged, 1 running, 2 pending", with paused and stopped runs when there are any. */
 function countsLine(c: StatusCounts): string {
@@ -28,7 +29,7 @@ export function formatStatus(s: SweepStatus): string {
   if (s.best.length > 0) {
     lines.push('  best runs:');
     for (const r of s.best) {
-      lines.push(`    #${r.id} ${r.space} error ${percent(r.finalError, 2, '-')} (${r.epochs} epochs, ${count(r.flops)} flops, ${count(r.params)} params) ${r.configKey}`);
+      lines.push(`    #${r.id} ${r.space} error ${percent(r.finalError, 2, '-')} (${plural(r.epochs, 'epoch')}, ${count(r.flops)} flops, ${count(r.params)} params) ${r.configKey}`);
     }
   }
   if (s.failures.length > 0) {

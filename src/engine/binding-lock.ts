@@ -8,7 +8,9 @@
 // workers run their first ops (every name new) at the same moment. The patch adds a mutex around the insert and a
 // marker string, so that a built addon can be told apart from one built without it.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { NATIVE_PACKAGE } from './native-info.ts';
 
 /** Present in the source and in the built addon once the lock is in. */
 export const ATTR_LOCK_MARKER = 'netspace: ATTR_NAME_SET under ATTR_NAME_MUTEX (v1)';
@@ -57,4 +59,24 @@ export function addonFiles(packageDir: string): string[] {
     .filter((d) => /^napi-v\d+$/.test(d))
     .map((d) => join(lib, d, 'tfjs_binding.node'))
     .filter((f) => existsSync(f));
+}
+
+/** The addon file the installed @tensorflow/tfjs-node-gpu loads, or null when the package or its addon is missing. */
+export function installedAddon(): string | null {
+  let packageDir: string;
+  try {
+    packageDir = dirname(dirname(createRequire(import.meta.url).resolve(NATIVE_PACKAGE)));
+  } catch {
+    return null;
+  }
+  return addonFiles(packageDir)[0] ?? null;
+}
+
+/**
+ * The installed addon's file when it lacks the lock (a prebuilt addon, or one built before the lock), for a warning
+ * before several worker threads load it; null when there is none or it has the lock.
+ */
+export function unlockedAddon(): string | null {
+  const addon = installedAddon();
+  return addon === null || addonHasAttrLock(addon) ? null : addon;
 }

@@ -299,20 +299,21 @@ function buildAddon(packageDir: string, entryDir: string, projectDir: string, re
   const cachedDir = join(entryDir, 'addons', `node-abi${process.versions.modules}-napi${napi}-attrlock1`);
   const cached = join(cachedDir, 'tfjs_binding.node');
   mkdirSync(dirname(target), { recursive: true });
+  // Also when the addon comes from the cache: the source beside it says what it was built from.
+  try {
+    lockBindingSource(packageDir);
+  } catch (error) {
+    throw new NetspaceError(messages.native.patchFailed(join(packageDir, 'binding'), (error as Error).message));
+  }
   const reused = !rebuild && existsSync(cached);
   if (reused) {
-    progress(`addon: ${target} (built before)`);
+    progress(`addon: ${target} (built before, copied from the cache)`);
   } else {
     checkTool(process.env.CXX ?? 'g++', ['--version'], 'a C++ compiler (g++)');
     checkTool('make', ['--version'], 'make');
     checkTool('python3', ['--version'], 'python3 (node-gyp runs on it)');
     const nodeDir = findNodeDir();
     const nodeGyp = findNodeGyp(projectDir);
-    try {
-      lockBindingSource(packageDir);
-    } catch (error) {
-      throw new NetspaceError(messages.native.patchFailed(join(packageDir, 'binding'), (error as Error).message));
-    }
     progress(`addon: building with node-gyp against the Node.js headers in ${nodeDir}, its attribute table under a lock (about a minute) ...`);
     const log = join(entryDir, 'build.log');
     const partial = `${cachedDir}.partial`;

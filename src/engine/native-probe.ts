@@ -1,12 +1,9 @@
 // What the tensorflow backend does in this process: loads as a training worker loads it, and trains one grouped conv.
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { addonFiles, addonHasAttrLock } from './binding-lock.ts';
+import { addonHasAttrLock, installedAddon } from './binding-lock.ts';
 import { backendInfo, initBackend } from './backend.ts';
 import type { NativeProbe } from './native-install.ts';
 import { GROUPED_CONV } from './kernels.ts';
-import { NATIVE_PACKAGE } from './native-info.ts';
 
 /**
  * Loads the tensorflow backend with netspace's environment and kernels, runs a grouped convolution forward and
@@ -23,7 +20,7 @@ export async function probeHere(): Promise<NativeProbe> {
       tf.grads(f)([x, w]).forEach((g) => g.dataSync());
     });
     const { tfVersion, device } = backendInfo();
-    const addon = addonFiles(dirname(dirname(createRequire(import.meta.url).resolve(NATIVE_PACKAGE))))[0] ?? null;
+    const addon = installedAddon();
     return { ok: true, tfVersion, device, error: null, addon, attrLock: addon === null ? null : addonHasAttrLock(addon) };
   } catch (error) {
     return { ok: false, tfVersion: null, device: null, error: error instanceof Error ? error.message : String(error), addon: null, attrLock: null };

@@ -46,7 +46,9 @@ export type ProgressEvent =
       /** Wall time of the run, seconds. */
       seconds: number;
     }
-  | { type: 'sweep-end'; sweep: string; interrupted: boolean; released: number };
+  | { type: 'sweep-end'; sweep: string; interrupted: boolean; released: number }
+  /** Something the user should know that stops nothing (after sweep-start): a risk, a setting taken over. */
+  | { type: 'notice'; text: string };
 
 /** Receives progress events; `close` restores the terminal (bars) and must be called once at the end. */
 export interface ProgressReporter {

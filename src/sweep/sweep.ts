@@ -1,6 +1,7 @@
 // Runs a sweep: plan the runs, store them, train the pending ones in the pool (train-runs.ts), commit every epoch as
 // it ends.
 import { DATASETS, DEFAULT_DATASET, loadDataset, requireLocalDataset, type DatasetName, type DatasetSpec } from '../data/index.ts';
+import { unlockedAddon } from '../engine/binding-lock.ts';
 import type { BackendRequest } from '../engine/options.ts';
 import { NetspaceError } from '../errors.ts';
 import { messages } from '../messages.ts';
@@ -266,6 +267,8 @@ async function trainPending(store: Store, sweep: OpenedSweep, spec: SweepSpec, b
     const activePool = pool;
     controller.signal.addEventListener('abort', () => void activePool.destroy(), { once: true });
     progress.emit({ type: 'sweep-start', sweep: sweep.name, ...pick(before), workers, backend });
+    const unlocked = workers > 1 && (backend === 'tensorflow' || backend === 'auto') ? unlockedAddon() : null;
+    if (unlocked !== null) progress.emit({ type: 'notice', text: messages.native.unlockedAddon(unlocked) });
     const outcome = await trainRuns({ sink: store, pool, scheduler: schedulerOf(store, sweep.id, spec, pending), slots: workers, progress, backend, controller });
     summary.trained = outcome.trained;
     summary.released = outcome.released;

@@ -126,6 +126,19 @@ describe('cli/progress', () => {
     assert.match(out.text(), /sweep s finished: 2\/2 runs \| done 1 \| failed 0 \| stopped 1 \| /);
   });
 
+  it('prints a notice once, as a note line, in every mode (JSON as its own event)', () => {
+    const notice: ProgressEvent = { type: 'notice', text: 'the tensorflow addon x.node lacks the lock' };
+    for (const [mode, isTTY, expected] of [['plain', false, /^note: the tensorflow addon x\.node lacks the lock$/m], ['bars', true, /note: the tensorflow addon x\.node lacks the lock/], ['json', false, /"type":"notice","text":"the tensorflow addon x\.node lacks the lock"/]] as const) {
+      const out = sink(isTTY);
+      const progress = createProgressReporter({ mode, stream: out, now: () => 0 });
+      progress.emit(script()[0]!);
+      progress.emit(notice);
+      progress.close();
+      assert.match(out.text(), expected, mode);
+      assert.equal(out.text().split('lacks the lock').length, 2, `${mode}: once`);
+    }
+  });
+
   it('draws an overall bar and a bar per worker on a terminal, finished runs printed above them', () => {
     const text = play('bars', true);
     assert.match(text, /sweep .*\d+\/4 runs \| done \d \| failed \d \| [\d.]+ models\/h \| ETA /);

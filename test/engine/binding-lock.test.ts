@@ -72,6 +72,7 @@ describe('engine/binding-lock', () => {
     const packageDir = dirname(dirname(createRequire(import.meta.url).resolve(NATIVE_PACKAGE)));
     const [addon] = addonFiles(packageDir);
     assert.ok(addon !== undefined && addonHasAttrLock(addon), `${addon} was not built by netspace backend install`);
+    assert.ok(readFileSync(join(packageDir, 'binding', 'tfjs_backend.cc'), 'utf8').includes(ATTR_LOCK_MARKER), 'the source beside the addon is the patched one');
     // Without the lock this fixture (2 threads, 3000 rounds) died with SIGSEGV in 9 of 10 runs on this machine and
     // hung in the tenth; with it, none of 10 did.
     const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ONEDNN_MAX_CPU_ISA: 'AVX2', TF_NUM_INTRAOP_THREADS: '1' };

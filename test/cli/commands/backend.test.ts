@@ -76,7 +76,7 @@ describe('cli backend', () => {
   it('installs again in seconds from its cache, and says so, step by step', { skip: missing ?? false }, async () => {
     const run = await netspace(['backend', 'install']);
     assert.equal(run.code, 0, run.stderr);
-    for (const step of ['wheel: .*\\(downloaded before\\)', 'libtensorflow: .*\\(extracted before\\)', 'package: @tensorflow/tfjs-node-gpu@4\\.22\\.0 \\(installed before\\)', 'addon: .*tfjs_binding\\.node \\(built before\\)', 'check: loading it in a new process']) {
+    for (const step of ['wheel: .*\\(downloaded before\\)', 'libtensorflow: .*\\(extracted before\\)', 'package: @tensorflow/tfjs-node-gpu@4\\.22\\.0 \\(installed before\\)', 'addon: .*tfjs_binding\\.node \\(built before, copied from the cache\\)', 'check: loading it in a new process']) {
       assert.match(run.stderr, new RegExp(`^netspace backend install: ${step}`, 'm'));
     }
     assert.match(run.stdout, /^tensorflow backend ready: TensorFlow \d+\.\d+\.\d+ on CPU \(tensorflow_cpu \d/);
