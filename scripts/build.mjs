@@ -51,4 +51,4 @@ rmSync(old, { recursive: true, force: true });
 if (existsSync(dist)) renameSync(dist, old);
 renameSync(next, dist);
 rmSync(old, { recursive: true, force: true });
-console.log('netspace build: dist/ is up to date');
+console.log(`netspace build: compiled src/ into dist/ (${readdirSync(dist, { recursive: true }).length} files)`);
