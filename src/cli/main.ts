@@ -48,12 +48,17 @@ function refuseNotANumber(argv: readonly string[], args: Record<string, unknown>
   }
 }
 
+const guardedStreams = new WeakSet<NodeJS.WriteStream>();
+
 /**
  * A reader that stops early (`netspace sample ... | head`) closes the pipe, and the next write fails with EPIPE: the
  * rest of the output is unwanted, so the process ends quietly, with the exit code of a tool killed by SIGPIPE (Node
  * ignores that signal, so it would otherwise print the error's stack). A sweep ended so resumes like one killed.
  */
 function endOnClosedPipe(stream: NodeJS.WriteStream): void {
+  // Once per stream: a program (or test) that runs main() many times in one process must not pile up listeners.
+  if (guardedStreams.has(stream)) return;
+  guardedStreams.add(stream);
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(EXIT_CODES.pipeClosed);
     reportFailure(error);
