@@ -20,6 +20,7 @@ import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ANALYSIS_DEFAULTS, analyzeSweep, parseAnalysisOptions } from '../src/analysis/sweep.ts';
+import { rankCorrelation } from '../src/analysis/rank.ts';
 import { mean } from '../src/analysis/stats.ts';
 import { isNetspaceError } from '../src/errors.ts';
 import { fidelityReport } from '../src/report/fidelity.ts';
@@ -35,6 +36,8 @@ export const STUDY = {
   /** The seed noise and the fidelity check in the study's setting, kept in the same database. */
   seedsSweep: 'anynet-a-to-e-seeds',
   fidelitySweep: 'anynet-a-to-e-fidelity',
+  /** The fidelity check's models trained with the study's own 5-epoch schedule (experiments/anynet-a-to-e-budget.yaml). */
+  budgetSweep: 'anynet-a-to-e-budget',
   db: join(ROOT, 'docs/study/anynet-a-to-e.db'),
   /** The seed-noise sweep's own database, beside the study's (see seedsSweep). */
   seedsDb: join(ROOT, 'docs/study/anynet-a-to-e-seeds.db'),
@@ -76,6 +79,31 @@ export interface StudyNumbers {
     sentence: string;
     spaces: { space: string; pairs: number; spearman: number | null; low: number | null; high: number | null }[];
   } | null;
+  /**
+   * The study's own budget against the check's low fidelity: the check's models trained `epochs` epochs on their own
+   * (the budget sweep: same configs, initial weights and data order), compared with epoch `epochs` of the check's
+   * runs; and the rank correlation of the `epochs`-epoch error with the `full`-epoch error over every model the check
+   * trained to `full`, all spaces together. Null until run.
+   */
+  budget: {
+    epochs: number;
+    full: number;
+    /** Models in both sweeps, and how many of them have the same error after `epochs` epochs (to 1e-9). */
+    compared: number;
+    identical: number;
+    /** Median over those models of (error at epoch `epochs` of the check's run − error of the short run). */
+    medianDifference: number | null;
+    /** Spearman's rho of the short runs' errors against the `full`-epoch errors, over `pairs` models. */
+    pairs: number;
+    spearman: Rho;
+  } | null;
+}
+
+/** A Spearman coefficient with its 95% bootstrap interval, rounded; nulls where undefined. */
+interface Rho {
+  value: number | null;
+  low: number | null;
+  high: number | null;
 }
 
 /** The numbers the README quotes, from what `netspace report --json` writes for the sweep and its runs. */
@@ -83,7 +111,7 @@ export function studyNumbers(
   report: ReportJson,
   runs: readonly RunRecord[],
   dbBytes: number,
-  extra: Pick<StudyNumbers, 'seedNoise' | 'fidelity'> = { seedNoise: null, fidelity: null },
+  extra: Pick<StudyNumbers, 'seedNoise' | 'fidelity' | 'budget'> = { seedNoise: null, fidelity: null, budget: null },
   workers = 2,
 ): StudyNumbers {
   const v = report.verdict;
@@ -168,10 +196,58 @@ export function fidelityOf(sweep: SweepRecord | null): StudyNumbers['fidelity'] 
     trust: check.trust,
     sentence: check.sentence,
     spaces: check.spaces.map((s) => {
-      const rho = s.correlation?.spearman;
-      const round = (x: number | null | undefined): number | null => (x === null || x === undefined ? null : r4(x));
-      return { space: s.space, pairs: s.pairs, spearman: round(rho?.value), low: round(rho?.low), high: round(rho?.high) };
+      const spearman = s.correlation?.spearman;
+      return { space: s.space, pairs: s.pairs, spearman: round(spearman?.value), low: round(spearman?.low), high: round(spearman?.high) };
     }),
+  };
+}
+
+const round = (x: number | null | undefined): number | null => (x === null || x === undefined ? null : r4(x));
+
+/** The error a run had after epoch `epoch`, or null when it did not get there. */
+function errorAt(run: RunRecord, epoch: number): number | null {
+  const record = run.epochs.find((e) => e.epoch === epoch);
+  return record === undefined ? null : 1 - record.valAccuracy;
+}
+
+/** Spearman's rho of the pairs with the report's bootstrap settings; `stream` keeps each sample's resamples apart. */
+function rho(pairs: readonly [number, number][], stream: string): Rho {
+  if (pairs.length < 3) return { value: null, low: null, high: null };
+  const { spearman } = rankCorrelation(
+    pairs.map((p) => p[0]),
+    pairs.map((p) => p[1]),
+    { seed: ANALYSIS_DEFAULTS.seed, resamples: ANALYSIS_DEFAULTS.bandResamples, level: ANALYSIS_DEFAULTS.bandLevel, stream },
+  );
+  return { value: round(spearman.value), low: round(spearman.low), high: round(spearman.high) };
+}
+
+/**
+ * The study's budget against the fidelity check (StudyNumbers.budget): each done run of the budget sweep paired by
+ * config with the check's run of the same config (the same seed, so the same initial weights and data order).
+ */
+export function budgetOf(budget: SweepRecord | null, check: SweepRecord | null): StudyNumbers['budget'] {
+  if (budget === null || check === null) return null;
+  const epochs = (budget.spec as { train: { epochs: number } }).train.epochs;
+  const full = (check.spec as { train: { epochs: number } }).train.epochs;
+  const long = new Map(check.runs.map((r) => [r.configKey, r]));
+  const matched = budget.runs.flatMap((r) => {
+    const c = long.get(r.configKey);
+    const early = c === undefined ? null : errorAt(c, epochs);
+    if (r.status !== 'done' || r.finalError === null || c === undefined || early === null) return [];
+    return [{ short: r.finalError, early, full: c.status === 'done' ? errorAt(c, full) : null }];
+  });
+  if (matched.length === 0) return null;
+  const differences = matched.map((m) => m.early - m.short).sort((a, b) => a - b);
+  const middle = (differences.length - 1) / 2;
+  const atFull = matched.flatMap((m) => (m.full === null ? [] : [[m.short, m.full] as [number, number]]));
+  return {
+    epochs,
+    full,
+    compared: matched.length,
+    identical: differences.filter((d) => Math.abs(d) < 1e-9).length,
+    medianDifference: round((differences[Math.floor(middle)]! + differences[Math.ceil(middle)]!) / 2),
+    pairs: atFull.length,
+    spearman: rho(atFull, 'budget'),
   };
 }
 
@@ -179,7 +255,13 @@ export function fidelityOf(sweep: SweepRecord | null): StudyNumbers['fidelity'] 
 export function deriveStudyNumbers(db: string): StudyNumbers {
   const sweep: SweepRecord = loadSweep(db, STUDY.sweep);
   const report = reportJson(analyzeSweep(sweep, parseAnalysisOptions({}, 'study')));
-  return studyNumbers(report, sweep.runs, statSync(db).size, { seedNoise: seedNoiseOf(seedsSweep(db)), fidelity: fidelityOf(sweepOrNull(db, STUDY.fidelitySweep)) });
+  return studyNumbers(report, sweep.runs, statSync(db).size, extrasOf(db));
+}
+
+/** The numbers of the study's side sweeps in `db` (or beside it): seed noise, the fidelity check, the budget. */
+function extrasOf(db: string): Pick<StudyNumbers, 'seedNoise' | 'fidelity' | 'budget'> {
+  const check = sweepOrNull(db, STUDY.fidelitySweep);
+  return { seedNoise: seedNoiseOf(seedsSweep(db)), fidelity: fidelityOf(check), budget: budgetOf(sweepOrNull(db, STUDY.budgetSweep), check) };
 }
 
 /** The seed-noise sweep: in the study's database, else in its own file beside it (`<db stem>-seeds.db`). */
@@ -229,6 +311,22 @@ export function studyTables(n: StudyNumbers): string {
     lines.push(`Fidelity check, ${f.low} against ${f.full} epochs (${f.trust}): ${f.sentence}`, '');
     lines.push(`| space | runs at both | Spearman rho (95% interval) |`, '|---|---|---|');
     for (const s of f.spaces) lines.push(`| ${s.space} | ${s.pairs} | ${s.spearman === null ? '-' : `${s.spearman.toFixed(2)} (${s.low!.toFixed(2)} to ${s.high!.toFixed(2)})`} |`);
+  }
+  lines.push('');
+  if (n.budget === null) lines.push('The study\'s own budget against the check: not yet run (experiments/anynet-a-to-e-budget.yaml).');
+  else {
+    const b = n.budget;
+    const same =
+      b.identical === b.compared
+        ? `all ${b.compared} have the same error to the last digit (the chapter's recipe keeps the learning rate constant, so epoch ${b.epochs} of a longer run is a ${b.epochs}-epoch run)`
+        : `${b.identical} of ${b.compared} have the same error; the check's epoch ${b.epochs} is ${pts(b.medianDifference ?? 0)} points from them (median)`;
+    const r = b.spearman;
+    const correlation = r.value === null ? 'too few to rank' : `${r.value.toFixed(2)} (95% interval ${r.low?.toFixed(2) ?? '?'} to ${r.high?.toFixed(2) ?? '?'})`;
+    lines.push(
+      `The study's own ${b.epochs}-epoch runs against the check's epoch ${b.epochs} (experiments/anynet-a-to-e-budget.yaml: the check's ` +
+        `${b.compared} models trained ${b.epochs} epochs on their own, same initial weights and data order): ${same}. ` +
+        `Spearman rho of their ${b.epochs}-epoch errors against ${b.full} epochs over all ${b.pairs} models the check trained that long, the three spaces together: ${correlation}.`,
+    );
   }
   const c = n.cost;
   lines.push(
@@ -314,10 +412,7 @@ async function main(argv: string[]): Promise<void> {
   } else if (command === 'publish') {
     const sweep = loadSweep(STUDY.db, STUDY.sweep);
     const written = await writeReport(sweep, STUDY.report, { now: new Date(statSync(STUDY.db).mtime) });
-    const numbers = studyNumbers(written.data, sweep.runs, statSync(STUDY.db).size, {
-      seedNoise: seedNoiseOf(seedsSweep(STUDY.db)),
-      fidelity: fidelityOf(sweepOrNull(STUDY.db, STUDY.fidelitySweep)),
-    });
+    const numbers = studyNumbers(written.data, sweep.runs, statSync(STUDY.db).size, extrasOf(STUDY.db));
     writeFileSync(STUDY.numbers, `${JSON.stringify(numbers, null, 2)}\n`);
     writeFileSync(STUDY.readme, replaceTables(readFileSync(STUDY.readme, 'utf8'), studyTables(numbers)));
     console.log(`wrote ${written.html} (${written.charts.length} charts), ${STUDY.numbers} and the README's tables`);

@@ -5,9 +5,23 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { deriveStudyNumbers, readmeTables, STUDY, studyTables, type StudyNumbers } from '../../scripts/study.ts';
+import { budgetOf, deriveStudyNumbers, readmeTables, STUDY, studyTables, type StudyNumbers } from '../../scripts/study.ts';
+import type { RunRecord, SweepRecord } from '../../src/core/types.ts';
 
 const numbers = JSON.parse(readFileSync(STUDY.numbers, 'utf8')) as StudyNumbers;
+
+/** A sweep of `epochs` epochs whose runs have the given errors after each epoch (only what budgetOf reads). */
+function sweepOf(epochs: number, runs: { key: string; space: string; status?: string; errors: number[] }[]): SweepRecord {
+  const records = runs.map((r, i) => ({
+    id: i + 1,
+    space: r.space,
+    configKey: r.key,
+    status: r.status ?? 'done',
+    finalError: r.errors.at(-1) ?? null,
+    epochs: r.errors.map((e, k) => ({ epoch: k + 1, valAccuracy: 1 - e })),
+  }));
+  return { id: 1, name: 'x', spec: { train: { epochs } }, createdAt: '', runs: records as unknown as RunRecord[] };
+}
 
 describe('docs/study', () => {
   it('the README shows the tables the committed numbers give', () => {
@@ -31,6 +45,36 @@ describe('docs/study', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('pairs the budget sweep with the fidelity check by config: the same error after the short budget, and its rank at full', () => {
+    // The short runs equal epoch 2 of the check's runs but for e1 (0.05 lower); a4 was stopped by the check at epoch 2,
+    // so it is compared at epoch 2 but has no error at 3. Ranked against epoch 3: A's in order, E's in reverse.
+    const budget = sweepOf(2, [
+      { key: 'a1', space: 'AnyNetX_A', errors: [0.3, 0.10] },
+      { key: 'a2', space: 'AnyNetX_A', errors: [0.3, 0.20] },
+      { key: 'a3', space: 'AnyNetX_A', errors: [0.3, 0.30] },
+      { key: 'a4', space: 'AnyNetX_A', errors: [0.3, 0.40] },
+      { key: 'e1', space: 'AnyNetX_E', errors: [0.3, 0.10] },
+      { key: 'e2', space: 'AnyNetX_E', errors: [0.3, 0.20] },
+      { key: 'e3', space: 'AnyNetX_E', errors: [0.3, 0.30] },
+      { key: 'x9', space: 'AnyNetX_E', status: 'pending', errors: [] },
+    ]);
+    const check = sweepOf(3, [
+      { key: 'a1', space: 'AnyNetX_A', errors: [0.3, 0.10, 0.05] },
+      { key: 'a2', space: 'AnyNetX_A', errors: [0.3, 0.20, 0.15] },
+      { key: 'a3', space: 'AnyNetX_A', errors: [0.3, 0.30, 0.25] },
+      { key: 'a4', space: 'AnyNetX_A', status: 'stopped', errors: [0.3, 0.40] },
+      { key: 'e1', space: 'AnyNetX_E', errors: [0.3, 0.15, 0.50] },
+      { key: 'e2', space: 'AnyNetX_E', errors: [0.3, 0.20, 0.40] },
+      { key: 'e3', space: 'AnyNetX_E', errors: [0.3, 0.30, 0.30] },
+    ]);
+    const b = budgetOf(budget, check)!;
+    assert.deepEqual([b.epochs, b.full, b.compared, b.identical, b.medianDifference, b.pairs], [2, 3, 7, 6, 0, 6]);
+    // Short errors 0.1, 0.2, 0.3, 0.1, 0.2, 0.3 against 0.05, 0.15, 0.25, 0.5, 0.4, 0.3: ranks 1.5 3.5 5.5 1.5 3.5 5.5
+    // against 1 2 3 6 5 4, so rho = 0.
+    assert.equal(b.spearman.value, 0);
+    assert.equal(budgetOf(null, check), null);
   });
 
   it('the published report is of the same runs', () => {
