@@ -323,7 +323,7 @@ export function studyTables(n: StudyNumbers): string {
     const r = b.spearman;
     const correlation = r.value === null ? 'too few to rank' : `${r.value.toFixed(2)} (95% interval ${r.low?.toFixed(2) ?? '?'} to ${r.high?.toFixed(2) ?? '?'})`;
     lines.push(
-      `The study's own ${b.epochs}-epoch runs against the check's epoch ${b.epochs} (experiments/anynet-a-to-e-budget.yaml: the check's ` +
+      `The study's ${b.epochs}-epoch budget against the check's epoch ${b.epochs} (experiments/anynet-a-to-e-budget.yaml: the check's ` +
         `${b.compared} models trained ${b.epochs} epochs on their own, same initial weights and data order): ${same}. ` +
         `Spearman rho of their ${b.epochs}-epoch errors against ${b.full} epochs over all ${b.pairs} models the check trained that long, the three spaces together: ${correlation}.`,
     );
