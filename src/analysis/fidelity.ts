@@ -280,7 +280,7 @@ function judgeTrust(check: Omit<FidelityCheckAnalysis, 'trust' | 'sentence'>, op
   const changed = check.pairs.filter((p) => p.agreement === 'changed');
   const lowest = Math.min(...check.spaces.map((s) => rhoOf(s) ?? -1));
   const severe = [
-    ...(weak.length === 0 ? [] : [`in ${weak.map((s) => `${s.space} (rho ${rho(rhoOf(s))})`).join(', ')} ${low} epochs order models only loosely like ${full} (rho below ${opts.minRho})`]),
+    ...(weak.length === 0 ? [] : [`in ${new Intl.ListFormat('en').format(weak.map((s) => `${s.space} (rho ${rho(rhoOf(s))})`))} ${low} epochs order models only loosely like ${full} (rho below ${opts.minRho})`]),
     ...(reversed.length === 0 ? [] : [`${verdictsNamed(reversed, check.pairs.length)} ${reversed.length === 1 && check.pairs.length === 1 ? 'reverses' : 'reverse'} from ${low} to ${full} epochs`]),
   ];
   if (severe.length > 0) return { trust: 'not-trusted', sentence: `No: the comparison at ${low} epochs cannot be trusted here, because ${severe.join(', and ')}.` };
