@@ -21,8 +21,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ANALYSIS_DEFAULTS, analyzeSweep, parseAnalysisOptions } from '../src/analysis/sweep.ts';
 import { rankCorrelation } from '../src/analysis/rank.ts';
-import { mean } from '../src/analysis/stats.ts';
+import { mean, median } from '../src/analysis/stats.ts';
 import { isNetspaceError } from '../src/errors.ts';
+import { errorAt } from '../src/analysis/fidelity.ts';
 import { fidelityReport } from '../src/report/fidelity.ts';
 import type { RunRecord, SweepRecord } from '../src/core/types.ts';
 import { loadSweep } from '../src/report/load.ts';
@@ -204,12 +205,6 @@ export function fidelityOf(sweep: SweepRecord | null): StudyNumbers['fidelity'] 
 
 const round = (x: number | null | undefined): number | null => (x === null || x === undefined ? null : r4(x));
 
-/** The error a run had after epoch `epoch`, or null when it did not get there. */
-function errorAt(run: RunRecord, epoch: number): number | null {
-  const record = run.epochs.find((e) => e.epoch === epoch);
-  return record === undefined ? null : 1 - record.valAccuracy;
-}
-
 /** Spearman's rho of the pairs with the report's bootstrap settings; `stream` keeps each sample's resamples apart. */
 function rho(pairs: readonly [number, number][], stream: string): Rho {
   if (pairs.length < 3) return { value: null, low: null, high: null };
@@ -237,15 +232,14 @@ export function budgetOf(budget: SweepRecord | null, check: SweepRecord | null):
     return [{ short: r.finalError, early, full: c.status === 'done' ? errorAt(c, full) : null }];
   });
   if (matched.length === 0) return null;
-  const differences = matched.map((m) => m.early - m.short).sort((a, b) => a - b);
-  const middle = (differences.length - 1) / 2;
+  const differences = matched.map((m) => m.early - m.short);
   const atFull = matched.flatMap((m) => (m.full === null ? [] : [[m.short, m.full] as [number, number]]));
   return {
     epochs,
     full,
     compared: matched.length,
     identical: differences.filter((d) => Math.abs(d) < 1e-9).length,
-    medianDifference: round((differences[Math.floor(middle)]! + differences[Math.ceil(middle)]!) / 2),
+    medianDifference: round(median(differences)),
     pairs: atFull.length,
     spearman: rho(atFull, 'budget'),
   };
